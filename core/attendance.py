@@ -1,0 +1,85 @@
+"""Signing members in to meetings.
+
+The rule that matters most: a sign-in is committed before anyone is told it happened. ``sign_in``
+commits in its own transaction and only then returns, so a screen that shows "签到成功" is showing a row
+that is on disk. It is idempotent — a second sign-in by the same member returns the first record — and
+the database's unique constraint keeps it so even when two terminals race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.meetings import OPEN_EARLY
+from core.models import SIGN_IN_METHODS, Attendance, Meeting, Member
+
+#: Signing in later than this after the start counts as late (迟到).
+LATE_AFTER = timedelta(minutes=5)
+
+
+class SignInError(ValueError):
+    """A sign-in that is refused; the message can be shown to the member."""
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    record: Attendance
+    created: bool
+    """False when the member had already signed in (the first record is returned)."""
+
+    @property
+    def late(self) -> bool:
+        return self.record.late
+
+
+def sign_in(session: Session, meeting: Meeting, member: Member, *, method: str, terminal_id: str,
+            now: datetime, match_distance: float | None = None, liveness: str | None = None,
+            admin: str | None = None) -> SignInResult:
+    """Record ``member`` at ``meeting`` and commit. Outside the meeting's window only an ``admin`` may
+    record (a back-fill, audited)."""
+    if method not in SIGN_IN_METHODS:
+        raise SignInError(f"unknown sign-in method {method!r}")
+    if not member.active:
+        raise SignInError("该党员账号已停用 / this member is inactive")
+    existing = _existing(session, meeting, member)
+    if existing is not None:
+        return SignInResult(existing, created=False)
+    in_window = meeting.starts_at - OPEN_EARLY <= now <= meeting.ends_at and not meeting.closed
+    if not in_window and admin is None:
+        raise SignInError("不在会议签到时间内 / the meeting is not open for sign-in")
+    record = Attendance(meeting_id=meeting.id, member_id=member.id, signed_at=now, method=method,
+                        terminal_id=terminal_id, late=now > meeting.starts_at + LATE_AFTER,
+                        match_distance=match_distance, liveness=liveness)
+    session.add(record)
+    actor = admin or f"member:{member.number}"
+    audit(session, actor, "attendance.backfill" if not in_window else "attendance.sign_in",
+          f"meeting:{meeting.id}", terminal_id, member=member.number, method=method)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _existing(session, meeting, member)
+        if existing is None:
+            raise
+        return SignInResult(existing, created=False)
+    return SignInResult(record, created=True)
+
+
+def _existing(session: Session, meeting: Meeting, member: Member) -> Attendance | None:
+    return session.scalars(select(Attendance).where(
+        Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)).first()
+
+
+def attendance_summary(session: Session, meeting: Meeting) -> dict[str, int]:
+    """Counts for a meeting: expected (roster), present, late, absent."""
+    present = list(session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)))
+    expected = len(meeting.roster)
+    late = sum(1 for a in present if a.late)
+    return {"expected": expected, "present": len(present), "late": late,
+            "absent": max(expected - len(present), 0)}

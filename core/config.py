@@ -1,0 +1,339 @@
+"""Configuration: the embedded ``config.yaml``, an optional site file over it, and environment overrides.
+
+Why this shape: an administrator edits one YAML file on a kiosk with no developer at hand, so every
+mistake must come back as ``file:line: key: what is wrong`` and exit code 2 — never a traceback. The
+embedded default is complete; a site file only lists the keys it changes (deep-merged), and
+``DANGJIAN__SECTION__KEY=value`` environment variables override both (values parsed as YAML scalars).
+Relative paths are resolved against the directory of the file that set them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from core.yamlfile import Origin, YamlFileError, display_path, dotted, read_yaml, where
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "config.yaml"
+ENV_PREFIX = "DANGJIAN__"
+
+#: Marks a Path field that must exist once resolved ("file" or "dir").
+MUST_BE_FILE = {"must_exist": "file"}
+MUST_BE_DIR = {"must_exist": "dir"}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+class SiteSection(_Section):
+    terminal_id: str = Field("kiosk-01", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    data_dir: Path = Path("data")
+    language: Literal["zh", "en"] = "zh"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
+        return value
+
+
+class DatabaseSection(_Section):
+    url: str | None = None
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^(sqlite|postgresql)(\+\w+)?://", value):
+            raise ValueError(f"must be a sqlite:/// or postgresql:// URL, got {value!r}")
+        return value
+
+
+class FeedSection(_Section):
+    name: str = Field(min_length=1)
+    url: str = Field(min_length=1)
+    format: Literal["auto", "rss", "json"] = "auto"
+
+
+class ContentSection(_Section):
+    demo_site: Path | None = Field(Path("content/demo"), json_schema_extra=MUST_BE_DIR)
+    feeds: list[FeedSection] = []
+    sync_interval_seconds: int = Field(300, gt=0)
+    request_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    max_image_bytes: int = Field(5_000_000, gt=0)
+
+
+class KioskSection(_Section):
+    idle_seconds: int = Field(60, gt=0)
+    fullscreen: bool = True
+    size: tuple[int, int] | None = None
+    fps: int = Field(30, gt=0, le=120)
+    admin_pin_hash: str | None = None
+    fonts: list[Path] = []
+
+    @field_validator("size")
+    @classmethod
+    def _sane_size(cls, value: tuple[int, int] | None) -> tuple[int, int] | None:
+        if value is not None and not (320 <= value[0] <= 8192 and 320 <= value[1] <= 8192):
+            raise ValueError(f"must be [width, height] between 320 and 8192 pixels, got {list(value)}")
+        return value
+
+    @field_validator("admin_pin_hash")
+    @classmethod
+    def _scrypt_hash(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("scrypt$"):
+            raise ValueError("must be a hash made by `launcher.py pin-hash`, starting with scrypt$")
+        return value
+
+
+class HallSection(_Section):
+    scene: Path = Field(Path("scenes/hall.yaml"), json_schema_extra=MUST_BE_FILE)
+
+
+class AssistantSection(_Section):
+    knowledge_base: Path = Field(Path("content/demo/knowledge.yaml"), json_schema_extra=MUST_BE_FILE)
+    vosk_models: dict[Literal["zh", "en"], Path] = {"zh": Path("models/vosk/zh"), "en": Path("models/vosk/en")}
+    embedding_model: Path | None = None
+    tts_voice_zh: str = "cmn"
+    tts_voice_en: str = "en-us"
+
+
+class DevicesSection(_Section):
+    camera: int | str | None = 0
+    microphone: int | str | None = None
+    speaker: int | str | None = None
+    sample_rate: int = Field(16000, gt=0)
+
+
+class Config(_Section):
+    site: SiteSection = SiteSection()
+    database: DatabaseSection = DatabaseSection()
+    content: ContentSection = ContentSection()
+    kiosk: KioskSection = KioskSection()
+    hall: HallSection = HallSection()
+    assistant: AssistantSection = AssistantSection()
+    devices: DevicesSection = DevicesSection()
+
+    @property
+    def database_url(self) -> str:
+        """The configured URL, or the SQLite file in the data directory."""
+        return self.database.url or f"sqlite:///{self.site.data_dir / 'dangjian.db'}"
+
+
+class ConfigError(YamlFileError):
+    """One or more configuration problems, each a ready-to-print ``file:line: key: message`` line."""
+
+
+# ---------------------------------------------------------------------------------------------- loading
+
+
+def _read_yaml(path: Path) -> tuple[dict, dict[tuple, Origin]]:
+    data, origins = read_yaml(path, ConfigError)
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ConfigError([f"{display_path(path)}:1: the top level must be a mapping of sections (site:, kiosk:, ...)"])
+    return data, origins
+
+
+def _merge(base: dict, over: dict, origins: dict, over_origins: dict, prefix: tuple = ()) -> None:
+    """Deep-merge ``over`` into ``base``; lists and scalars replace, mappings merge."""
+    for key, value in over.items():
+        path = (*prefix, key)
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value, origins, over_origins, path)
+            continue
+        base[key] = value
+        for p in [p for p in origins if p[: len(path)] == path]:
+            del origins[p]
+        origins.update({p: o for p, o in over_origins.items() if p[: len(path)] == path})
+
+
+def _env_overrides(environ: dict[str, str]) -> tuple[dict, dict[tuple, Origin]]:
+    data: dict = {}
+    origins: dict[tuple, Origin] = {}
+    for name, raw in sorted(environ.items()):
+        if not name.startswith(ENV_PREFIX) or len(name) == len(ENV_PREFIX):
+            continue
+        keys = tuple(k.lower() for k in name[len(ENV_PREFIX) :].split("__"))
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else None
+        except yaml.YAMLError:
+            value = raw
+        node = data
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[keys[-1]] = value
+            origin = Origin(f"environment {name}", Path.cwd())
+            for i in range(1, len(keys) + 1):
+                origins.setdefault(keys[:i], origin)
+    return data, origins
+
+
+# ------------------------------------------------------------------------------------------- messages
+
+
+def _field_info(loc: tuple) -> Any:
+    """The pydantic FieldInfo at ``loc`` (None where the path leaves the model)."""
+    model: Any = Config
+    info = None
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        info = fields[part]
+        ann = info.annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else _list_item_model(ann)
+    return info
+
+
+def _list_item_model(annotation: Any) -> Any:
+    for arg in getattr(annotation, "__args__", ()) or ():
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _got(value: Any) -> str:
+    if isinstance(value, str):
+        return f'"{value}"'
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip().removesuffix("\n...")
+
+
+def _describe(error: dict) -> str:
+    """Turn one pydantic error into plain words about what the key must be."""
+    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
+    info = _field_info(tuple(error["loc"]))
+    gt = next((m.gt for m in (info.metadata if info else []) if getattr(m, "gt", None) is not None), None)
+    if kind == "extra_forbidden":
+        return "unknown key" + _allowed_here(tuple(error["loc"])[:-1])
+    if kind == "missing":
+        return "is required"
+    if kind in ("int_parsing", "int_type", "int_from_float") or (kind == "greater_than" and gt == 0):
+        what = "a positive integer" if gt == 0 else "an integer"
+        if info is not None and info.annotation is float:
+            what = "a positive number" if gt == 0 else "a number"
+        return f"must be {what}, got {_got(value)}"
+    if kind in ("float_parsing", "float_type"):
+        return f"must be a number, got {_got(value)}"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"must be true or false, got {_got(value)}"
+    if kind == "literal_error":
+        return f"must be one of {ctx.get('expected')}, got {_got(value)}"
+    if kind in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = next(iter(ctx.values()))
+        words = {"greater_than": "greater than", "greater_than_equal": "at least",
+                 "less_than": "less than", "less_than_equal": "at most"}[kind]
+        return f"must be {words} {bound}, got {_got(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"must match {ctx.get('pattern')}, got {_got(value)}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    if kind in ("model_type", "dict_type"):
+        return f"must be a mapping of keys, got {_got(value)}"
+    if kind in ("list_type", "tuple_type"):
+        return f"must be a list, got {_got(value)}"
+    if kind in ("string_type", "path_type"):
+        return f"must be text, got {_got(value)}"
+    return f"{error['msg']}, got {_got(value)}"
+
+
+def _allowed_here(parent: tuple) -> str:
+    model: Any = Config
+    for part in parent:
+        if isinstance(part, int):
+            continue
+        fields = getattr(model, "model_fields", {})
+        if part not in fields:
+            return ""
+        ann = fields[part].annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else _list_item_model(ann)
+    fields = getattr(model, "model_fields", None)
+    return f" (known keys here: {', '.join(fields)})" if fields else ""
+
+
+# ----------------------------------------------------------------------------------------- public API
+
+
+def load_config(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load the embedded default, overlay ``path`` (if given) and the environment, and validate.
+
+    Raises ConfigError whose ``messages`` name file, line and key for every problem found.
+    """
+    environ = dict(os.environ if environ is None else environ)
+    data, origins = _read_yaml(DEFAULT_CONFIG)
+    default_where = display_path(DEFAULT_CONFIG)
+    if path is not None:
+        site_data, site_origins = _read_yaml(Path(path))
+        _merge(data, site_data, origins, site_origins)
+        default_where = display_path(Path(path))
+    env_data, env_origins = _env_overrides(environ)
+    _merge(data, env_data, origins, env_origins)
+
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        messages = []
+        for error in exc.errors(include_url=False):
+            loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            # pydantic adds the union member tried (e.g. "int") to the location: drop it.
+            loc = tuple(p for p in loc if p not in ("int", "str", "none", "tuple[int,int]"))
+            messages.append(f"{where(loc, origins, default_where)}: {dotted(loc)}: {_describe(error)}")
+        raise ConfigError(sorted(set(messages), key=messages.index)) from None
+
+    problems: list[str] = []
+    _resolve_paths(config, (), origins, default_where, problems)
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _resolve_paths(model: BaseModel, loc: tuple, origins: dict, fallback: str, problems: list[str]) -> None:
+    """Make every relative Path absolute against the directory of the file that set it; check existence."""
+    for name, info in type(model).model_fields.items():
+        value = getattr(model, name)
+        here = (*loc, name)
+        base = _base_dir(here, origins)
+        if isinstance(value, BaseModel):
+            _resolve_paths(value, here, origins, fallback, problems)
+        elif isinstance(value, list) and value and isinstance(value[0], BaseModel):
+            for i, item in enumerate(value):
+                _resolve_paths(item, (*here, i), origins, fallback, problems)
+        elif isinstance(value, Path):
+            resolved = value if value.is_absolute() else (base / value)
+            setattr(model, name, resolved)
+            need = (info.json_schema_extra or {}).get("must_exist") if isinstance(info.json_schema_extra, dict) else None
+            if need == "file" and not resolved.is_file():
+                problems.append(f"{where(here, origins, fallback)}: {dotted(here)}: file not found: {resolved}")
+            if need == "dir" and not resolved.is_dir():
+                problems.append(f"{where(here, origins, fallback)}: {dotted(here)}: folder not found: {resolved}")
+        elif isinstance(value, list) and value and isinstance(value[0], Path):
+            setattr(model, name, [v if v.is_absolute() else base / v for v in value])
+        elif isinstance(value, dict) and value and all(isinstance(v, Path) for v in value.values()):
+            setattr(model, name, {k: v if v.is_absolute() else base / v for k, v in value.items()})
+
+
+def _base_dir(loc: tuple, origins: dict[tuple, Origin]) -> Path:
+    for i in range(len(loc), 0, -1):
+        if loc[:i] in origins:
+            return origins[loc[:i]].base_dir
+    return ROOT

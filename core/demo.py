@@ -1,0 +1,171 @@
+"""Loading a site folder (the shipped demo, or a real site's first import) into an empty database.
+
+Why: the main job must show real content with nothing configured. The folder is validated as a whole
+before anything is written, and everything is written in one transaction, so a broken file leaves the
+database untouched. Meetings are placed relative to the week of loading (the demo always has "this
+week's meetings"), and notices relative to the day, so a demo loaded any day looks current.
+Loading is idempotent: a database that already holds a site is left alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.content import parse_feed, store_items
+from core.models import Attendance, Branch, ContentItem, Meeting, Member, QuizQuestion, Setting
+from core.sitefiles import ArticlesFile, NoticesFile, QuizFile, SiteFile, parse_hhmm
+from core.yamlfile import YamlFileError, display_path, load_model
+
+SITE_KEY = "site"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    loaded: bool
+    """False when the database already held a site (nothing was written)."""
+    counts: dict[str, int]
+
+
+@dataclass
+class SiteFolder:
+    """A validated site folder, ready to be written."""
+
+    folder: Path
+    site: SiteFile
+    notices: NoticesFile | None
+    articles: ArticlesFile | None
+    quiz: QuizFile | None
+    news_feed: Path | None
+
+
+def read_site_folder(folder: Path) -> SiteFolder:
+    """Validate every file of the folder; raises YamlFileError listing file:line:key problems."""
+    if not (folder / "site.yaml").is_file():
+        raise YamlFileError([f"{display_path(folder)}: no site.yaml in the site folder"])
+    problems: list[str] = []
+    parts: dict[str, object] = {}
+    for key, name, model, wrap in (
+        ("site", "site.yaml", SiteFile, None),
+        ("notices", "notices.yaml", NoticesFile, "notices"),
+        ("articles", "articles.yaml", ArticlesFile, "articles"),
+        ("quiz", "quiz.yaml", QuizFile, "questions"),
+    ):
+        path = folder / name
+        if key != "site" and not path.exists():
+            parts[key] = None
+            continue
+        try:
+            parts[key] = load_model(path, model, wrap=wrap)
+        except YamlFileError as exc:
+            problems += exc.messages
+    if problems:
+        raise YamlFileError(problems)
+    feed = folder / "news" / "feed.xml"
+    return SiteFolder(folder, parts["site"], parts["notices"], parts["articles"], parts["quiz"],  # type: ignore
+                      feed if feed.is_file() else None)
+
+
+def week_start(now: datetime, tz: ZoneInfo) -> datetime:
+    """Midnight of the Monday of ``now``'s week, in ``tz``."""
+    local = now.astimezone(tz)
+    monday = local.date() - timedelta(days=local.weekday())
+    return datetime(monday.year, monday.month, monday.day, tzinfo=tz)
+
+
+def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, terminal_id: str = "") -> LoadReport:
+    """Write the site folder into an empty database (one transaction, committed by the caller)."""
+    if session.get(Setting, SITE_KEY) is not None:
+        return LoadReport(False, {})
+    data = read_site_folder(folder)
+    site = data.site
+    counts: dict[str, int] = {}
+
+    branches = {b.code: Branch(code=b.code, name_zh=b.name_zh, name_en=b.name_en, secretary_number=b.secretary,
+                               phone=b.phone, place_zh=b.place_zh, lat=b.lat, lon=b.lon) for b in site.branches}
+    session.add_all(branches.values())
+    members = {m.number: Member(number=m.number, name=m.name, name_en=m.name_en, branch=branches[m.branch],
+                                gender=m.gender, role=m.role, status=m.status, category=m.category,
+                                group_name=m.group, joined_on=m.joined, phone=m.phone) for m in site.members}
+    session.add_all(members.values())
+    counts["branches"], counts["members"] = len(branches), len(members)
+
+    monday = week_start(now, tz)
+    attendance = 0
+    for mt in site.meetings:
+        day = monday + timedelta(days=mt.week * 7 + mt.weekday - 1)
+        t = parse_hhmm(mt.start)
+        starts = datetime(day.year, day.month, day.day, t.hour, t.minute, tzinfo=tz)
+        roster = ([m for m in members.values() if m.branch is branches[mt.branch]] if mt.roster == "all"
+                  else [members[n] for n in mt.roster])
+        meeting = Meeting(type=mt.type, title_zh=mt.title_zh, title_en=mt.title_en, branch=branches[mt.branch],
+                          place_zh=mt.place_zh or branches[mt.branch].place_zh, starts_at=starts,
+                          ends_at=starts + timedelta(minutes=mt.minutes), roster=roster,
+                          closed=mt.week < 0)
+        session.add(meeting)
+        for number in mt.attended:
+            late = number in mt.late
+            session.add(Attendance(meeting=meeting, member=members[number], method="admin",
+                                   terminal_id="history-import", late=late,
+                                   signed_at=starts + timedelta(minutes=12 if late else -5)))
+            attendance += 1
+    counts["meetings"], counts["attendance"] = len(site.meetings), attendance
+
+    if data.notices:
+        for n in data.notices.notices:
+            published = now - timedelta(days=n.published_days_ago)
+            session.add(ContentItem(
+                kind="notice", source="site", guid=n.id, title_zh=n.title_zh, title_en=n.title_en,
+                body=n.body_zh, body_en=n.body_en, summary=n.body_zh[:140], branch_code=n.branch,
+                review_state=n.review, pinned=n.pinned, urgent=n.urgent, published_at=published,
+                expires_at=published + timedelta(days=n.expires_in_days) if n.expires_in_days else None))
+        counts["notices"] = len(data.notices.notices)
+
+    if data.articles:
+        images = folder / "images"
+        for a in data.articles.articles:
+            image = images / a.image if a.image else None
+            session.add(ContentItem(
+                kind="article", source="site", guid=a.id, title_zh=a.title_zh, title_en=a.title_en,
+                body=a.body_zh, body_en=a.summary_en, summary=a.body_zh[:140], category=a.category,
+                review_state="published", points=a.points,
+                image_path=str(image) if image is not None and image.is_file() else None,
+                published_at=datetime(a.published.year, a.published.month, a.published.day, 9, tzinfo=tz)))
+        counts["articles"] = len(data.articles.articles)
+
+    if data.quiz:
+        for q in data.quiz.questions:
+            session.add(QuizQuestion(
+                code=q.id, kind=q.type, difficulty=q.difficulty, tags=q.tags, question_zh=q.question_zh,
+                question_en=q.question_en, options_zh=q.options_zh, options_en=q.options_en,
+                answer=[q.answer] if isinstance(q.answer, bool) else q.answer,
+                explanation_zh=q.explanation_zh, explanation_en=q.explanation_en))
+        counts["questions"] = len(data.quiz.questions)
+
+    if data.news_feed is not None:
+        items = parse_feed(data.news_feed.read_bytes(), now=now)
+        for item in items:
+            if item.image_url and "://" not in item.image_url:
+                local = (data.news_feed.parent / item.image_url).resolve()
+                item.image_path = str(local) if local.is_file() else None
+        store_items(session, "site-news", "news", items)
+        counts["news"] = len(items)
+
+    session.add(Setting(key=SITE_KEY, value={
+        "organisation": site.organisation.model_dump(), "folder": str(folder), "loaded_at": now.isoformat(),
+        "counts": counts}))
+    audit(session, "system", "site.load", str(folder), terminal_id, **counts)
+    session.flush()
+    return LoadReport(True, counts)
+
+
+def organisation(session: Session) -> dict:
+    """The organisation's names and contacts, or an empty dict before a site is loaded."""
+    row = session.get(Setting, SITE_KEY)
+    return dict(row.value.get("organisation", {})) if row else {}
+

@@ -1,0 +1,251 @@
+"""``launcher.py doctor``: what is present, what is missing, and the exact command that fixes it.
+
+An administrator installing a terminal (or a support call) needs one truthful table. Packages are read
+from installed metadata (nothing heavy is imported here); devices are probed by
+``robot_assistant.probe`` in child processes with a timeout, so a hung camera cannot hang the doctor
+and this module imports no device library. The exit code answers one question: can the kiosk run?
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from importlib import metadata
+from pathlib import Path
+
+from core.config import ROOT, Config
+from core.fonts import FontNotFound, find_cjk_font
+from core.model_folders import embedding_model_problems, vosk_fix, vosk_model_problems
+
+OK, MISSING, DEGRADED = "OK", "MISSING", "DEGRADED"
+
+#: (distribution, what it is for, needed for the kiosk to start)
+PACKAGES: tuple[tuple[str, str, bool], ...] = (
+    ("pygame", "kiosk screen", True),
+    ("SQLAlchemy", "database", True),
+    ("alembic", "database migrations", True),
+    ("pydantic", "configuration", True),
+    ("PyYAML", "configuration", True),
+    ("feedparser", "news feeds", True),
+    ("nh3", "news HTML sanitising", True),
+    ("requests", "news sync", True),
+    ("Pillow", "images", True),
+    ("panda3d", "VR hall", False),
+    ("panda3d-gltf", "VR hall glTF models", False),
+    ("vosk", "speech recognition", False),
+    ("pyttsx3", "speech output", False),
+    ("sounddevice", "microphone and speaker", False),
+    ("transformers", "optional answer reranking", False),
+    ("torch", "optional answer reranking", False),
+    ("opencv-python-headless", "camera", False),
+    ("dlib-bin", "face recognition", False),
+    ("face-recognition", "face recognition", False),
+    ("face-recognition-models", "face recognition", False),
+    ("jieba", "Chinese word segmentation", False),
+    ("pypinyin", "pinyin-tolerant name matching", False),
+    ("cryptography", "face template encryption", False),
+    ("psycopg", "PostgreSQL", False),
+    ("paho-mqtt", "real-time push", False),
+    ("openpyxl", "XLSX reports", False),
+    ("pynmea2", "BeiDou positioning", False),
+)
+
+
+@dataclass
+class Check:
+    item: str
+    status: str
+    detail: str
+    fix: str = ""
+    required: bool = False
+    """A MISSING required item means the kiosk cannot run."""
+
+
+def check_packages() -> list[Check]:
+    out = []
+    for dist, purpose, required in PACKAGES:
+        try:
+            version = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out.append(Check(f"package {dist}", MISSING, f"not installed ({purpose})", "bash setup.sh", required))
+            continue
+        out.append(Check(f"package {dist}", OK, f"{version} ({purpose})", required=required))
+    return out
+
+
+def check_font(config: Config) -> Check:
+    try:
+        path, index = find_cjk_font(config.kiosk.fonts)
+    except FontNotFound as exc:
+        return Check("Chinese font", MISSING, str(exc), "apt-get install fonts-wqy-microhei", True)
+    return Check("Chinese font", OK, f"{path} (face {index})", required=True)
+
+
+def check_database(config: Config) -> Check:
+    from sqlalchemy import text
+
+    from core.db import Database, DatabaseError
+
+    try:
+        db = Database(config.database_url)
+    except DatabaseError as exc:
+        return Check("database", MISSING, str(exc), "check database.url and that the server is running", True)
+    try:
+        with db.engine.connect() as conn:
+            rev = conn.execute(text("select version_num from alembic_version")).scalar()
+    finally:
+        db.dispose()
+    shown = db.engine.url.render_as_string(hide_password=True)
+    return Check("database", OK, f"{shown} (schema {rev})", required=True)
+
+
+def check_content(config: Config) -> list[Check]:
+    from core.demo import read_site_folder
+    from core.knowledge import load_knowledge
+    from core.yamlfile import YamlFileError
+
+    out = []
+    if config.content.demo_site is not None:
+        try:
+            folder = read_site_folder(config.content.demo_site)
+            out.append(Check("site content", OK, f"{config.content.demo_site}: {len(folder.site.members)} members, "
+                             f"{len(folder.site.meetings)} meetings"))
+        except YamlFileError as exc:
+            out.append(Check("site content", DEGRADED, "; ".join(exc.messages[:3]), "correct the file named"))
+    try:
+        kb = load_knowledge(config.assistant.knowledge_base)
+        out.append(Check("knowledge base", OK, f"{config.assistant.knowledge_base}: {len(kb.entries)} entries"))
+    except YamlFileError as exc:
+        out.append(Check("knowledge base", DEGRADED, "; ".join(exc.messages[:3]), "correct the file named"))
+    out.append(Check("hall scene", OK if config.hall.scene.is_file() else MISSING, str(config.hall.scene)))
+    if not config.content.feeds:
+        out.append(Check("news feeds", OK, "none configured: the kiosk shows the site's own news"))
+    for feed in config.content.feeds:
+        out.append(_check_feed(feed.name, feed.url, config.content.request_timeout_seconds))
+    return out
+
+
+def _check_feed(name: str, url: str, timeout: float) -> Check:
+    if "://" not in url or url.startswith("file://"):
+        path = Path(url.removeprefix("file://"))
+        ok = path.is_file()
+        return Check(f"feed {name}", OK if ok else DEGRADED, f"{path} {'exists' if ok else 'not found'}",
+                     "" if ok else "correct content.feeds[].url")
+    import requests
+
+    try:
+        response = requests.head(url, timeout=min(timeout, 5), allow_redirects=True)
+        if response.status_code >= 400:
+            response = requests.get(url, timeout=min(timeout, 5), stream=True)
+    except requests.RequestException as exc:
+        return Check(f"feed {name}", DEGRADED, f"{url} unreachable ({type(exc).__name__}); the cached copy is shown",
+                     "check the network or the URL")
+    ok = response.status_code < 400
+    return Check(f"feed {name}", OK if ok else DEGRADED, f"{url}: HTTP {response.status_code}",
+                 "" if ok else "check the URL")
+
+
+def check_models(config: Config) -> list[Check]:
+    out = []
+    for language, folder in config.assistant.vosk_models.items():
+        problems = vosk_model_problems(folder)
+        if problems:
+            out.append(Check(f"vosk model ({language})", MISSING, "; ".join(problems), vosk_fix(language, folder)))
+        else:
+            out.append(Check(f"vosk model ({language})", OK, str(folder)))
+    if config.assistant.embedding_model is None:
+        out.append(Check("embedding model", OK, "not configured (optional): lexical retrieval is used"))
+    else:
+        problems = embedding_model_problems(config.assistant.embedding_model)
+        out.append(Check("embedding model", DEGRADED if problems else OK,
+                         "; ".join(problems) or str(config.assistant.embedding_model),
+                         "put a sentence-embedding model folder there or clear assistant.embedding_model"
+                         if problems else ""))
+    return out
+
+
+def run_probe(name: str, *args: str, timeout: float = 60) -> tuple[str, str, str]:
+    """Run one device probe in a child process; a hang or crash becomes DEGRADED, not a hung doctor."""
+    cmd = [sys.executable, "-m", "robot_assistant.probe", name, *args]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=ROOT,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    except subprocess.TimeoutExpired:
+        return DEGRADED, f"{name} probe did not answer within {timeout:.0f} s (device hung?)", "reconnect the device"
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith("PROBE "):
+            result = json.loads(line[6:])
+            return result["status"], result["detail"], result["fix"]
+    tail = (done.stderr.strip().splitlines() or ["no output"])[-1]
+    return DEGRADED, f"{name} probe exited {done.returncode}: {tail}", "bash setup.sh"
+
+
+def check_devices(config: Config) -> list[Check]:
+    out = []
+    specs = [
+        ("camera", ("camera", str(config.devices.camera)) if config.devices.camera is not None else None),
+        ("microphone", ("microphone", str(config.devices.microphone or ""))),
+        ("speaker", ("speaker", str(config.devices.speaker or ""))),
+        ("speech output (zh)", ("tts", config.assistant.tts_voice_zh)),
+        ("speech output (en)", ("tts", config.assistant.tts_voice_en)),
+        ("face recognition", ("face",)),
+        ("3D rendering (hall)", ("panda3d",)),
+    ]
+    for item, spec in specs:
+        if spec is None:
+            out.append(Check(item, DEGRADED, "devices.camera is empty: face sign-in is off", "set devices.camera"))
+            continue
+        status, detail, fix = run_probe(*spec)
+        out.append(Check(item, status, detail, fix))
+    return out
+
+
+def check_system(config: Config) -> list[Check]:
+    out = []
+    display = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    if display:
+        out.append(Check("display", OK, f"display {display}"))
+    else:
+        out.append(Check("display", DEGRADED, "no display: the kiosk runs headless and writes screenshots",
+                         "start it from the desktop session, or view data/screenshots/"))
+    data = config.site.data_dir
+    try:
+        data.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(data).free
+        status = OK if free > 500e6 else DEGRADED
+        out.append(Check("data folder", status, f"{data} writable, {free / 1e9:.1f} GB free",
+                         "" if status == OK else "free disk space", True))
+    except OSError as exc:
+        out.append(Check("data folder", MISSING, f"{data}: {exc}", "make site.data_dir writable", True))
+    return out
+
+
+def run_doctor(config: Config, devices: bool = True) -> list[Check]:
+    checks = check_system(config) + [check_font(config)] + check_packages()
+    checks += [check_database(config)] + check_content(config) + check_models(config)
+    if devices:
+        checks += check_devices(config)
+    return checks
+
+
+def kiosk_can_run(checks: list[Check]) -> bool:
+    return not any(c.required and c.status == MISSING for c in checks)
+
+
+def format_table(checks: list[Check]) -> str:
+    width = max(len(c.item) for c in checks)
+    lines = [f"{'item'.ljust(width)}  status    detail / fix", "-" * (width + 60)]
+    for c in checks:
+        lines.append(f"{c.item.ljust(width)}  {c.status.ljust(8)}  {c.detail}")
+        if c.fix and c.status != OK:
+            lines.append(f"{''.ljust(width)}  {''.ljust(8)}  → {c.fix}")
+    return "\n".join(lines)
+
+
+def to_json(checks: list[Check]) -> str:
+    return json.dumps({"kiosk_can_run": kiosk_can_run(checks), "checks": [asdict(c) for c in checks]},
+                      ensure_ascii=False, indent=2)

@@ -1,0 +1,74 @@
+"""Meetings of 三会一课: creating them, finding the one happening now, and closing them.
+
+The terminal signs people in to "the current meeting", so choosing it must be predictable: a meeting is
+current from ``OPEN_EARLY`` before its start until its end, and when several overlap the one at this
+terminal's place wins, then the one that started most recently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from core.audit import audit
+from core.models import MEETING_TYPES, Branch, Meeting, Member
+
+OPEN_EARLY = timedelta(minutes=30)
+
+#: How often each type must be held (三会一课): months per period.
+REQUIRED_EVERY_MONTHS = {"支部党员大会": 3, "支委会": 1, "党小组会": 1, "党课": 3}
+
+
+class MeetingError(ValueError):
+    """A meeting request that cannot be carried out; the message is shown to the administrator."""
+
+
+def create_meeting(session: Session, *, type: str, title_zh: str, branch_code: str, starts_at: datetime,
+                   ends_at: datetime, place_zh: str = "", title_en: str = "",
+                   roster: list[str] | None = None, actor: str = "system") -> Meeting:
+    """Create a meeting; ``roster`` None means every active member of the branch."""
+    if type not in MEETING_TYPES:
+        raise MeetingError(f"unknown meeting type {type!r}: one of {', '.join(MEETING_TYPES)}")
+    if starts_at.tzinfo is None or ends_at.tzinfo is None:
+        raise MeetingError("meeting times must carry a time zone")
+    if ends_at <= starts_at:
+        raise MeetingError("a meeting must end after it starts")
+    branch = session.scalars(select(Branch).where(Branch.code == branch_code)).first()
+    if branch is None:
+        raise MeetingError(f"unknown branch {branch_code!r}")
+    if roster is None:
+        members = list(session.scalars(select(Member).where(Member.branch_id == branch.id, Member.active)))
+    else:
+        members = list(session.scalars(select(Member).where(Member.number.in_(roster))))
+        missing = sorted(set(roster) - {m.number for m in members})
+        if missing:
+            raise MeetingError(f"unknown member numbers on the roster: {', '.join(missing)}")
+    meeting = Meeting(type=type, title_zh=title_zh, title_en=title_en, branch=branch, place_zh=place_zh,
+                      starts_at=starts_at, ends_at=ends_at, roster=members)
+    session.add(meeting)
+    session.flush()
+    audit(session, actor, "meeting.create", f"meeting:{meeting.id}", type=type, branch=branch_code)
+    return meeting
+
+
+def current_meetings(session: Session, now: datetime, place_zh: str | None = None) -> list[Meeting]:
+    """Open meetings at ``now``, best first (this place, then latest start)."""
+    rows = list(session.scalars(
+        select(Meeting).options(selectinload(Meeting.branch))
+        .where(Meeting.closed.is_(False), Meeting.starts_at <= now + OPEN_EARLY, Meeting.ends_at >= now)))
+    rows.sort(key=lambda m: (place_zh is not None and m.place_zh == place_zh, m.starts_at), reverse=True)
+    return rows
+
+
+def upcoming(session: Session, now: datetime, limit: int = 20) -> list[Meeting]:
+    return list(session.scalars(
+        select(Meeting).options(selectinload(Meeting.branch))
+        .where(Meeting.ends_at >= now, Meeting.closed.is_(False))
+        .order_by(Meeting.starts_at).limit(limit)))
+
+
+def close_meeting(session: Session, meeting: Meeting, actor: str) -> None:
+    meeting.closed = True
+    audit(session, actor, "meeting.close", f"meeting:{meeting.id}")

@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""智慧党建终端 — the one entry point.
+
+    launcher.py [--config FILE] [COMMAND] [options]
+
+With no command the kiosk starts. Every command reads the same configuration (the embedded
+config.yaml, then --config FILE, then DANGJIAN__* environment variables); a configuration mistake
+stops with exit code 2 and a ``file:line: key: problem`` message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from core.config import ConfigError, load_config  # noqa: E402
+from core.db import DatabaseError  # noqa: E402
+from core.yamlfile import YamlFileError  # noqa: E402
+
+EXIT_CONFIG = 2
+log = logging.getLogger("launcher")
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from core.doctor import format_table, kiosk_can_run, run_doctor, to_json
+
+    config = load_config(args.config)
+    checks = run_doctor(config, devices=not args.no_devices)
+    print(to_json(checks) if args.json else format_table(checks))
+    can_run = kiosk_can_run(checks)
+    if not args.json:
+        print("\nThe kiosk can run." if can_run else "\nThe kiosk cannot run: fix the MISSING items marked above.")
+    return 0 if can_run else 1
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create the data folder, migrate the database and load the site folder (idempotent)."""
+    from core.terminal import open_terminal
+
+    config = load_config(args.config)
+    if args.site:
+        config.content.demo_site = Path(args.site).resolve()
+    terminal, report = open_terminal(config)
+    print(f"database: {terminal.db.engine.url.render_as_string(hide_password=True)} (up to date)")
+    if report is None:
+        print("no site folder configured (content.demo_site is empty)")
+    elif report.loaded:
+        print("site loaded: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+    else:
+        print("site already loaded earlier: nothing changed")
+    return 0
+
+
+def cmd_pin_hash(args: argparse.Namespace) -> int:
+    """Print a scrypt hash of a PIN for kiosk.admin_pin_hash (the PIN itself is never stored)."""
+    from core.secrets import hash_pin
+
+    pin = args.pin if args.pin is not None else getpass.getpass("PIN (4-12 digits): ")
+    try:
+        print(hash_pin(pin))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "doctor": (cmd_doctor, "check dependencies, fonts, models, devices, database and content"),
+    "init": (cmd_init, "create the data folder, migrate the database and load the site content"),
+    "pin-hash": (cmd_pin_hash, "hash a PIN for kiosk.admin_pin_hash in the configuration"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="launcher.py", description="智慧党建终端: touch kiosk, VR exhibition hall and robot assistant.")
+    parser.add_argument("--config", metavar="FILE", default=os.environ.get("DANGJIAN_CONFIG"),
+                        help="site configuration over the embedded config.yaml (or $DANGJIAN_CONFIG)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_, help_text) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "doctor":
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+            p.add_argument("--no-devices", action="store_true", help="skip camera/microphone/speaker probes")
+        elif name == "init":
+            p.add_argument("--site", metavar="FOLDER", help="load this site folder instead of content.demo_site")
+        elif name == "pin-hash":
+            p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = args.command or "kiosk"
+    if command not in COMMANDS:
+        parser.error(f"the {command} command is not available in this build")
+    try:
+        return COMMANDS[command][0](args)
+    except ConfigError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return EXIT_CONFIG
+    except YamlFileError as exc:
+        for message in exc.messages:
+            print(message, file=sys.stderr)
+        return 1
+    except DatabaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

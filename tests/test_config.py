@@ -1,0 +1,128 @@
+"""Configuration: the embedded default is complete; mistakes name file, line and key; exit code 2."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core.config import DEFAULT_CONFIG, ConfigError, load_config
+from tests.conftest import ROOT
+
+
+def write(tmp_path: Path, text: str, name: str = "site.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def messages(path: Path | None, environ: dict | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as err:
+        load_config(path, environ=environ or {})
+    return err.value.messages
+
+
+def test_embedded_default_is_complete(config_env):
+    config = load_config(environ=config_env)
+    assert config.kiosk.idle_seconds == 60
+    assert config.database_url.startswith("sqlite:///") and config.database_url.endswith("dangjian.db")
+    assert config.hall.scene == ROOT / "scenes" / "hall.yaml"
+    assert config.content.demo_site == ROOT / "content" / "demo"
+    assert config.devices.camera == 0
+
+
+def test_every_default_key_is_commented():
+    """Each key of config.yaml has a comment right above it (or is a section header)."""
+    lines = DEFAULT_CONFIG.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or line.startswith(" " * 4) or ":" not in stripped:
+            continue
+        if line.startswith("  ") and not stripped.startswith("-"):
+            assert lines[i - 1].strip().startswith("#") or lines[i - 1].strip().endswith(":"), line
+
+
+def test_site_file_overlays_only_its_keys(tmp_path, config_env):
+    site = write(tmp_path, "kiosk:\n  idle_seconds: 120\nsite:\n  terminal_id: lobby-2\n")
+    config = load_config(site, environ=config_env)
+    assert config.kiosk.idle_seconds == 120 and config.kiosk.fps == 30
+    assert config.site.terminal_id == "lobby-2"
+
+
+def test_relative_paths_follow_the_file_that_set_them(tmp_path):
+    (tmp_path / "kb.yaml").write_text("- {id: a, questions_zh: [问], answer_zh: 答}\n", encoding="utf-8")
+    site = write(tmp_path, "assistant:\n  knowledge_base: kb.yaml\nsite:\n  data_dir: d\n")
+    config = load_config(site, environ={})
+    assert config.assistant.knowledge_base == tmp_path / "kb.yaml"
+    assert config.site.data_dir == tmp_path / "d"
+
+
+def test_environment_overrides_win(tmp_path, config_env):
+    site = write(tmp_path, "kiosk:\n  idle_seconds: 120\n")
+    env = {**config_env, "DANGJIAN__KIOSK__IDLE_SECONDS": "15", "DANGJIAN__KIOSK__SIZE": "[1080, 1920]",
+           "DANGJIAN__DEVICES__CAMERA": "rtsp://10.0.0.5/stream"}
+    config = load_config(site, environ=env)
+    assert config.kiosk.idle_seconds == 15
+    assert config.kiosk.size == (1080, 1920)
+    assert config.devices.camera == "rtsp://10.0.0.5/stream"
+
+
+def test_wrong_type_names_file_line_and_key(tmp_path):
+    site = write(tmp_path, "site:\n  language: zh\nkiosk:\n  fps: 30\n  idle_seconds: abc\n")
+    assert messages(site) == [f"{site}:5: kiosk.idle_seconds: must be a positive integer, got \"abc\""]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("kiosk:\n  idle_seconds: 0\n", ":2: kiosk.idle_seconds: must be a positive integer, got 0"),
+    ("kiosk:\n  colour: red\n", ":2: kiosk.colour: unknown key (known keys here: idle_seconds"),
+    ("kiosk:\n  fullscreen: maybe\n", ":2: kiosk.fullscreen: must be true or false, got \"maybe\""),
+    ("site:\n  language: fr\n", ":2: site.language: must be one of 'zh' or 'en', got \"fr\""),
+    ("site:\n  timezone: Mars/Olympus\n", ":2: site.timezone: unknown time zone 'Mars/Olympus'"),
+    ("database:\n  url: mysql://x\n", ":2: database.url: must be a sqlite:/// or postgresql:// URL"),
+    ("kiosk:\n  size: [10, 10]\n", ":2: kiosk.size: must be [width, height] between 320 and 8192"),
+    ("kiosk:\n  admin_pin_hash: 1234\n", ":2: kiosk.admin_pin_hash: must be text, got 1234"),
+    ("kiosk:\n  admin_pin_hash: '1234'\n", ":2: kiosk.admin_pin_hash: must be a hash made by `launcher.py pin-hash`"),
+    ("hall:\n  scene: nowhere/hall.yaml\n", ":2: hall.scene: file not found: "),
+    ("content:\n  feeds:\n    - name: x\n      url: ''\n", ":4: content.feeds[0].url: must not be empty"),
+    ("wifi:\n  ssid: x\n", ":1: wifi: unknown key (known keys here: site, database"),
+    ("kiosk: [1, 2]\n", ":1: kiosk: must be a mapping of keys"),
+])
+def test_each_kind_of_mistake(tmp_path, text, expected):
+    site = write(tmp_path, text)
+    got = messages(site)
+    assert len(got) == 1 and got[0].startswith(str(site)) and expected in got[0], got
+
+
+def test_several_mistakes_are_all_reported(tmp_path):
+    site = write(tmp_path, "kiosk:\n  idle_seconds: x\n  fps: -1\nsite:\n  language: de\n")
+    got = messages(site)
+    assert {m.split(": ")[0] for m in got} == {f"{site}:2", f"{site}:3", f"{site}:5"}
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    site = write(tmp_path, "kiosk:\n  idle_seconds: 60\n  fps: [30\n")
+    (msg,) = messages(site)
+    assert msg.startswith(f"{site}:") and "YAML syntax error" in msg
+
+
+def test_missing_and_unreadable_files(tmp_path):
+    assert messages(tmp_path / "nope.yaml") == [f"{tmp_path / 'nope.yaml'}: file not found"]
+    (tmp_path / "bin.yaml").write_bytes(b"\xff\xfe\x00garbage")
+    assert "cannot read" in messages(tmp_path / "bin.yaml")[0]
+    assert "top level must be a mapping" in messages(write(tmp_path, "- a\n- b\n"))[0]
+
+
+def test_bad_environment_value_names_the_variable():
+    (msg,) = messages(None, {"DANGJIAN__KIOSK__FPS": "fast"})
+    assert msg == 'environment DANGJIAN__KIOSK__FPS: kiosk.fps: must be a positive integer, got "fast"'
+
+
+def test_launcher_exits_2_with_the_message_and_no_traceback(tmp_path):
+    site = write(tmp_path, "kiosk:\n  idle_seconds: abc\n")
+    done = subprocess.run([sys.executable, str(ROOT / "launcher.py"), "--config", str(site), "doctor"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f'{site}:2: kiosk.idle_seconds: must be a positive integer, got "abc"'
+    assert "Traceback" not in done.stderr + done.stdout
