@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from core.config import ConfigError, load_config  # noqa: E402
-from core.db import DatabaseError  # noqa: E402
-from core.yamlfile import YamlFileError  # noqa: E402
+from core.config import ConfigError, load_config
+from core.db import DatabaseError
+from core.yamlfile import YamlFileError
 
 EXIT_CONFIG = 2
 log = logging.getLogger("launcher")

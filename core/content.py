@@ -103,9 +103,9 @@ def parse_feed(data: bytes, base_url: str = "", now: datetime | None = None) -> 
     now = now or utcnow()
     parsed = feedparser.parse(data)
     if not parsed.entries:
-        reason = getattr(parsed, "bozo_exception", None)
-        if reason is not None or not parsed.get("feed"):
-            raise FeedError(f"not an RSS/Atom feed: {reason or 'no items'}")
+        if not parsed.get("version"):
+            reason = getattr(parsed, "bozo_exception", None) or "no RSS or Atom feed element"
+            raise FeedError(f"not an RSS/Atom feed: {reason}")
         return []
     items = []
     for entry in parsed.entries:

@@ -1,0 +1,86 @@
+"""Typed events round-trip as plain data, and the bus is safe across threads."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+
+import pytest
+
+from core import events
+from core.events import EventBus, event_from_dict
+
+SAMPLES = [
+    events.NewsArrived(item_ids=(3, 2), titles=("新闻一", "新闻二")),
+    events.UrgentNotice(item_id=9, title="紧急通知"),
+    events.SyncStatus(online=False, last_success_iso="2026-11-26T06:00:00+00:00", message="timeout"),
+    events.Transcript(text="带我去北斗展区", language="zh", final=False, confidence=0.8),
+    events.Answer(text="三会一课是……", source_id="kb001", suggestions=("党费怎么交",)),
+    events.GuideTo(exhibit_id="b01"),
+    events.OpenScreen(screen="news"),
+    events.Speak(text="您好", interrupt=True),
+    events.StopSpeaking(),
+    events.FaceSeen(member_number="M0101", distance=0.31, margin=0.12, box=(10, 90, 90, 10)),
+    events.SignInRequested(meeting_id=4),
+    events.SignedIn(meeting_id=4, member_number="M0101", member_name="王建国", method="face", late=False),
+    events.DeviceStatus(device="camera", state="off", message="lost"),
+]
+
+
+def test_every_event_type_has_a_sample():
+    defined = {cls for cls in vars(events).values()
+               if isinstance(cls, type) and issubclass(cls, events.Event) and cls is not events.Event}
+    assert defined == {type(e) for e in SAMPLES}
+
+
+@pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)
+def test_round_trip(event):
+    message = event.to_dict()
+    assert message["type"] == type(event).__name__
+    assert event_from_dict(json.loads(json.dumps(message))) == event
+    assert type(event).__dataclass_params__.frozen
+    for name in message["data"]:
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(event, name, None)
+
+
+def test_unknown_type_is_rejected():
+    with pytest.raises(ValueError, match="unknown event type 'Teleport'"):
+        event_from_dict({"type": "Teleport", "data": {}})
+
+
+def test_bus_filters_by_type_and_delivers_across_threads():
+    bus = EventBus()
+    everything = bus.subscribe()
+    only_news = bus.subscribe(events.NewsArrived)
+
+    def worker(n: int) -> None:
+        for i in range(500):
+            bus.publish(events.NewsArrived(item_ids=(n, i)) if i % 2 else events.GuideTo(exhibit_id=f"{n}-{i}"))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    got = everything.drain(limit=10_000)
+    assert len(got) == 2000
+    news = only_news.drain(limit=10_000)
+    assert len(news) == 1000 and all(isinstance(e, events.NewsArrived) for e in news)
+    # per producer, order is kept
+    for n in range(4):
+        seq = [e.item_ids[1] for e in news if e.item_ids[0] == n]
+        assert seq == sorted(seq)
+
+
+def test_a_stuck_consumer_loses_oldest_events_not_the_producer():
+    bus = EventBus()
+    sub = bus.subscribe()
+    sub.queue.maxsize = 3
+    for i in range(10):
+        bus.publish(events.GuideTo(exhibit_id=str(i)))
+    assert [e.exhibit_id for e in sub.drain()] == ["7", "8", "9"]
+    bus.unsubscribe(sub)
+    bus.publish(events.StopSpeaking())
+    assert sub.drain() == []

@@ -1,0 +1,58 @@
+"""The one entry point: help, init, pin hashes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from core.secrets import hash_pin, verify_pin
+from tests.conftest import ROOT
+
+
+def launcher(*args: str, env_extra: dict | None = None, input: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, **(env_extra or {})}
+    return subprocess.run([sys.executable, str(ROOT / "launcher.py"), *args], capture_output=True, text=True,
+                          timeout=120, env=env, input=input)
+
+
+def test_help_lists_the_commands():
+    done = launcher("--help")
+    assert done.returncode == 0
+    for name in ("doctor", "init", "pin-hash", "--config"):
+        assert name in done.stdout
+
+
+def test_init_loads_the_demo_once(tmp_path):
+    env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path)}
+    first = launcher("init", env_extra=env)
+    assert first.returncode == 0, first.stderr
+    assert "site loaded: branches 4, members 40" in first.stdout
+    second = launcher("init", env_extra=env)
+    assert "site already loaded earlier: nothing changed" in second.stdout
+
+
+def test_init_with_a_broken_site_folder_names_the_file(tmp_path):
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "site.yaml").write_text("organisation:\n  name_zh: 测试\nbranches: []\n", encoding="utf-8")
+    done = launcher("init", "--site", str(folder), env_extra={"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "d")})
+    assert done.returncode == 1
+    assert f"{folder / 'site.yaml'}:3: branches: List should have at least 1 item" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_pin_hash_round_trip():
+    done = launcher("pin-hash", "246810")
+    stored = done.stdout.strip()
+    assert done.returncode == 0 and stored.startswith("scrypt$")
+    assert verify_pin("246810", stored) and not verify_pin("246811", stored)
+    assert launcher("pin-hash", "12").returncode == 1
+
+
+def test_pin_verification_never_raises_on_garbage():
+    assert not verify_pin("1234", "scrypt$x$y")
+    assert not verify_pin("1234", "bcrypt$1$2$3$4$5")
+    assert not verify_pin("1234", None)
+    assert verify_pin("1234", hash_pin("1234"))
+    assert hash_pin("1234") != hash_pin("1234")  # salted
