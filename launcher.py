@@ -71,7 +71,55 @@ def cmd_pin_hash(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    """Run the touch kiosk (the default command). With no display, say how to see it instead."""
+    config = load_config(args.config)
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")) and \
+            os.environ.get("SDL_VIDEODRIVER") not in ("kmsdrm", "fbcon", "directfb", "dummy"):
+        print("No display found (DISPLAY is not set). To see the kiosk on this machine, render its screens:\n"
+              "  launcher.py screenshot kiosk --all --out data/screenshots\n"
+              "or run it under a virtual display: xvfb-run -s '-screen 0 1920x1080x24' launcher.py kiosk",
+              file=sys.stderr)
+        return 1
+    from kiosk.app import run_kiosk
+
+    return run_kiosk(config, windowed=args.windowed)
+
+
+def cmd_screenshot(args: argparse.Namespace) -> int:
+    """Render screens headless to PNG files."""
+    config = load_config(args.config)
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"error: --size must look like 1920x1080, got {args.size!r}", file=sys.stderr)
+        return 2
+    from kiosk.app import screen_names, screenshot
+
+    known = screen_names(config)
+    if args.all:
+        names = known
+    elif args.screen:
+        names = [args.screen]
+    else:
+        names = ["home"]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        print(f"error: unknown screen {unknown[0]!r}; screens: {', '.join(known)}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    sizes = [(width, height)] if not args.all else [(width, height), (height, width)]
+    written = []
+    for size in sizes:
+        written += screenshot(config, names, size, out, lang=args.lang)
+    for path in written:
+        print(path)
+    return 0
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "kiosk": (cmd_kiosk, "run the full-screen touch kiosk (the default)"),
+    "screenshot": (cmd_screenshot, "render kiosk screens headless to PNG files"),
     "doctor": (cmd_doctor, "check dependencies, fonts, models, devices, database and content"),
     "init": (cmd_init, "create the data folder, migrate the database and load the site content"),
     "pin-hash": (cmd_pin_hash, "hash a PIN for kiosk.admin_pin_hash in the configuration"),
@@ -92,6 +140,15 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--no-devices", action="store_true", help="skip camera/microphone/speaker probes")
         elif name == "init":
             p.add_argument("--site", metavar="FOLDER", help="load this site folder instead of content.demo_site")
+        elif name == "kiosk":
+            p.add_argument("--windowed", action="store_true", help="a 1280x720 window instead of full screen")
+        elif name == "screenshot":
+            p.add_argument("target", choices=["kiosk"], help="what to render")
+            p.add_argument("--screen", metavar="NAME", help="the screen to render (default: home)")
+            p.add_argument("--all", action="store_true", help="every screen, landscape and portrait")
+            p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
+            p.add_argument("--lang", choices=["zh", "en"], help="interface language")
+            p.add_argument("--out", default="data/screenshots", help="a .png file, or a folder with --all")
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser

@@ -1,0 +1,1 @@
+"""The full-screen touch kiosk: screens built on ``kiosk.ui`` over the domain in ``core``."""

@@ -1,0 +1,98 @@
+"""A scrollable document (title, meta line, image, paragraphs) for news, notices and articles.
+
+Built on ``ScrollList`` so a long article scrolls with the same finger-following, inertia and clamping as
+every list, and only the lines in view are drawn: each row is one wrapped line of text, or one slice of
+the picture.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pygame
+
+from kiosk.ui.drawing import draw_text, line_height, measurer
+from kiosk.ui.text import wrap_text
+from kiosk.ui.theme import RGB, Theme
+from kiosk.ui.widgets.scroll_list import ScrollList
+
+
+@dataclass(frozen=True)
+class _Line:
+    text: str
+    role: str
+    color: RGB
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class _ImageSlice:
+    image: pygame.Surface
+    top: int
+
+
+@dataclass(frozen=True)
+class _Gap:
+    pass
+
+
+def load_picture(path: str | None, max_width: int, max_height: int) -> pygame.Surface | None:
+    """A picture scaled to fit, or None when there is none or it cannot be read (never raises)."""
+    if not path or not Path(path).is_file():
+        return None
+    try:
+        image = pygame.image.load(path)
+    except (pygame.error, OSError):
+        return None
+    if image.get_bitsize() not in (24, 32):  # palette PNGs: smoothscale needs true colour
+        rgba = pygame.Surface(image.get_size(), pygame.SRCALPHA, 32)
+        rgba.blit(image, (0, 0))
+        image = rgba
+    w, h = image.get_size()
+    scale = min(max_width / w, max_height / h, 1.0)
+    return pygame.transform.smoothscale(image, (max(1, int(w * scale)), max(1, int(h * scale))))
+
+
+class DocumentView(ScrollList):
+    """Read-only scrolling text with an optional picture."""
+
+    def __init__(self, rect: pygame.Rect | tuple[int, int, int, int], theme: Theme, *, title: str, meta: str = "",
+                 body: str = "", image_path: str | None = None) -> None:
+        self.line_h = line_height(theme.font("body"), 1.45)
+        super().__init__(rect, theme, [], row_height=self.line_h, render_row=self._render, empty_text="")
+        self.set_document(title, meta, body, image_path)
+
+    def set_document(self, title: str, meta: str, body: str, image_path: str | None) -> None:
+        th, p = self.theme, self.theme.palette
+        width = self.rect.w - 2 * th.spacing.pad
+        rows: list[object] = [_Gap()]
+        title_font = th.font("heading", bold=True)
+        for line in wrap_text(title, width, measurer(title_font)):
+            rows += [_Line(line, "heading", p.red, True), _Gap()]
+        if meta:
+            rows += [_Line(m, "small", p.ink_muted) for m in wrap_text(meta, width, measurer(th.font("small")))]
+        rows.append(_Gap())
+        picture = load_picture(image_path, width, int(self.rect.h * 0.6))
+        if picture is not None:
+            rows += [_ImageSlice(picture, top) for top in range(0, picture.get_height(), self.line_h)]
+            rows.append(_Gap())
+        body_font = th.font("body")
+        for para in [p_.strip() for p_ in body.split("\n\n") if p_.strip()]:
+            for line in wrap_text(para.replace("\n", " "), width, measurer(body_font)):
+                rows.append(_Line(line, "body", p.ink))
+            rows.append(_Gap())
+        self.set_items(rows)
+
+    def text(self) -> str:
+        """All text lines (for tests and the screen reader of a future accessibility mode)."""
+        return "\n".join(r.text for r in self.items if isinstance(r, _Line))
+
+    def _render(self, surface: pygame.Surface, rect: pygame.Rect, index: int, item: object, pressed: bool) -> None:
+        x = rect.x + self.theme.spacing.pad
+        if isinstance(item, _Line):
+            font = self.theme.font(item.role, bold=item.bold)
+            draw_text(surface, font, item.text, (x, rect.centery), item.color, anchor="midleft")
+        elif isinstance(item, _ImageSlice):
+            area = pygame.Rect(0, item.top, item.image.get_width(), min(rect.h, item.image.get_height() - item.top))
+            surface.blit(item.image, (x, rect.y), area)

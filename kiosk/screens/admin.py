@@ -1,0 +1,87 @@
+"""The hidden administrator entry: PIN keypad, then a panel with sync, screenshot, clear urgent notice,
+restart and exit. Reached only by holding a corner for 5 seconds — there is no keyboard escape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from core import content
+from core.audit import audit
+from kiosk.admin_lock import AdminLock
+from kiosk.context import KioskContext
+from kiosk.ui.layout import split_columns, take_top, tile_grid
+from kiosk.ui.screens import Screen
+from kiosk.ui.widgets.button import Button
+from kiosk.ui.widgets.keypad import NumericKeypad
+from kiosk.ui.widgets.label import Label
+
+
+class AdminPinScreen(Screen):
+    def __init__(self, ctx: KioskContext, lock: AdminLock, on_unlocked: Callable[[], object]) -> None:
+        super().__init__("admin_pin")
+        self.ctx, self.lock, self.on_unlocked = ctx, lock, on_unlocked
+        self.title = ctx.t("管理员", "Administrator")
+        self.message = ctx.t("请输入管理员密码", "Enter the administrator PIN")
+
+    def build(self) -> None:
+        th = self.theme
+        pad = th.spacing.pad
+        area = self.rect.inflate(-2 * pad, -2 * pad)
+        top, rest = take_top(area, th.spacing.target, th.spacing.gap)
+        self.label = self.add(Label(top, th, self.message, role="title", align="center"))
+        width = min(rest.w, int(th.spacing.target * 6))
+        keypad_rect = rest.copy()
+        keypad_rect.w = width
+        keypad_rect.centerx = rest.centerx
+        keypad_rect.h = min(rest.h, int(width * 1.4))
+        self.keypad = self.add(NumericKeypad(keypad_rect, th, max_length=12, masked=True, on_submit=self.submit))
+
+    def submit(self, pin: str) -> None:
+        result = self.lock.try_unlock(pin, self.ctx.now())
+        self.message = self.ctx.t(result.message_zh, result.message_en)
+        self.label.set_text(self.message)
+        self.keypad.value = ""
+        self.keypad.invalidate()
+        if result.ok:
+            self.on_unlocked()
+
+
+class AdminPanelScreen(Screen):
+    def __init__(self, ctx: KioskContext) -> None:
+        super().__init__("admin_panel")
+        self.ctx = ctx
+        self.title = ctx.t("管理面板", "Admin panel")
+
+    def build(self) -> None:
+        th, ctx = self.theme, self.ctx
+        pad = th.spacing.pad
+        area = self.rect.inflate(-2 * pad, -2 * pad)
+        top, rest = take_top(area, th.spacing.target * 2, th.spacing.gap)
+        info = [f"{ctx.t('终端', 'Terminal')}: {ctx.terminal.terminal_id}",
+                f"{ctx.t('最后同步', 'Last sync')}: "
+                f"{ctx.date_text(ctx.last_sync, True) if ctx.last_sync else ctx.t('无', 'never')}"]
+        for rect, text in zip(split_columns(top, [1, 1], th.spacing.gap), info, strict=True):
+            self.add(Label(rect, th, text, role="body"))
+        actions = [
+            ("sync", ctx.t("立即同步", "Sync now")),
+            ("screenshot", ctx.t("截屏", "Screenshot")),
+            ("clear_urgent", ctx.t("解除紧急通知", "Clear urgent notice")),
+            ("restart", ctx.t("重启程序", "Restart")),
+            ("exit", ctx.t("退出程序", "Exit")),
+        ]
+        for rect, (key, label) in zip(tile_grid(rest, len(actions), gap=th.spacing.gap, min_size=th.spacing.target),
+                                      actions, strict=True):
+            self.add(Button(rect, th, label, lambda k=key: self.run(k), kind="secondary" if key != "exit" else "primary"))
+
+    def run(self, key: str) -> None:
+        if key == "clear_urgent":
+            with self.ctx.session() as s:
+                item = content.active_urgent(s, self.ctx.now())
+                if item is not None:
+                    item.cleared_at = self.ctx.now()
+                    audit(s, "admin", "notice.clear_urgent", f"content:{item.id}", self.ctx.terminal.terminal_id)
+            self.nav.notify(self.ctx.t("紧急通知已解除", "Urgent notice cleared"), tag=self.ctx.t("管理", "Admin"))
+            return
+        action = self.ctx.actions.get(key)
+        if action is not None:
+            action()

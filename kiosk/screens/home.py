@@ -1,0 +1,92 @@
+"""The home screen: one big tile per feature, the latest headline, and the language switch.
+
+Tiles appear only for features this build has (the hall, the assistant, sign-in and the map join as they
+are built), so a visitor never taps into an empty screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core import content
+from core.meetings import upcoming
+from kiosk.context import KioskContext
+from kiosk.ui.layout import take_bottom, tile_grid
+from kiosk.ui.screens import Screen
+from kiosk.ui.widgets.button import Button
+from kiosk.ui.widgets.tile import Tile
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    zh: str
+    en: str
+    icon: str
+
+
+FEATURES = (
+    Feature("news", "党建资讯", "Party News", "讯"),
+    Feature("notices", "通知公告", "Notices", "告"),
+    Feature("learning", "学习考试", "Learning & Quizzes", "学"),
+    Feature("services", "便民服务", "Services", "服"),
+    Feature("dashboard", "数据看板", "Dashboard", "数"),
+    Feature("meetings", "会议安排", "Meetings", "会"),
+)
+
+
+class HomeScreen(Screen):
+    def __init__(self, ctx: KioskContext, open_screen: Callable[[str], object],
+                 available: Callable[[str], bool] = lambda name: True) -> None:
+        super().__init__("home")
+        self.ctx, self.open_screen, self.available = ctx, open_screen, available
+        self.tiles: dict[str, Tile] = {}
+
+    def build(self) -> None:
+        th, ctx = self.theme, self.ctx
+        pad, gap = th.spacing.pad, th.spacing.gap
+        area = self.rect.inflate(-2 * pad, -2 * pad)
+        bottom, grid_area = take_bottom(area, th.spacing.target, gap)
+        features = [f for f in FEATURES if self.available(f.name)]
+        counts = self._counts()
+        rects = tile_grid(grid_area, len(features), gap=gap, min_size=th.spacing.target)
+        self.tiles = {}
+        for feature, rect in zip(features, rects, strict=True):
+            number = counts.get(feature.name)
+            self.tiles[feature.name] = self.add(Tile(
+                rect, th, ctx.t(feature.zh, feature.en), feature.en if ctx.lang == "zh" else feature.zh,
+                icon=feature.icon, number=number,
+                unit=ctx.t("条", "items") if feature.name in ("news", "notices") else
+                (ctx.t("场", "meetings") if feature.name == "meetings" else None),
+                on_tap=lambda name=feature.name: self.open_screen(name)))
+        lang_w = max(th.spacing.target * 2, bottom.w // 6)
+        headline = bottom.copy()
+        headline.w -= lang_w + gap
+        self.add(Button(headline, th, self._headline(), lambda: self.open_screen("news"), kind="quiet",
+                        role="body"))
+        self.add(Button((headline.right + gap, bottom.y, lang_w, bottom.h), th,
+                        "English" if ctx.lang == "zh" else "中文", self.toggle_language, kind="secondary"))
+
+    def _counts(self) -> dict[str, int]:
+        ctx = self.ctx
+        now = ctx.now()
+        with ctx.session() as s:
+            return {"news": len(content.visible(s, "news", now)), "notices": len(content.visible(s, "notice", now)),
+                    "meetings": sum(1 for m in upcoming(s, now, 100)
+                                    if ctx.local(m.starts_at).date() == ctx.local(now).date())}
+
+    def _headline(self) -> str:
+        with self.ctx.session() as s:
+            latest = content.visible(s, "news", self.ctx.now(), limit=1)
+        if not latest:
+            return self.ctx.t("暂无资讯", "No news yet")
+        return self.ctx.t("最新：", "Latest: ") + self.ctx.t(latest[0].title_zh, latest[0].title_en)
+
+    def toggle_language(self) -> None:
+        self.ctx.lang = "en" if self.ctx.lang == "zh" else "zh"
+        for screen in self.nav.stack:
+            screen.layout(screen.rect)
+
+    def enter(self) -> None:
+        self.layout(self.rect)  # counts and the headline are live
