@@ -22,6 +22,7 @@ from core.config import Config
 from core.demo import organisation
 from core.events import NewsArrived, SyncStatus, UrgentNotice
 from core.fonts import find_cjk_font
+from core.sync import FeedSyncer
 from core.terminal import Terminal, open_terminal
 from kiosk.admin_lock import AdminLock
 from kiosk.context import KioskContext
@@ -35,6 +36,7 @@ from kiosk.ui.gestures import CornerHold, Gesture, GestureConfig, GestureRecogni
 from kiosk.ui.screens import Navigator
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets.header import StatusItem
+from kiosk.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +137,8 @@ class KioskApp:
         with self.terminal.db.session() as s:
             item = content.active_urgent(s, self.ctx.now())
         top = self.nav.top
+        if isinstance(top, (AdminPinScreen, AdminPanelScreen)):
+            return  # the administrator is here, perhaps to clear this very notice
         if item is not None and not (isinstance(top, UrgentScreen) and top.item.id == item.id):
             self.nav.push(UrgentScreen(self.ctx, item))
         elif item is None and isinstance(top, UrgentScreen):
@@ -156,13 +160,22 @@ class KioskApp:
         self.nav.header.set_status("network", "ok" if event.online else "bad")
         self.nav.header.set_status("content", "ok" if event.online else "warn")
 
+    def save_screenshot(self, surface: pygame.Surface) -> Path:
+        folder = self.config.site.data_dir / "screenshots"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"kiosk-{self.ctx.local(self.ctx.now()):%Y%m%d-%H%M%S}.png"
+        pygame.image.save(surface, str(path))
+        self.nav.notify(self.ctx.t(f"已保存截屏 {path.name}", f"Screenshot saved: {path.name}"),
+                        tag=self.ctx.t("管理", "Admin"))
+        return path
+
     # -- running ---------------------------------------------------------------------------------
     def render(self, surface: pygame.Surface) -> None:
         """Draw everything now (for screenshots): settle transitions, then a full redraw."""
         for _ in range(3):
             self.nav.update(1.0)
-        self.nav.top.invalidate()
-        self.nav._full = True
+        self.nav.finish_transition()
+        self.nav.invalidate()
         self.nav.draw(surface)
 
 
@@ -187,10 +200,25 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     pygame.display.set_caption("智慧党建终端")
     pygame.mouse.set_visible(windowed)
     app = KioskApp(config, surface.get_size())
+    syncer = FeedSyncer.for_terminal(app.terminal)
+    app.ctx.actions["sync"] = syncer.sync_now
+    app.ctx.actions["screenshot"] = lambda: app.save_screenshot(surface)
+    if config.content.feeds:
+        syncer.start()
+    watchdog = Watchdog()
     recognizer = GestureRecognizer(surface.get_size(), GestureConfig(hold_s=(ADMIN_HOLD_S,)))
-    run(app.nav, surface, recognizer=recognizer, fps=config.kiosk.fps, on_frame=app.on_frame,
-        should_stop=lambda: app.exit_code is not None)
-    pygame.quit()
+
+    def on_frame(dt: float) -> None:
+        watchdog.alive()
+        app.on_frame(dt)
+
+    watchdog.ready()
+    try:
+        run(app.nav, surface, recognizer=recognizer, fps=config.kiosk.fps, on_frame=on_frame,
+            should_stop=lambda: app.exit_code is not None)
+    finally:
+        syncer.stop()
+        pygame.quit()
     return app.exit_code or 0
 
 
@@ -209,12 +237,14 @@ def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Pat
         if lang:
             app.ctx.lang = lang
             app.home.layout(app.home.rect)
-        special = {"home": None, "attract": lambda: AttractScreen(app.ctx, app.wake),
-                   "admin": lambda: AdminPinScreen(app.ctx, app.lock, app._unlocked),
-                   "admin_panel": lambda: AdminPanelScreen(app.ctx)}
-        if name in special:
-            if special[name] is not None:
-                app.nav.push(special[name]())
+        if name == "attract":
+            app.nav.push(AttractScreen(app.ctx, app.wake))
+        elif name == "admin":
+            app.open_admin()
+        elif name == "admin_panel":
+            app.nav.push(AdminPanelScreen(app.ctx))
+        elif name == "home":
+            pass
         elif name == "urgent":
             app.check_urgent()
         elif name in app.screens:
@@ -230,7 +260,7 @@ def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Pat
     return written
 
 
-def screen_names(config: Config) -> list[str]:
+def screen_names(config: Config | None = None) -> list[str]:
     return ["home", *registry(), "attract", "urgent", "admin", "admin_panel"]
 
 

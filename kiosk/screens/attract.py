@@ -18,7 +18,7 @@ from core import content
 from kiosk.context import KioskContext
 from kiosk.document import load_picture
 from kiosk.ui.drawing import draw_text, line_height, measurer
-from kiosk.ui.gestures import Down, Gesture
+from kiosk.ui.gestures import Gesture, Up
 from kiosk.ui.screens import Screen
 from kiosk.ui.text import wrap_text
 
@@ -61,6 +61,7 @@ class AttractScreen(Screen):
         self.index = 0
         self.elapsed = 0.0
         self._picture: pygame.Surface | None = None
+        self._waking = False
 
     def build(self) -> None:
         ctx = self.ctx
@@ -80,12 +81,16 @@ class AttractScreen(Screen):
         self._picture = load_picture(slide.image, int(self.rect.w * 0.9), int(self.rect.h * 0.5))
 
     def handle(self, gesture: Gesture) -> bool:
-        if isinstance(gesture, Down):
-            self.on_wake()
-            return True
+        # Wake on the next frame after the finger lifts, so no part of this stroke lands on a home tile.
+        if isinstance(gesture, Up):
+            self._waking = True
         return True
 
     def update(self, dt: float) -> None:
+        if self._waking:
+            self._waking = False
+            self.on_wake()
+            return
         self.elapsed += dt
         if self.elapsed >= SLIDE_S:
             self.elapsed = 0.0

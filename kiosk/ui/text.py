@@ -1,0 +1,217 @@
+"""Line breaking for mixed Chinese and English text, by pixel width, following 禁则 (kinsoku) rules.
+
+Pure functions: the caller passes ``measure(text) -> int`` (pixel width of a string), so the rules are
+tested without a display and the same code serves pygame fonts, Panda3D text or a fake monospace.
+
+Rules applied:
+
+- a line never starts with closing punctuation (，。、；：？！）】》」』”’…— …): it is kept with the
+  character before it, which moves to the next line with it (追い出し);
+- a line never ends with opening punctuation (（【《「『“‘ …): it moves to the next line with the
+  character after it;
+- a break may fall between any two Chinese characters, at spaces, and between Chinese and Latin text;
+  a Latin word is never split unless it alone is wider than a line;
+- spaces at the edges of a wrapped line are dropped; ``\\n`` always starts a new line.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Measure = Callable[[str], int]
+
+#: May not start a line.
+CLOSING = frozenset(
+    "，。、；：？！）】》」』〕〉〗〙〛｝］”’…‥—～·・ーぁぃぅぇぉっゃゅょ々"
+    ",.;:?!)]}%％‰℃°"
+)
+#: May not end a line.
+OPENING = frozenset("（【《「『〔〈〖〘〚｛［“‘([{￥$£€#")
+#: Trimmed before an ellipsis so "……，…" does not happen.
+_TRAILING_BEFORE_ELLIPSIS = "，、；：,;: 　"
+ELLIPSIS = "…"
+
+
+def is_cjk(char: str) -> bool:
+    """True for characters that may be broken between individually (ideographs, kana, full-width)."""
+    code = ord(char)
+    if (
+        0x2E80 <= code <= 0x9FFF  # radicals, CJK symbols & punctuation, kana, unified ideographs
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0xF900 <= code <= 0xFAFF  # compatibility ideographs
+        or 0xFE30 <= code <= 0xFE4F  # CJK compatibility forms
+        or 0xFF00 <= code <= 0xFFEF  # half/full-width forms
+        or 0x20000 <= code <= 0x3FFFF  # extension planes
+    ):
+        return True
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+@dataclass
+class _Cluster:
+    text: str
+    space: bool = False
+
+
+def _clusters(text: str) -> list[_Cluster]:
+    """Split into unbreakable clusters; a break is allowed only between two clusters."""
+    raw: list[_Cluster] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            j = i
+            while j < n and text[j].isspace():
+                j += 1
+            raw.append(_Cluster(text[i:j], space=True))
+            i = j
+        elif is_cjk(c) or c in CLOSING or c in OPENING:
+            raw.append(_Cluster(c))
+            i += 1
+        else:
+            j = i
+            while j < n and not text[j].isspace() and not is_cjk(text[j]):
+                j += 1
+            raw.append(_Cluster(text[i:j]))  # a Latin word, with any ASCII punctuation inside it
+            i = j
+    # Glue: closing punctuation joins the cluster before it; opening joins the cluster after it.
+    merged: list[_Cluster] = []
+    for cl in raw:
+        if merged and not cl.space and not merged[-1].space:
+            prev = merged[-1]
+            if cl.text[0] in CLOSING or prev.text[-1] in OPENING:
+                prev.text += cl.text
+                continue
+        merged.append(cl)
+    return merged
+
+
+def _split_long(word: str, width: int, measure: Measure) -> list[str]:
+    """Break one cluster wider than a line into pieces that fit, one character at a time."""
+    pieces: list[str] = []
+    cur = ""
+    for ch in word:
+        if cur and measure(cur + ch) > width and ch not in CLOSING:
+            pieces.append(cur)
+            cur = ch
+        else:
+            cur += ch
+    if cur:
+        pieces.append(cur)
+    return pieces
+
+
+def _wrap_paragraph(text: str, width: int, measure: Measure) -> list[str]:
+    lines: list[str] = []
+    cur = ""
+    pending_space = ""
+    for cl in _clusters(text):
+        if cl.space:
+            if cur:
+                pending_space += cl.text
+            continue
+        candidate = cur + pending_space + cl.text
+        pending_space = ""
+        if cur and measure(candidate) <= width:
+            cur = candidate
+            continue
+        if cur:
+            lines.append(cur)
+            cur = ""
+        if measure(cl.text) <= width:
+            cur = cl.text
+        else:
+            pieces = _split_long(cl.text, width, measure)
+            lines.extend(pieces[:-1])
+            cur = pieces[-1]
+    lines.append(cur)
+    return lines
+
+
+def ellipsize(text: str, width: int, measure: Measure, ellipsis: str = ELLIPSIS, *, force: bool = False) -> str:
+    """Return ``text`` if it fits in ``width``, else its longest prefix that fits followed by ``ellipsis``.
+
+    With ``force`` the ellipsis is added even when the text fits (used for the last visible line of a
+    truncated paragraph).
+    """
+    if not force and measure(text) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:  # longest prefix whose "prefix…" fits
+        mid = (lo + hi + 1) // 2
+        if measure(text[:mid].rstrip(_TRAILING_BEFORE_ELLIPSIS) + ellipsis) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    prefix = text[:lo].rstrip(_TRAILING_BEFORE_ELLIPSIS)
+    while prefix and prefix[-1] in OPENING:
+        prefix = prefix[:-1]
+    return prefix + ellipsis
+
+
+def wrap_text(text: str, width: int, measure: Measure, max_lines: int | None = None) -> list[str]:
+    """Break ``text`` into lines no wider than ``width`` pixels (see module rules).
+
+    With ``max_lines`` the result has at most that many lines and, when text was cut, the last one
+    ends with an ellipsis. A line is wider than ``width`` only when a single glued cluster
+    (e.g. one character plus its closing punctuation) cannot be narrower.
+    """
+    width = max(1, int(width))
+    lines: list[str] = []
+    for paragraph in text.replace("\r\n", "\n").split("\n"):
+        lines.extend(_wrap_paragraph(paragraph, width, measure))
+        if max_lines is not None and len(lines) > max_lines:
+            break
+    if max_lines is not None and len(lines) > max_lines:
+        kept = lines[:max_lines]
+        kept[-1] = ellipsize(kept[-1], width, measure, force=True) if kept else ""
+        return kept
+    return lines
+
+
+@dataclass(frozen=True)
+class PositionedLine:
+    """One laid-out line: ``x``/``y`` are the top-left of its line box, relative to the caller's origin."""
+
+    text: str
+    x: int
+    y: int
+    width: int
+
+
+def layout_paragraph(
+    text: str,
+    width: int,
+    measure: Measure,
+    line_height: int,
+    *,
+    align: str = "left",
+    max_lines: int | None = None,
+    origin: tuple[int, int] = (0, 0),
+) -> list[PositionedLine]:
+    """Wrap ``text`` and position each line in a box ``width`` wide starting at ``origin``.
+
+    ``align`` is ``"left"``, ``"center"`` or ``"right"``. Blank lines (from ``\\n\\n``) keep their
+    vertical space. The total height is ``len(result) * line_height``.
+    """
+    if align not in ("left", "center", "right"):
+        raise ValueError(f"align must be left, center or right, not {align!r}")
+    ox, oy = origin
+    out: list[PositionedLine] = []
+    for i, line in enumerate(wrap_text(text, width, measure, max_lines)):
+        w = measure(line) if line else 0
+        if align == "center":
+            x = ox + (width - w) // 2
+        elif align == "right":
+            x = ox + width - w
+        else:
+            x = ox
+        out.append(PositionedLine(line, x, oy + i * line_height, w))
+    return out
+
+
+def text_height(text: str, width: int, measure: Measure, line_height: int, max_lines: int | None = None) -> int:
+    """Height in pixels that :func:`layout_paragraph` would use for ``text``."""
+    return len(wrap_text(text, width, measure, max_lines)) * line_height

@@ -1,0 +1,255 @@
+"""Scripted sessions on the real kiosk: real pygame events through the gesture recogniser into the app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pygame
+import pytest
+from sqlalchemy import select
+
+from core.events import NewsArrived, SyncStatus
+from core.models import AuditEntry
+from kiosk.app import ADMIN_HOLD_S, screen_names
+from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen
+from kiosk.screens.attract import AttractScreen
+from kiosk.screens.home import HomeScreen
+from kiosk.screens.news import ItemScreen, NewsScreen, NoticesScreen, UrgentScreen
+from kiosk.ui.fonts import has_glyphs
+from kiosk.ui.gestures import GestureConfig, GestureRecognizer
+from kiosk.ui.screens import ErrorScreen
+from tests.conftest import ROOT
+from tests.kiosk.conftest import ADMIN_PIN, Clock
+
+SIZES = [(1920, 1080), (1080, 1920)]
+
+
+class Finger:
+    """Posts real pygame mouse and finger events and feeds them through a GestureRecognizer."""
+
+    def __init__(self, app):
+        self.app = app
+        self.clock = Clock()
+        self.rec = GestureRecognizer(app.theme.size, GestureConfig(hold_s=(ADMIN_HOLD_S,)), clock=self.clock)
+
+    def _feed(self, event):
+        for g in self.rec.feed(event):
+            self.app.nav.handle(g)
+
+    def tick(self, seconds=0.05):
+        self.clock.t += seconds
+        for g in self.rec.poll():
+            self.app.nav.handle(g)
+        self.app.on_frame(seconds)
+        self.app.nav.update(seconds)
+
+    def tap(self, pos, finger_too=False):
+        w, h = self.app.theme.size
+        if finger_too:  # SDL delivers a touch as a finger event plus a synthesised mouse event
+            self._feed(pygame.event.Event(pygame.FINGERDOWN, x=pos[0] / w, y=pos[1] / h, finger_id=0, touch_id=1))
+        self._feed(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=finger_too))
+        self.tick(0.05)
+        if finger_too:
+            self._feed(pygame.event.Event(pygame.FINGERUP, x=pos[0] / w, y=pos[1] / h, finger_id=0, touch_id=1))
+        self._feed(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1, touch=finger_too))
+        self.tick(0.05)
+
+    def hold(self, pos, seconds):
+        self._feed(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=1, touch=False))
+        for _ in range(int(seconds / 0.25) + 1):
+            self.tick(0.25)
+        self._feed(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=1, touch=False))
+        self.tick()
+
+    def swipe_up(self, x, y0, y1, steps=8, dt=0.016):
+        self._feed(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(x, y0), button=1, touch=False))
+        for i in range(1, steps + 1):
+            self.tick(dt)
+            y = y0 + (y1 - y0) * i / steps
+            self._feed(pygame.event.Event(pygame.MOUSEMOTION, pos=(x, y), rel=(0, (y1 - y0) / steps), buttons=(1, 0, 0),
+                                          touch=False))
+        self._feed(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(x, y1), button=1, touch=False))
+        self.tick(dt)
+
+
+def render(app) -> pygame.Surface:
+    surface = pygame.Surface(app.theme.size)
+    app.render(surface)
+    return surface
+
+
+def distinct_colours(surface: pygame.Surface) -> int:
+    small = pygame.transform.scale(surface, (192, 108))
+    return len({small.get_at((x, y))[:3] for x in range(0, 192, 2) for y in range(0, 108, 2)})
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["landscape", "portrait"])
+def test_every_screen_renders_with_chinese(make_app, size, tmp_path):
+    for name in screen_names(None):
+        app = make_app(size, urgent=name == "urgent")
+        from kiosk.app import screenshot  # noqa: F401 (the same path the CLI takes, below)
+
+        if name == "attract":
+            app.nav.push(AttractScreen(app.ctx, app.wake))
+        elif name == "urgent":
+            app.check_urgent()
+        elif name == "admin":
+            app.open_admin()
+        elif name == "admin_panel":
+            app.nav.push(AdminPanelScreen(app.ctx))
+        elif name != "home":
+            app.open_screen(name)
+        surface = render(app)
+        assert not isinstance(app.nav.top, ErrorScreen), (name, app.nav.errors[-1:] if app.nav.errors else None)
+        assert distinct_colours(surface) > 12, name
+        pygame.image.save(surface, str(tmp_path / f"{name}.png"))
+    font = app.theme.font("title")
+    for text in ("党建资讯", "通知公告", "会议安排", "紧急通知", "轻触屏幕开始使用", "管理员"):
+        assert has_glyphs(font, text)
+
+
+def test_tiles_open_their_screens_and_home_returns(make_app):
+    app = make_app()
+    finger = Finger(app)
+    render(app)
+    for name, kind in (("news", NewsScreen), ("notices", NoticesScreen)):
+        tile = app.home.tiles[name]
+        finger.tap(tile.rect.center, finger_too=True)
+        assert isinstance(app.nav.top, kind) and app.nav.depth == 2  # tapped once, not twice
+        finger.tick(1.0)  # past the window in which a mouse event may echo a finger
+        render(app)
+        finger.tap(app.nav.header.home_button.rect.center)
+        assert isinstance(app.nav.top, HomeScreen)
+
+
+def test_news_list_swipes_and_opens_a_sanitised_item(make_app):
+    app = make_app((1080, 1920))
+    finger = Finger(app)
+    app.open_screen("news")
+    screen = app.nav.top
+    render(app)
+    lst = screen.list
+    assert len(lst.items) >= 20
+    finger.swipe_up(lst.rect.centerx, lst.rect.bottom - 50, lst.rect.top + 50)
+    for _ in range(30):
+        finger.tick(0.05)
+    assert lst.offset > 300 and not lst.moving  # followed the finger, coasted, came to rest
+    index = lst.index_at((lst.rect.centerx, lst.rect.top + lst.row_height // 2))
+    finger.tap((lst.rect.centerx, lst.rect.top + lst.row_height // 2))
+    item_screen = app.nav.top
+    assert isinstance(item_screen, ItemScreen) and item_screen.item.id == screen.items[index].id
+    text = item_screen.doc.text()
+    assert "<" not in text and "alert(" not in text
+
+
+def test_idle_goes_to_attract_clears_the_visitor_and_a_touch_wakes(make_app):
+    app = make_app()
+    finger = Finger(app)
+    app.ctx.visitor.member_number = "M0101"
+    app.ctx.visitor.state["quiz"] = object()
+    app.open_screen("news")
+    app.nav.idle_s = 61
+    finger.tick()
+    assert isinstance(app.nav.top, AttractScreen)
+    assert app.ctx.visitor.member_number is None and not app.ctx.visitor.state
+    finger.tap((500, 500))
+    assert isinstance(app.nav.top, HomeScreen)
+
+
+def test_admin_gesture_pin_lockout_and_panel(make_app):
+    app = make_app()
+    finger = Finger(app)
+    render(app)
+    w = app.theme.size[0]
+    finger.hold((w - 20, 20), 1.0)  # a short hold in the corner does nothing
+    assert not isinstance(app.nav.top, AdminPinScreen)
+    finger.hold((w - 20, 20), ADMIN_HOLD_S + 0.5)
+    pin_screen = app.nav.top
+    assert isinstance(pin_screen, AdminPinScreen)
+    render(app)
+
+    def enter(pin):
+        for digit in pin:
+            finger.tap(pin_screen.keypad.keys[digit].rect.center)
+        finger.tap(pin_screen.keypad.keys["确定"].rect.center)
+
+    enter("1111")
+    assert "密码错误，还可尝试 4 次" in pin_screen.message
+    for _ in range(4):
+        enter("1111")
+    assert "已锁定" in pin_screen.message
+    enter(ADMIN_PIN)  # the right PIN is refused while locked
+    assert isinstance(app.nav.top, AdminPinScreen) and "分钟后再试" in pin_screen.message
+    app.lock.locked_until = None
+    enter(ADMIN_PIN)
+    assert isinstance(app.nav.top, AdminPanelScreen)
+    with app.terminal.db.session() as s:
+        outcomes = [e.detail["outcome"] for e in s.scalars(select(AuditEntry).where(
+            AuditEntry.action == "kiosk.unlock").order_by(AuditEntry.id))]
+    assert outcomes == ["wrong"] * 4 + ["lockout", "locked", "ok"]
+
+
+def test_urgent_notice_takes_over_even_the_attract_loop_until_cleared(make_app):
+    app = make_app(urgent=True)
+    app.go_idle()
+    app.check_urgent()
+    assert isinstance(app.nav.top, UrgentScreen)
+    app.nav.idle_s = 500
+    app.on_frame(0.1)
+    assert isinstance(app.nav.top, UrgentScreen)  # idle does not replace it
+    panel = AdminPanelScreen(app.ctx)
+    app.nav.push(panel)
+    render(app)
+    panel.run("clear_urgent")
+    app.check_urgent()
+    assert not isinstance(app.nav.top, UrgentScreen)
+
+
+def test_news_arriving_shows_a_banner_and_marks_the_header(make_app):
+    app = make_app()
+    app.open_screen("news")
+    render(app)
+    app.terminal.bus.publish(NewsArrived(item_ids=(1, 2), titles=("新的党建资讯",)))
+    app.terminal.bus.publish(SyncStatus(online=False, last_success_iso="2026-11-26T05:00:00+00:00"))
+    app.on_frame(0.05)
+    assert app.nav.banner.text.startswith("新的党建资讯")
+    assert app.ctx.status["network"] == "bad"
+    app.nav.top.refresh()
+    assert app.nav.top.widgets[0].text.startswith("离线")
+
+
+def test_a_failing_screen_shows_the_error_screen_then_home(make_app):
+    app = make_app()
+
+    class Broken(NewsScreen):
+        def build(self):
+            raise RuntimeError("boom")
+
+    app.nav.push(Broken(app.ctx))
+    assert isinstance(app.nav.top, ErrorScreen)
+    for _ in range(100):
+        app.nav.update(0.1)
+    assert isinstance(app.nav.top, HomeScreen)
+
+
+def test_language_switch_relays_out_in_english(make_app):
+    app = make_app()
+    render(app)
+    app.home.toggle_language()
+    assert app.home.tiles["news"].title == "Party News"
+
+
+def test_screenshot_command_writes_pngs(tmp_path):
+    out = tmp_path / "home.png"
+    env_cmd = [sys.executable, str(ROOT / "launcher.py"), "screenshot", "kiosk", "--screen", "news",
+               "--size", "1080x1920", "--out", str(out)]
+    import os
+
+    done = subprocess.run(env_cmd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "DANGJIAN__SITE__DATA_DIR": str(tmp_path / "d")})
+    assert done.returncode == 0, done.stderr
+    image = pygame.image.load(str(out))
+    assert image.get_size() == (1080, 1920)
+    bad = subprocess.run([*env_cmd[:5], "nowhere"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "unknown screen 'nowhere'" in bad.stderr
