@@ -103,8 +103,8 @@ def parse_feed(data: bytes, base_url: str = "", now: datetime | None = None) -> 
     now = now or utcnow()
     parsed = feedparser.parse(data)
     if not parsed.entries:
-        if not parsed.get("version"):
-            reason = getattr(parsed, "bozo_exception", None) or "no RSS or Atom feed element"
+        if not parsed.get("version") or parsed.get("bozo"):
+            reason = parsed.get("bozo_exception") or "no RSS or Atom feed element"
             raise FeedError(f"not an RSS/Atom feed: {reason}")
         return []
     items = []

@@ -66,6 +66,9 @@ class ScrollList(Widget):
         self.velocity = 0.0
         self.pressed_index: int | None = None
         self.rows_drawn = 0  # rows drawn in the last draw (for tests and profiling)
+        self.rows_rendered = 0  # rows whose text was rendered (not blitted from the cache) in the last draw
+        self._row_cache: dict[tuple[int, bool], pygame.Surface] = {}
+        self._cache_width = -1
         self._stopped_motion = False
         self._tracking = False
 
@@ -102,6 +105,7 @@ class ScrollList(Widget):
 
     def set_items(self, items: Sequence[object], keep_offset: bool = False) -> None:
         self.items = list(items)
+        self._row_cache.clear()
         if not keep_offset:
             self.offset = 0.0
             self.velocity = 0.0
@@ -176,21 +180,39 @@ class ScrollList(Widget):
     def draw(self, surface: pygame.Surface) -> None:
         p = self.theme.palette
         surface.fill(p.surface, self.rect)
-        self.rows_drawn = 0
+        self.rows_drawn = self.rows_rendered = 0
+        if self._cache_width != self.rect.w:
+            self._row_cache.clear()
+            self._cache_width = self.rect.w
         with clip(surface, self.rect):
             if not self.items:
                 draw_text(surface, self.theme.font("body"), self.empty_text, self.rect.center, p.ink_muted, "center")
             for i in self.visible_range():
-                row = pygame.Rect(self.rect.x, self.rect.y + i * self.row_height - round(self.offset),
-                                  self.rect.w, self.row_height)
-                pressed = i == self.pressed_index
-                if self.render_row is not None:
-                    self.render_row(surface, row, i, self.items[i], pressed)
-                else:
-                    self._draw_default_row(surface, row, self.items[i], pressed)
+                y = self.rect.y + i * self.row_height - round(self.offset)
+                surface.blit(self._row_surface(i, i == self.pressed_index), (self.rect.x, y))
                 self.rows_drawn += 1
             self._draw_scrollbar(surface)
         pygame.draw.rect(surface, p.divider, self.rect, 1)
+
+    def _row_surface(self, index: int, pressed: bool) -> pygame.Surface:
+        """The row drawn once into its own surface and reused while it scrolls: rendering Chinese text
+        is what a scrolling frame would otherwise spend its time on."""
+        key = (index, pressed)
+        cached = self._row_cache.get(key)
+        if cached is not None:
+            return cached
+        row_surface = pygame.Surface((self.rect.w, self.row_height))
+        row_surface.fill(self.theme.palette.surface)
+        local = pygame.Rect(0, 0, self.rect.w, self.row_height)
+        if self.render_row is not None:
+            self.render_row(row_surface, local, index, self.items[index], pressed)
+        else:
+            self._draw_default_row(row_surface, local, self.items[index], pressed)
+        self.rows_rendered += 1
+        if len(self._row_cache) > 256:
+            self._row_cache.clear()
+        self._row_cache[key] = row_surface
+        return row_surface
 
     def _draw_default_row(self, surface: pygame.Surface, row: pygame.Rect, item: object, pressed: bool) -> None:
         t = self.theme
