@@ -120,7 +120,9 @@ class KioskApp:
         if self._urgent_timer <= 0:
             self._urgent_timer = URGENT_CHECK_S
             self.check_urgent()
-        if self.nav.idle_s >= self.config.kiosk.idle_seconds and not self._top_is(AttractScreen, UrgentScreen):
+        # A screen may ask for longer (an exam question takes a while to think about), never shorter.
+        limit = max(self.config.kiosk.idle_seconds, getattr(self.nav.top, "idle_seconds", 0) or 0)
+        if self.nav.idle_s >= limit and not self._top_is(AttractScreen, UrgentScreen):
             self.go_idle()
 
     def _top_is(self, *kinds: type) -> bool:

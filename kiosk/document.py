@@ -66,10 +66,16 @@ class DocumentView(ScrollList):
     def set_document(self, title: str, meta: str, body: str, image_path: str | None) -> None:
         th, p = self.theme, self.theme.palette
         width = self.rect.w - 2 * th.spacing.pad
+        self.title_text = title
         rows: list[object] = [_Gap()]
         title_font = th.font("heading", bold=True)
-        for line in wrap_text(title, width, measurer(title_font)):
-            rows += [_Line(line, "heading", p.red, True), _Gap()]
+        title_lines = wrap_text(title, width, measurer(title_font))
+        if title_lines:  # taller than a body row: drawn once, then sliced like a picture
+            step = line_height(title_font, 1.2)
+            block = pygame.Surface((width, step * len(title_lines)), pygame.SRCALPHA)
+            for i, line in enumerate(title_lines):
+                draw_text(block, title_font, line, (0, i * step), p.red)
+            rows += [_ImageSlice(block, top) for top in range(0, block.get_height(), self.line_h)]
         if meta:
             rows += [_Line(m, "small", p.ink_muted) for m in wrap_text(meta, width, measurer(th.font("small")))]
         rows.append(_Gap())
@@ -86,7 +92,7 @@ class DocumentView(ScrollList):
 
     def text(self) -> str:
         """All text lines (for tests and the screen reader of a future accessibility mode)."""
-        return "\n".join(r.text for r in self.items if isinstance(r, _Line))
+        return "\n".join([self.title_text] + [r.text for r in self.items if isinstance(r, _Line)])
 
     def _render(self, surface: pygame.Surface, rect: pygame.Rect, index: int, item: object, pressed: bool) -> None:
         x = rect.x + self.theme.spacing.pad
