@@ -91,7 +91,8 @@ def main() -> None:
 
     from core.config import load_config
     from kiosk.app import KioskApp
-    from kiosk.ui.gestures import Down, Drag, Fling, Up
+    from kiosk.ui.gestures import Down, Drag, Fling, Tap, Up
+    from kiosk.ui.widgets.button import Pressable
 
     pygame.init()
     surface = pygame.display.set_mode(size)
@@ -127,8 +128,20 @@ def main() -> None:
         app.nav.home()
         app.open_screen("exam")
         app.render(surface)
-        rows.append(("exam page, full redraw", timed_frames(app, surface, args.frames,
-                                                           lambda i: app.nav.invalidate())))
+        buttons = [w for w in app.nav.top.widgets if isinstance(w, Pressable) and w.enabled]
+        target = buttons[0].rect.center
+
+        def press(i: int) -> None:
+            if i % 4 == 0:
+                app.nav.handle(Down(target))
+            elif i % 4 == 2:
+                app.nav.handle(Up(target, False))
+                app.nav.handle(Tap(target))
+
+        tapping = timed_frames(app, surface, args.frames, press, drawn_only=True)
+        rows.append((f"exam page, tapping an option ({len(tapping)} frames)", tapping))
+        rows.append(("exam page, full redraw (naive)", timed_frames(app, surface, args.frames,
+                                                                   lambda i: app.nav.invalidate())))
 
     print(f"kiosk frame times at {size[0]}x{size[1]} (SDL dummy driver, {args.frames} frames each)")
     print(f"{'case':42} {'p50 ms':>8} {'p95 ms':>8}")

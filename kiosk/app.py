@@ -77,10 +77,12 @@ class KioskApp:
         self.home = HomeScreen(self.ctx, self.open_screen, available=lambda name: name in self.screens)
         self.nav = KioskNavigator(
             self.theme, self.home, org_name=org.get("short_zh") or org.get("name_zh", ""),
-            statuses=[StatusItem("network", "网络", "ok"), StatusItem("camera", "摄像头", "off"),
+            statuses=[StatusItem("network", "网络", "ok" if config.content.feeds else "off"),
+                      StatusItem("camera", "摄像头", "off"),
                       StatusItem("microphone", "麦克风", "off"), StatusItem("content", "内容", "ok")],
             animations=animations, now=lambda: self.ctx.local(self.ctx.now()).replace(tzinfo=None),
             on_admin=self.open_admin)
+        self.nav.header.set_language(self.ctx.lang)
         self.exit_code: int | None = None
         self._urgent_timer = URGENT_CHECK_S
 
@@ -236,9 +238,8 @@ def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Pat
     written = []
     for name in names:
         app = KioskApp(config, size, terminal=terminal, animations=False)
-        if lang:
-            app.ctx.lang = lang
-            app.home.layout(app.home.rect)
+        if lang and lang != app.ctx.lang:
+            app.home.toggle_language()
         if name == "attract":
             app.nav.push(AttractScreen(app.ctx, app.wake))
         elif name == "admin":

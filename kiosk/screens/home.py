@@ -85,6 +85,7 @@ class HomeScreen(Screen):
 
     def toggle_language(self) -> None:
         self.ctx.lang = "en" if self.ctx.lang == "zh" else "zh"
+        self.nav.header.set_language(self.ctx.lang)
         for screen in self.nav.stack:
             screen.layout(screen.rect)
 

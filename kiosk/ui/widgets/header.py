@@ -22,6 +22,13 @@ from kiosk.ui.widgets.button import Button, Callback
 from kiosk.ui.widgets.container import Container
 
 WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+#: Words the header draws, per interface language.
+LABELS = {
+    "zh": {"back": "返回", "home": "首页", "network": "网络", "camera": "摄像头", "microphone": "麦克风",
+           "content": "内容"},
+    "en": {"back": "Back", "home": "Home", "network": "Network", "camera": "Camera", "microphone": "Mic",
+           "content": "Content"},
+}
 STATES = ("ok", "warn", "bad", "off")
 
 
@@ -121,6 +128,7 @@ class Header(Container):
         self.on_back = on_back
         self.on_home = on_home
         self._show_nav = show_nav
+        self.lang = "zh"
         self._minute = self._minute_key()
         self.back_button: Button | None = None
         self.home_button: Button | None = None
@@ -153,8 +161,10 @@ class Header(Container):
         h = t.spacing.target
         w = max(t.spacing.target, round(t.spacing.target * 1.45))
         y = row.centery - h // 2
-        self.back_button = Button((row.x + pad, y, w, h), t, "返回", self._back, kind="header")
-        self.home_button = Button((row.x + pad + w + t.spacing.gap, y, w, h), t, "首页", self._home, kind="header")
+        words = LABELS[self.lang]
+        self.back_button = Button((row.x + pad, y, w, h), t, words["back"], self._back, kind="header")
+        self.home_button = Button((row.x + pad + w + t.spacing.gap, y, w, h), t, words["home"], self._home,
+                                  kind="header")
         for b in (self.back_button, self.home_button):
             b.visible = self._show_nav
             self.add(b)
@@ -180,6 +190,16 @@ class Header(Container):
                 if b is not None:
                     b.visible = visible
             self._own_dirty = True
+
+    def set_language(self, lang: str) -> None:
+        """Switch the header's own words (Back/Home, status labels, date) to ``lang`` ("zh" or "en")."""
+        if lang not in LABELS or lang == self.lang:
+            return
+        self.lang = lang
+        for item in self.statuses:
+            item.label = LABELS[lang].get(item.kind, item.label)
+        self._build()
+        self.dirty = True
 
     def set_title(self, title: str | None) -> None:
         if title != self.title:
@@ -230,7 +250,8 @@ class Header(Container):
         t = self.theme
         n = self.now()
         time_text = f"{n.hour:02d}:{n.minute:02d}"
-        date_text = f"{n.year}年{n.month}月{n.day}日 {WEEKDAYS[n.weekday()]}"
+        date_text = (n.strftime("%a %d %b %Y") if self.lang == "en"
+                     else f"{n.year}年{n.month}月{n.day}日 {WEEKDAYS[n.weekday()]}")
         tf = t.font("title", True)
         df = t.font("caption")
         if one_line:
