@@ -157,6 +157,13 @@ class KioskApp:
         if isinstance(self.nav.top, ItemListScreen):
             self.nav.top.refresh()
 
+    def show_saved_sync_status(self, status: dict) -> None:
+        """At start, show the last sync known from before (offline until the first round says otherwise)."""
+        if not self.config.content.feeds:
+            return
+        self._sync_status(SyncStatus(online=not status.get("offline", False),
+                                     last_success_iso=status.get("last_success")))
+
     def _sync_status(self, event: SyncStatus) -> None:
         self.ctx.status["network"] = "ok" if event.online else "bad"
         if event.last_success_iso:
@@ -205,6 +212,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     pygame.mouse.set_visible(windowed)
     app = KioskApp(config, surface.get_size())
     syncer = FeedSyncer.for_terminal(app.terminal)
+    app.show_saved_sync_status(syncer.status())
     app.ctx.actions["sync"] = syncer.sync_now
     app.ctx.actions["screenshot"] = lambda: app.save_screenshot(surface)
     if config.content.feeds:

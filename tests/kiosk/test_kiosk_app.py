@@ -253,3 +253,14 @@ def test_screenshot_command_writes_pngs(tmp_path):
     assert image.get_size() == (1080, 1920)
     bad = subprocess.run([*env_cmd[:5], "nowhere"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown screen 'nowhere'" in bad.stderr
+
+
+def test_saved_sync_status_is_shown_at_start(make_app, kiosk_config):
+    from core.config import FeedSection
+
+    kiosk_config.content.feeds = [FeedSection(name="hq", url="http://127.0.0.1:9/rss.xml")]
+    app = make_app()
+    app.show_saved_sync_status({"offline": True, "last_success": "2026-11-25T01:00:00+00:00"})
+    assert app.ctx.status["network"] == "bad" and app.ctx.last_sync.day == 25
+    app.open_screen("news")
+    assert app.nav.top.widgets[0].text.startswith("离线 · 最后同步 2026年11月25日 09:00")
