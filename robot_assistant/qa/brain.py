@@ -1,0 +1,197 @@
+"""The assistant's brain: text in, what to say and which event to publish out. Pure Python, no audio.
+
+Why one function: the microphone worker (speech to text), the kiosk's typed questions and the tests all hand
+over a string and need the same decision — the intent, its slots, the answer in the visitor's language, the
+knowledge-base entry it came from, suggestions, and the event for the bus (Answer, GuideTo, OpenScreen,
+SignInRequested, StopSpeaking). Speech output and device code stay elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.events import Answer, Event, GuideTo, OpenScreen, SignInRequested, Speak, StopSpeaking
+from core.knowledge import KnowledgeEntry, load_knowledge
+from robot_assistant.intents import Intent, IntentParser
+from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, question_in, starter_entries
+from robot_assistant.qa.places import PlaceCatalog
+from robot_assistant.qa.retriever import LexicalRetriever, LexicalSettings, Retriever
+from robot_assistant.qa.synonyms import DEFAULT_SYNONYMS, Synonyms
+from robot_assistant.qa.text import Language
+from robot_assistant.qa.tokenize import Analyzer
+
+REPLIES: dict[str, dict[str, str]] = {
+    "greet": {"zh": "您好！我是智慧党建助手，可以回答党建知识、展厅参观和终端使用方面的问题，也可以带您参观展厅。",
+              "en": "Hello! I'm the party-building assistant. Ask me about Party knowledge, the exhibition hall or "
+                    "this terminal, or ask me to show you around."},
+    "thanks": {"zh": "不客气！还有什么可以帮您？", "en": "You're welcome! Anything else I can help with?"},
+    "goodbye": {"zh": "再见，欢迎再来！", "en": "Goodbye, come again!"},
+    "guide": {"zh": "好的，请跟我来，这就带您去{name}。", "en": "Sure, follow me to {name}."},
+    "open_screen": {"zh": "好的，为您打开{name}。", "en": "Opening {name}."},
+    "sign_in": {"zh": "好的，请正对摄像头，保持半米左右的距离。", "en": "Sure, please face the camera from about half a metre away."},
+    "nothing_to_repeat": {"zh": "我还没有说过什么，请问有什么可以帮您？", "en": "I haven't said anything yet. How can I help?"},
+}
+
+
+@dataclass(frozen=True)
+class BrainResult:
+    """Everything the front ends need from one utterance."""
+
+    text: str
+    intent: Intent
+    language: Language
+    answer: str
+    """What to show and say ("" for stop)."""
+    event: Event
+    """The one event that carries the outcome: Answer, GuideTo, OpenScreen, SignInRequested or StopSpeaking."""
+    slots: Mapping[str, str] = field(default_factory=dict)
+    entry_id: str | None = None
+    """The knowledge-base entry answered from (ask only; None when declined)."""
+    suggestions: tuple[str, ...] = ()
+    score: float | None = None
+    """Retrieval confidence (ask) or place-name match (guide)."""
+
+    @property
+    def declined(self) -> bool:
+        return self.intent == "ask" and self.entry_id is None
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        """Events to publish, in order: an action's event, then the spoken confirmation (Answer events are
+        shown and spoken by themselves)."""
+        if isinstance(self.event, Answer) or not self.answer:
+            return (self.event,)
+        return (self.event, Speak(self.answer, self.language))
+
+
+@dataclass(frozen=True)
+class BrainSettings:
+    """What the configuration controls (see the report to the lead for the config keys)."""
+
+    threshold: float = DEFAULT_THRESHOLD
+    suggestions: int = 3
+    synonyms: Path = DEFAULT_SYNONYMS
+    lexical: LexicalSettings = LexicalSettings()
+    place_threshold: float = 0.68
+    #: A transformers sentence-embedding folder for reranking; None: lexical only.
+    embedding_model: Path | None = None
+    embedding_languages: tuple[Language, ...] = ("en",)
+    embedding_weight: float = 0.5
+    #: Where jieba keeps its dictionary cache (None: the system temp folder).
+    cache_dir: Path | None = None
+
+
+    @classmethod
+    def from_config(cls, config: Any) -> BrainSettings:
+        """Settings from ``core.config.Config``. Keys not (yet) in the config schema keep their defaults, so this
+        works before and after ``assistant.qa_threshold`` and friends are added; jieba's cache goes to
+        ``<data_dir>/cache/jieba`` instead of the system temp folder."""
+        a = config.assistant
+        d = cls()
+        synonyms = getattr(a, "qa_synonyms", None)
+        return cls(
+            threshold=getattr(a, "qa_threshold", d.threshold),
+            suggestions=getattr(a, "qa_suggestions", d.suggestions),
+            synonyms=Path(synonyms) if synonyms else d.synonyms,
+            place_threshold=getattr(a, "place_match_threshold", d.place_threshold),
+            embedding_model=getattr(a, "embedding_model", None),
+            embedding_languages=tuple(getattr(a, "embedding_languages", d.embedding_languages)),
+            embedding_weight=getattr(a, "embedding_weight", d.embedding_weight),
+            cache_dir=Path(config.site.data_dir) / "cache" / "jieba",
+        )
+
+
+class Brain:
+    """Understands an utterance and decides the reply. Thread-safe; remembers the last reply for "repeat"."""
+
+    def __init__(self, parser: IntentParser, qa: QA):
+        self.parser = parser
+        self.qa = qa
+        self._last: BrainResult | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def build(
+        cls,
+        entries: Sequence[KnowledgeEntry],
+        scene: Path | None = None,
+        settings: BrainSettings = BrainSettings(),
+        retriever: Retriever | None = None,
+    ) -> Brain:
+        """Wire the default parts: lexical retrieval (+ embedding reranking when a model folder is set)."""
+        places = PlaceCatalog.from_scene(scene, entries, settings.place_threshold) if scene else None
+        if retriever is None:
+            retriever = build_retriever(entries, settings, places)
+        fallback = starter_entries(entries)
+        return cls(IntentParser(places), QA(retriever, settings.threshold, settings.suggestions, fallback))
+
+    @classmethod
+    def from_files(cls, knowledge: Path, scene: Path | None = None, settings: BrainSettings = BrainSettings()) -> Brain:
+        return cls.build(load_knowledge(knowledge).entries, scene, settings)
+
+    @classmethod
+    def from_config(cls, config: Any) -> Brain:
+        """The brain for ``core.config.Config``: its knowledge base, hall scene and assistant settings."""
+        return cls.from_files(config.assistant.knowledge_base, config.hall.scene, BrainSettings.from_config(config))
+
+    def handle_text(self, text: str) -> BrainResult:
+        """Decide what to do with one utterance (an ASR transcript or a typed question)."""
+        u = self.parser.parse(text)
+        lang = u.language
+        if u.intent == "ask":
+            r = self.qa.answer(u.query or text)
+            event = Answer(r.text, r.language, r.entry.id if r.entry else None, r.suggestions)
+            result = BrainResult(text, "ask", r.language, r.text, event, {}, event.source_id, r.suggestions, r.score)
+        elif u.intent == "guide" and u.place is not None:
+            say = REPLIES["guide"][lang].format(name=u.place.name(lang))
+            result = BrainResult(text, "guide", lang, say, GuideTo(u.place.id), u.slots, score=u.score)
+        elif u.intent == "open_screen" and u.screen is not None:
+            say = REPLIES["open_screen"][lang].format(name=u.screen.title(lang))
+            result = BrainResult(text, "open_screen", lang, say, OpenScreen(u.screen.name), u.slots)
+        elif u.intent == "sign_in":
+            result = BrainResult(text, "sign_in", lang, REPLIES["sign_in"][lang], SignInRequested())
+        elif u.intent == "stop":
+            return BrainResult(text, "stop", lang, "", StopSpeaking())
+        elif u.intent == "repeat":
+            with self._lock:
+                last = self._last
+            if last is None:
+                say = REPLIES["nothing_to_repeat"][lang]
+                return BrainResult(text, "repeat", lang, say, Answer(say, lang, None, ()))
+            event = last.event if isinstance(last.event, Answer) else Speak(last.answer, last.language)
+            return BrainResult(text, "repeat", last.language, last.answer, event, last.slots, last.entry_id,
+                               last.suggestions, last.score)
+        else:  # greet, thanks, goodbye
+            say = REPLIES[u.intent][lang]
+            starters = self.qa.fallback if u.intent == "greet" else []
+            suggestions = tuple(question_in(e, lang) for e in starters)
+            result = BrainResult(text, u.intent, lang, say, Answer(say, lang, None, suggestions),
+                                 suggestions=suggestions)
+        with self._lock:
+            self._last = result
+        return result
+
+
+def build_retriever(
+    entries: Sequence[KnowledgeEntry], settings: BrainSettings = BrainSettings(), places: PlaceCatalog | None = None
+) -> Retriever:
+    """The configured retriever: lexical, wrapped by the embedding reranker when a model folder is set.
+
+    Place names and knowledge-base tags join jieba's dictionary so that 北斗展区 or 三会一课 stay one word.
+    """
+    synonyms = Synonyms.load(settings.synonyms)
+    user_words = [t for e in entries for t in e.tags] + synonyms.terms()
+    if places is not None:
+        user_words += [a for p in places.places for a in (p.name_zh, *p.aliases)]
+    retriever: Retriever = LexicalRetriever(entries, Analyzer(user_words, settings.cache_dir), synonyms,
+                                            settings.lexical)
+    if settings.embedding_model is not None:
+        from robot_assistant.qa.rerank import EmbeddingModel, EmbeddingReranker
+
+        retriever = EmbeddingReranker(retriever, EmbeddingModel(settings.embedding_model), entries,
+                                      settings.embedding_languages, settings.embedding_weight)
+    return retriever

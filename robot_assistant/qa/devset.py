@@ -1,0 +1,86 @@
+"""The Q&A dev set (content/demo/qa_devset.yaml) and the accuracy figures computed on it.
+
+Why in the package: the tests and bench/qa_bench.py must count exactly the same way, and tuning reads only the
+dev split (the held-out split is for reporting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from core.config import ROOT
+
+DEFAULT_DEVSET = ROOT / "content" / "demo" / "qa_devset.yaml"
+KINDS = ("zh", "colloquial", "asr", "en", "cross", "oos")
+
+
+@dataclass(frozen=True)
+class DevItem:
+    question: str
+    expected: str | None
+    """Entry id, or None: out of scope, must be declined."""
+    kind: str
+    split: str
+
+
+def load_devset(path: Path = DEFAULT_DEVSET, split: str | None = None) -> list[DevItem]:
+    """All items, or those of one split (``dev`` or ``heldout``)."""
+    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    items = []
+    for n, row in enumerate(raw, 1):
+        item = DevItem(str(row["question"]), row.get("expected"), str(row["kind"]), str(row["split"]))
+        if item.kind not in KINDS or item.split not in ("dev", "heldout"):
+            raise ValueError(f"{path}: item {n}: kind must be one of {KINDS} and split dev|heldout: {row}")
+        if split is None or item.split == split:
+            items.append(item)
+    return items
+
+
+@dataclass(frozen=True)
+class Scores:
+    """top1: in-scope questions whose answer was the right entry (declining counts as wrong);
+    retrieval_top1: the right entry ranked first, whatever the threshold; rejection: out-of-scope declined."""
+
+    n_in: int
+    n_out: int
+    top1: float
+    retrieval_top1: float
+    rejection: float
+    by_kind: dict[str, float]
+    misses: list[tuple[DevItem, str | None]]
+
+    def line(self) -> str:
+        kinds = " ".join(f"{k}={v:.0%}" for k, v in self.by_kind.items())
+        return (f"top-1 {self.top1:.1%} (ranked first {self.retrieval_top1:.1%}) of {self.n_in}, "
+                f"rejection {self.rejection:.1%} of {self.n_out}  [{kinds}]")
+
+
+def evaluate(items: Iterable[DevItem], answer: Callable[[str], tuple[str | None, str | None]]) -> Scores:
+    """``answer(question)`` → (entry id given or None when declined, entry id ranked first or None)."""
+    items = list(items)
+    right: dict[str, list[bool]] = {}
+    ranked = 0
+    misses = []
+    for item in items:
+        given, first = answer(item.question)
+        ok = given == item.expected
+        right.setdefault(item.kind, []).append(ok)
+        ranked += item.expected is not None and first == item.expected
+        if not ok:
+            misses.append((item, given))
+    n_in = sum(1 for i in items if i.expected is not None)
+    n_out = len(items) - n_in
+    ins = [ok for k, v in right.items() if k != "oos" for ok in v]
+    return Scores(
+        n_in=n_in,
+        n_out=n_out,
+        top1=sum(ins) / max(n_in, 1),
+        retrieval_top1=ranked / max(n_in, 1),
+        rejection=sum(right.get("oos", [])) / max(n_out, 1),
+        by_kind={k: sum(v) / len(v) for k, v in sorted(right.items(), key=lambda kv: KINDS.index(kv[0]))},
+        misses=misses,
+    )
