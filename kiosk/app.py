@@ -20,7 +20,17 @@ import pygame
 from core import content
 from core.config import Config
 from core.demo import organisation
-from core.events import NewsArrived, SyncStatus, UrgentNotice
+from core.events import (
+    Answer,
+    GuideTo,
+    NewsArrived,
+    OpenScreen,
+    SignInRequested,
+    Speak,
+    SyncStatus,
+    Transcript,
+    UrgentNotice,
+)
 from core.fonts import find_cjk_font
 from core.sync import FeedSyncer
 from core.terminal import Terminal, open_terminal
@@ -71,7 +81,8 @@ class KioskApp:
         self.ctx.actions.update({"exit": self.request_exit, "restart": self.request_restart})
         self.screens = registry()
         self.lock = AdminLock(self.terminal, config.kiosk.admin_pin_hash)
-        self.events = self.terminal.bus.subscribe(NewsArrived, SyncStatus, UrgentNotice)
+        self.events = self.terminal.bus.subscribe(NewsArrived, SyncStatus, UrgentNotice, Transcript, Answer,
+                                                  Speak, OpenScreen, GuideTo, SignInRequested)
         with self.terminal.db.session() as s:
             org = organisation(s)
         self.home = HomeScreen(self.ctx, self.open_screen, available=lambda name: name in self.screens)
@@ -93,6 +104,27 @@ class KioskApp:
             log.warning("no screen named %s in this build", name)
             return
         self.nav.push(factory(self.ctx))
+
+    def _open_by_voice(self, name: str) -> None:
+        """An OpenScreen from the assistant (voice or a tapped suggestion)."""
+        if self._top_is(AttractScreen, UrgentScreen):
+            return
+        if name == "home":
+            self.nav.home()
+        elif name in self.screens:
+            self.open_screen(name)
+        else:
+            self.nav.notify(self.ctx.t("这项功能本机暂未开通", "This feature is not available on this terminal"),
+                            tag=self.ctx.t("助手", "Assistant"))
+
+    def _guide(self, target: str) -> None:
+        """GuideTo: the hall walks the visitor there (when this build has the hall)."""
+        opener = self.ctx.actions.get("hall")
+        if opener is not None:
+            opener(target)
+        else:
+            self.nav.notify(self.ctx.t("VR展厅本机暂未开通", "The VR hall is not available on this terminal"),
+                            tag=self.ctx.t("助手", "Assistant"))
 
     def open_admin(self) -> None:
         self.nav.push(AdminPinScreen(self.ctx, self.lock, self._unlocked))
@@ -118,6 +150,14 @@ class KioskApp:
                 self._sync_status(event)
             elif isinstance(event, UrgentNotice):
                 self._urgent_timer = 0.0
+            elif isinstance(event, OpenScreen):
+                self._open_by_voice(event.screen)
+            elif isinstance(event, GuideTo):
+                self._guide(event.exhibit_id)
+            elif isinstance(event, SignInRequested):
+                self._open_by_voice("signin")
+            if isinstance(event, (Transcript, Answer, Speak)) and hasattr(self.nav.top, "on_event"):
+                self.nav.top.on_event(event)
         self._urgent_timer -= dt
         if self._urgent_timer <= 0:
             self._urgent_timer = URGENT_CHECK_S
@@ -190,6 +230,14 @@ class KioskApp:
         self.nav.draw(surface)
 
 
+def start_assistant(app: KioskApp):
+    """The assistant service (brain built in its own thread) answering on the app's bus."""
+    from robot_assistant.qa.brain import Brain
+    from robot_assistant.service import AssistantService
+
+    return AssistantService(app.terminal.bus, lambda: Brain.from_config(app.config)).start()
+
+
 def display_size(config: Config, windowed: bool) -> tuple[int, int]:
     if config.kiosk.size:
         return tuple(config.kiosk.size)  # type: ignore[return-value]
@@ -217,6 +265,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     app.ctx.actions["screenshot"] = lambda: app.save_screenshot(surface)
     if config.content.feeds:
         syncer.start()
+    assistant = start_assistant(app)
     watchdog = Watchdog()
     recognizer = GestureRecognizer(surface.get_size(), GestureConfig(hold_s=(ADMIN_HOLD_S,)))
 
@@ -230,6 +279,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
             should_stop=lambda: app.exit_code is not None)
     finally:
         syncer.stop()
+        assistant.stop()
         pygame.quit()
     return app.exit_code or 0
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-MODULES = ("news", "meetings", "learning", "services", "dashboard")
+MODULES = ("news", "meetings", "learning", "services", "dashboard", "assistant")
 
 
 def registry() -> dict[str, Callable]:

@@ -264,3 +264,35 @@ def test_saved_sync_status_is_shown_at_start(make_app, kiosk_config):
     assert app.ctx.status["network"] == "bad" and app.ctx.last_sync.day == 25
     app.open_screen("news")
     assert app.nav.top.widgets[0].text.startswith("离线 · 最后同步 2026年11月25日 09:00")
+
+
+def test_assistant_answers_a_tapped_question_and_acts_on_commands(make_app):
+    from kiosk.app import start_assistant
+    from kiosk.screens.assistant import AssistantScreen
+
+    app = make_app()
+    service = start_assistant(app)
+    try:
+        assert service.ready.wait(60) and service.error is None
+        app.open_screen("assistant")
+        screen = app.nav.top
+        assert isinstance(screen, AssistantScreen)
+        render(app)
+        screen.ask("党费怎么交")
+        for _ in range(100):
+            app.on_frame(0.05)
+            if len(screen.history) >= 2:
+                break
+            service.ready.wait(0.05)
+        assert screen.history[0] == ("me", "党费怎么交")
+        who, answer = screen.history[1]
+        assert who == "bot" and "党费" in answer
+        screen.ask("看看新闻")
+        for _ in range(100):
+            app.on_frame(0.05)
+            if isinstance(app.nav.top, NewsScreen):
+                break
+            service.ready.wait(0.05)
+        assert isinstance(app.nav.top, NewsScreen)
+    finally:
+        service.stop()
