@@ -106,6 +106,12 @@ class AssistantSection(_Section):
     knowledge_base: Path = Field(Path("content/demo/knowledge.yaml"), json_schema_extra=MUST_BE_FILE)
     vosk_models: dict[Literal["zh", "en"], Path] = {"zh": Path("models/vosk/zh"), "en": Path("models/vosk/en")}
     embedding_model: Path | None = None
+    embedding_languages: list[Literal["zh", "en"]] = ["en"]
+    embedding_weight: float = Field(0.5, ge=0, le=1)
+    qa_threshold: float = Field(0.37, ge=0, le=1)
+    qa_suggestions: int = Field(3, ge=0, le=10)
+    qa_synonyms: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
+    place_match_threshold: float = Field(0.68, ge=0, le=1)
     tts_voice_zh: str = "cmn"
     tts_voice_en: str = "en-us"
 
@@ -114,7 +120,6 @@ class DevicesSection(_Section):
     camera: int | str | None = 0
     microphone: int | str | None = None
     speaker: int | str | None = None
-    sample_rate: int = Field(16000, gt=0)
 
 
 class Config(_Section):

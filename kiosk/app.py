@@ -22,6 +22,7 @@ from core.config import Config
 from core.demo import organisation
 from core.events import (
     Answer,
+    DeviceStatus,
     GuideTo,
     NewsArrived,
     OpenScreen,
@@ -82,7 +83,7 @@ class KioskApp:
         self.screens = registry()
         self.lock = AdminLock(self.terminal, config.kiosk.admin_pin_hash)
         self.events = self.terminal.bus.subscribe(NewsArrived, SyncStatus, UrgentNotice, Transcript, Answer,
-                                                  Speak, OpenScreen, GuideTo, SignInRequested)
+                                                  Speak, OpenScreen, GuideTo, SignInRequested, DeviceStatus)
         with self.terminal.db.session() as s:
             org = organisation(s)
         self.home = HomeScreen(self.ctx, self.open_screen, available=lambda name: name in self.screens)
@@ -94,6 +95,7 @@ class KioskApp:
             animations=animations, now=lambda: self.ctx.local(self.ctx.now()).replace(tzinfo=None),
             on_admin=self.open_admin)
         self.nav.header.set_language(self.ctx.lang)
+        self.listen_worker = None
         self.exit_code: int | None = None
         self._urgent_timer = URGENT_CHECK_S
 
@@ -156,6 +158,8 @@ class KioskApp:
                 self._guide(event.exhibit_id)
             elif isinstance(event, SignInRequested):
                 self._open_by_voice("signin")
+            elif isinstance(event, DeviceStatus):
+                self._device_status(event)
             if isinstance(event, (Transcript, Answer, Speak)) and hasattr(self.nav.top, "on_event"):
                 self.nav.top.on_event(event)
         self._urgent_timer -= dt
@@ -196,6 +200,18 @@ class KioskApp:
         self.nav.notify(title + more, lambda: self.open_screen("news"), tag=self.ctx.t("新资讯", "News"))
         if isinstance(self.nav.top, ItemListScreen):
             self.nav.top.refresh()
+
+    def _device_status(self, event: DeviceStatus) -> None:
+        """Header icons follow the workers; push-to-talk exists only while the microphone works."""
+        state = {"ok": "ok", "degraded": "bad"}.get(event.state, "off")
+        self.ctx.status[event.device] = state
+        if event.device in ("camera", "microphone"):
+            self.nav.header.set_status(event.device, state)
+        if event.device == "microphone":
+            if state == "ok" and self.listen_worker is not None:
+                self.ctx.actions["listen"] = self.listen_worker.push_to_talk
+            else:
+                self.ctx.actions.pop("listen", None)
 
     def show_saved_sync_status(self, status: dict) -> None:
         """At start, show the last sync known from before (offline until the first round says otherwise)."""
@@ -266,6 +282,9 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     if config.content.feeds:
         syncer.start()
     assistant = start_assistant(app)
+    from robot_assistant.speech_worker import start_speech_workers
+
+    app.listen_worker, speaker = start_speech_workers(config, app.terminal.bus)
     watchdog = Watchdog()
     recognizer = GestureRecognizer(surface.get_size(), GestureConfig(hold_s=(ADMIN_HOLD_S,)))
 
@@ -280,6 +299,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     finally:
         syncer.stop()
         assistant.stop()
+        app.listen_worker.stop()
+        speaker.stop()
         pygame.quit()
     return app.exit_code or 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 import pygame
 import pytest
@@ -279,20 +280,41 @@ def test_assistant_answers_a_tapped_question_and_acts_on_commands(make_app):
         assert isinstance(screen, AssistantScreen)
         render(app)
         screen.ask("党费怎么交")
-        for _ in range(100):
+        for _ in range(400):
             app.on_frame(0.05)
             if len(screen.history) >= 2:
                 break
-            service.ready.wait(0.05)
+            time.sleep(0.05)
         assert screen.history[0] == ("me", "党费怎么交")
         who, answer = screen.history[1]
         assert who == "bot" and "党费" in answer
         screen.ask("看看新闻")
-        for _ in range(100):
+        for _ in range(400):
             app.on_frame(0.05)
             if isinstance(app.nav.top, NewsScreen):
                 break
-            service.ready.wait(0.05)
+            time.sleep(0.05)
         assert isinstance(app.nav.top, NewsScreen)
     finally:
         service.stop()
+
+
+def test_device_status_drives_the_header_and_push_to_talk(make_app):
+    from core.events import DeviceStatus
+
+    app = make_app()
+
+    class Listen:
+        def __init__(self):
+            self.calls = []
+
+        def push_to_talk(self, pressed):
+            self.calls.append(pressed)
+
+    app.listen_worker = Listen()
+    app.terminal.bus.publish(DeviceStatus("microphone", "ok", "USB mic"))
+    app.on_frame(0.05)
+    assert app.ctx.status["microphone"] == "ok" and "listen" in app.ctx.actions
+    app.terminal.bus.publish(DeviceStatus("microphone", "degraded", "unplugged"))
+    app.on_frame(0.05)
+    assert app.ctx.status["microphone"] == "bad" and "listen" not in app.ctx.actions

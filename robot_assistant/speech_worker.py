@@ -1,0 +1,318 @@
+"""The assistant's ears and mouth as background threads that talk only through the EventBus.
+
+Listening is two threads because decoding is slower than real time on the kiosk's CPU: the capture
+thread reads the microphone (or a WAV standing in for it) and runs the cheap VAD, so PortAudio is
+always drained; the decoder thread receives only the speech the VAD cut and feeds the recogniser,
+publishing ``Transcript(final=False)`` partials as they change and one ``Transcript(final=True)`` per
+utterance. Silence never reaches the decoder, so it catches up between sentences.
+
+Speaking is a dispatcher thread (``Speak`` / ``StopSpeaking`` from the bus) and a player thread. Each
+queued request carries its own cancel flag, so ``StopSpeaking`` or ``Speak(interrupt=True)`` silences
+what is playing and drops what is queued, without racing the player.
+
+Nothing here draws; a missing microphone or model becomes ``DeviceStatus(..., "degraded", why)``
+and the thread ends quietly — the kiosk keeps working by touch.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.events import DeviceStatus, EventBus, Speak, StopSpeaking, Transcript
+from robot_assistant.audio import AudioSource, AudioSourceUnavailable
+from robot_assistant.stt import ModelFolderError, Recognition, SpeechToText
+from robot_assistant.tts import NullSink, SpeechOutput, TextToSpeech
+from robot_assistant.vad import Segmenter, VadEvent
+
+log = logging.getLogger(__name__)
+
+_END = object()
+
+
+@dataclass
+class ListenStats:
+    utterances: int = 0
+    partials: int = 0
+    finals: int = 0
+    rejected: list[str] = field(default_factory=list)
+    """Reasons for utterances that produced no final text (command not accepted, nothing heard)."""
+    results: list[Recognition] = field(default_factory=list)
+    final_latencies_s: list[float] = field(default_factory=list)
+    """Wall time from the VAD's end of utterance to the final Transcript being published."""
+
+
+class ListenWorker:
+    """AudioSource → Segmenter (capture thread) → SpeechToText (decoder thread) → Transcript events."""
+
+    def __init__(self, bus: EventBus, source: AudioSource, stt: SpeechToText | Callable[[], SpeechToText],
+                 *, segmenter: Segmenter | None = None, language: str | None = None,
+                 partials: bool = True) -> None:
+        self.bus = bus
+        self.source = source
+        self._stt_or_factory = stt
+        self.segmenter = segmenter or Segmenter()
+        self.language = language
+        self.partials = partials
+        self.max_batch_bytes = 16000  # 0.5 s: a lagging decoder still shows a partial every half second
+        self.min_batch_bytes = 3200  # 0.1 s per vosk call (adds at most 0.1 s to a partial, nothing to the final)
+        self._unfed = bytearray()
+        self.stats = ListenStats()
+        self.state = "stopped"
+        self.message = ""
+        self._events: queue.Queue[Any] = queue.Queue()
+        self._stopping = threading.Event()
+        self._finished = threading.Event()
+        self._capture = threading.Thread(target=self._capture_loop, name="listen-capture", daemon=True)
+        self._decoder = threading.Thread(target=self._decode_loop, name="listen-decode", daemon=True)
+
+    # -------------------------------------------------------------------------------- public API
+
+    def start(self) -> ListenWorker:
+        self.state = "running"
+        self._capture.start()
+        self._decoder.start()
+        return self
+
+    def push_to_talk(self, pressed: bool) -> None:
+        """The talk button (UI thread): start or end an utterance at the next chunk."""
+        if pressed:
+            self.segmenter.push_to_talk_start()
+        else:
+            self.segmenter.push_to_talk_stop()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Until the source ended and every utterance was decoded (a WAV source ends; a microphone not)."""
+        return self._finished.wait(timeout)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        for thread in (self._capture, self._decoder):
+            if thread.is_alive():
+                thread.join(timeout)
+        self.state = "stopped" if self.state == "running" else self.state
+
+    # ---------------------------------------------------------------------------------- threads
+
+    def _degrade(self, message: str) -> None:
+        self.state, self.message = "degraded", message
+        log.warning("voice input off: %s", message)
+        self.bus.publish(DeviceStatus("microphone", "degraded", message))
+
+    def _capture_loop(self) -> None:
+        try:
+            self.source.open()
+        except AudioSourceUnavailable as exc:
+            self._degrade(str(exc))
+            self._events.put(_END)
+            return
+        self.bus.publish(DeviceStatus("microphone", "ok", getattr(self.source, "name", type(self.source).__name__)))
+        try:
+            while not self._stopping.is_set():
+                chunk = self.source.read(timeout=0.2)
+                if chunk is None:
+                    break
+                for event in self.segmenter.process(chunk):
+                    self._queue_event(event)
+            for event in self.segmenter.flush():
+                self._queue_event(event)
+        except Exception as exc:  # a device unplugged mid-stream: report, do not take the kiosk down
+            self._degrade(f"microphone stopped: {type(exc).__name__}: {exc}")
+        finally:
+            self.source.close()
+            self._events.put(_END)
+
+    def _queue_event(self, event: VadEvent) -> None:
+        self._events.put((time.perf_counter(), event))
+
+    def _stt(self) -> SpeechToText | None:
+        if isinstance(self._stt_or_factory, SpeechToText):
+            return self._stt_or_factory
+        try:
+            self._stt_or_factory = self._stt_or_factory()  # loads the model here, off the UI thread
+            return self._stt_or_factory
+        except (ModelFolderError, ValueError) as exc:
+            self._degrade(str(exc))
+            self._stopping.set()
+            return None
+
+    def _decode_loop(self) -> None:
+        try:
+            stt = self._stt()
+            held: Any = None
+            while stt is not None:
+                item = held if held is not None else self._events.get()
+                held = None
+                if item is _END:
+                    break
+                queued_at, event = item
+                if event.kind == "audio":  # when behind, feed what piled up (up to 0.5 s) in one call
+                    parts = [event.audio]
+                    while sum(map(len, parts)) < self.max_batch_bytes:
+                        try:
+                            nxt = self._events.get_nowait()
+                        except queue.Empty:
+                            break
+                        if nxt is _END or nxt[1].kind != "audio":
+                            held = nxt
+                            break
+                        parts.append(nxt[1].audio)
+                    event = VadEvent("audio", b"".join(parts), event.t_s)
+                if not self._stopping.is_set():
+                    self._handle(stt, event, queued_at)
+        finally:
+            self._finished.set()
+
+    def _feed(self, stt: SpeechToText, language: str) -> None:
+        audio, self._unfed = bytes(self._unfed), bytearray()
+        if audio:
+            partial = stt.accept(audio)
+            if partial and self.partials:
+                self.stats.partials += 1
+                self.bus.publish(Transcript(partial, language, final=False))
+
+    def _handle(self, stt: SpeechToText, event: VadEvent, queued_at: float) -> None:
+        language = self.language or stt.language
+        if event.kind in ("start", "audio"):
+            if event.kind == "start":
+                self.stats.utterances += 1
+            self._unfed += event.audio
+            if len(self._unfed) >= self.min_batch_bytes:  # 30 ms VAD frames cost vosk ~1.4x per second of audio
+                self._feed(stt, language)
+            return
+        self._feed(stt, language)
+        result = stt.finish()
+        self.stats.results.append(result)
+        if result.text:
+            self.stats.finals += 1
+            self.bus.publish(Transcript(result.text, language, final=True, confidence=result.confidence))
+            self.stats.final_latencies_s.append(time.perf_counter() - queued_at)
+        else:
+            self.stats.rejected.append(result.reason or "nothing recognised")
+            log.info("utterance not used: %s (heard %r)", result.reason, result.raw_text)
+
+
+@dataclass
+class _Request:
+    event: Speak
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+
+class SpeakerWorker:
+    """Consumes Speak / StopSpeaking from the bus and speaks through a TextToSpeech engine."""
+
+    def __init__(self, bus: EventBus, tts: TextToSpeech | Callable[[], TextToSpeech], *,
+                 on_text: Callable[[str, str], None] | None = None) -> None:
+        self.bus = bus
+        self._tts_or_factory = tts
+        self.on_text = on_text
+        self.results: list[SpeechOutput] = []
+        self._sub = bus.subscribe(Speak, StopSpeaking)
+        self._pending: queue.Queue[_Request | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._current: _Request | None = None
+        self._queued: list[_Request] = []
+        self._stopping = threading.Event()
+        self._reported = ""
+        self._dispatcher = threading.Thread(target=self._dispatch_loop, name="speaker-dispatch", daemon=True)
+        self._player = threading.Thread(target=self._play_loop, name="speaker-play", daemon=True)
+
+    @property
+    def tts(self) -> TextToSpeech:
+        if not isinstance(self._tts_or_factory, TextToSpeech):
+            self._tts_or_factory = self._tts_or_factory()
+        return self._tts_or_factory
+
+    def start(self) -> SpeakerWorker:
+        self._dispatcher.start()
+        self._player.start()
+        return self
+
+    @property
+    def busy(self) -> bool:
+        with self._lock:
+            return self._current is not None or bool(self._queued)
+
+    def stop_speaking(self) -> None:
+        """Silence what plays and drop what waits (also what StopSpeaking does)."""
+        with self._lock:
+            for request in [*self._queued, *([self._current] if self._current else [])]:
+                request.cancel.set()
+            self._queued.clear()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self.stop_speaking()
+        self._pending.put(None)
+        for thread in (self._dispatcher, self._player):
+            if thread.is_alive():
+                thread.join(timeout)
+        self.bus.unsubscribe(self._sub)
+        if isinstance(self._tts_or_factory, TextToSpeech):
+            self._tts_or_factory.close()
+
+    def _dispatch_loop(self) -> None:
+        while not self._stopping.is_set():
+            event = self._sub.get(timeout=0.2)
+            if isinstance(event, StopSpeaking):
+                self.stop_speaking()
+            elif isinstance(event, Speak):
+                if event.interrupt:
+                    self.stop_speaking()
+                request = _Request(event)
+                with self._lock:
+                    self._queued.append(request)
+                self._pending.put(request)
+
+    def _play_loop(self) -> None:
+        while not self._stopping.is_set():
+            request = self._pending.get()
+            if request is None:
+                break
+            with self._lock:
+                if request in self._queued:
+                    self._queued.remove(request)
+                if request.cancel.is_set():
+                    continue
+                self._current = request
+            try:
+                out = self.tts.speak(request.event.text, request.event.language, self.on_text, request.cancel)
+            except Exception as exc:  # the engine must never take the thread down
+                out = SpeechOutput(request.event.text, request.event.language, "", reason=f"{type(exc).__name__}: {exc}")
+            finally:
+                with self._lock:
+                    self._current = None
+            self.results.append(out)
+            self._report(out)
+
+    def _report(self, out: SpeechOutput) -> None:
+        """Publish the speaker's state when it changes (text-only mode says why once, not per sentence)."""
+        sink = getattr(self.tts, "sink", None)
+        if isinstance(sink, NullSink) or (out.reason and out.reason != "stopped"):
+            state, message = "degraded", out.reason or getattr(sink, "reason", "")
+        else:
+            state, message = "ok", out.sink
+        if f"{state}|{message}" != self._reported:
+            self._reported = f"{state}|{message}"
+            self.bus.publish(DeviceStatus("speaker", state, message))
+
+
+def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = None) -> tuple[ListenWorker, SpeakerWorker]:
+    """Both workers for a loaded Config (``devices.microphone``/``speaker``, ``assistant.vosk_models``...).
+
+    The vosk model and the TTS worker process are started lazily on the workers' own threads.
+    """
+    from robot_assistant.audio import source_from_spec
+    from robot_assistant.stt import vosk_for
+    from robot_assistant.tts import tts_for
+
+    language = language or config.site.language
+    listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: vosk_for(config, language),
+                          language=language)
+    speaker = SpeakerWorker(bus, lambda: tts_for(config))
+    return listen.start(), speaker.start()
