@@ -117,9 +117,17 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_assistant(args: argparse.Namespace) -> int:
+    """One exchange with the assistant: a typed question or a WAV recording."""
+    from robot_assistant.cli import run
+
+    return run(load_config(args.config), args)
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "kiosk": (cmd_kiosk, "run the full-screen touch kiosk (the default)"),
     "screenshot": (cmd_screenshot, "render kiosk screens headless to PNG files"),
+    "assistant": (cmd_assistant, "ask the assistant once: --text \"...\" or --wav FILE"),
     "doctor": (cmd_doctor, "check dependencies, fonts, models, devices, database and content"),
     "init": (cmd_init, "create the data folder, migrate the database and load the site content"),
     "pin-hash": (cmd_pin_hash, "hash a PIN for kiosk.admin_pin_hash in the configuration"),
@@ -149,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
             p.add_argument("--lang", choices=["zh", "en"], help="interface language")
             p.add_argument("--out", default="data/screenshots", help="a .png file, or a folder with --all")
+        elif name == "assistant":
+            from robot_assistant.cli import add_arguments
+
+            add_arguments(p)
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser
