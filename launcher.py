@@ -134,6 +134,16 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
 }
 
 
+def _face_commands() -> None:
+    """enroll, members, meetings and report live beside the face code; their module imports nothing heavy."""
+    from robot_assistant import face_cli
+
+    COMMANDS.update(face_cli.COMMANDS)
+
+
+_face_commands()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="launcher.py", description="智慧党建终端: touch kiosk, VR exhibition hall and robot assistant.")
@@ -161,6 +171,10 @@ def build_parser() -> argparse.ArgumentParser:
             from robot_assistant.cli import add_arguments
 
             add_arguments(p)
+        elif name in ("enroll", "members", "meetings", "report"):
+            from robot_assistant import face_cli
+
+            face_cli.add_arguments(name, p)
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser

@@ -122,6 +122,50 @@ class DevicesSection(_Section):
     speaker: int | str | None = None
 
 
+class LivenessSection(_Section):
+    methods: list[Literal["blink", "turn"]] = Field(["blink", "turn"], min_length=1)
+    blink_ratio: float = Field(0.65, gt=0, lt=1)
+    reopen_ratio: float = Field(0.85, gt=0, lt=1.5)
+    turn_range: float = Field(0.15, gt=0, le=1)
+    smooth: int = Field(3, ge=1, le=15)
+    window_s: float = Field(4.0, gt=0, le=30)
+    min_samples: int = Field(4, ge=2, le=100)
+    min_face_px: int = Field(60, ge=20)
+
+
+class FaceSection(_Section):
+    enabled: bool = True
+    key_file: Path | None = None
+    consent_version: str = ""
+    keep_photos: bool = False
+    enroll_jitters: int = Field(10, ge=1, le=100)
+    aggregate: Literal["centroid", "nearest"] = "centroid"
+    accept_tolerance: float = Field(0.36, gt=0, le=1)
+    ask_tolerance: float = Field(0.45, gt=0, le=1)
+    min_margin: float = Field(0.06, ge=0, le=1)
+    frames_to_agree: int = Field(3, ge=1, le=30)
+    duplicate_tolerance: float = Field(0.36, gt=0, le=1)
+    consistency_tolerance: float = Field(0.6, gt=0, le=1)
+    min_face_px: int = Field(70, ge=20)
+    min_sharpness: float = Field(25.0, ge=0)
+    max_yaw: float = Field(0.3, gt=0, le=1)
+    max_roll_deg: float = Field(25.0, gt=0, le=90)
+    second_face_ratio: float = Field(0.5, gt=0, le=1)
+    liveness: LivenessSection = LivenessSection()
+    liveness_timeout_s: float = Field(8.0, gt=0, le=120)
+    detect_width: int = Field(640, ge=160, le=4096)
+    detect_every: int = Field(3, ge=1, le=30)
+    upsample: int = Field(1, ge=0, le=3)
+
+    @field_validator("ask_tolerance")
+    @classmethod
+    def _ask_not_below_accept(cls, value: float, info) -> float:
+        accept = info.data.get("accept_tolerance")
+        if accept is not None and value < accept:
+            raise ValueError(f"must be at least face.accept_tolerance ({accept}), got {value}")
+        return value
+
+
 class Config(_Section):
     site: SiteSection = SiteSection()
     database: DatabaseSection = DatabaseSection()
@@ -130,6 +174,7 @@ class Config(_Section):
     hall: HallSection = HallSection()
     assistant: AssistantSection = AssistantSection()
     devices: DevicesSection = DevicesSection()
+    face: FaceSection = FaceSection()
 
     @property
     def database_url(self) -> str:

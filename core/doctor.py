@@ -224,9 +224,26 @@ def check_system(config: Config) -> list[Check]:
     return out
 
 
+def check_face_key(config: Config) -> Check:
+    """The key that encrypts face templates: present, and readable by this user only."""
+    if not config.face.enabled:
+        return Check("face template key", OK, "face sign-in is off (face.enabled: false)")
+    if os.environ.get("DANGJIAN_FACE_KEY"):
+        return Check("face template key", OK, "from the environment variable DANGJIAN_FACE_KEY")
+    path = config.face.key_file or config.site.data_dir / "face.key"
+    if not path.is_file():
+        return Check("face template key", DEGRADED, f"{path} does not exist: face enrolment and sign-in are off",
+                     "launcher.py enroll --make-key (creates it with mode 0600)")
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        return Check("face template key", DEGRADED, f"{path} has mode {mode:o}: others may read it",
+                     f"chmod 600 {path}")
+    return Check("face template key", OK, f"{path} (mode 600)")
+
+
 def run_doctor(config: Config, devices: bool = True) -> list[Check]:
     checks = check_system(config) + [check_font(config)] + check_packages()
-    checks += [check_database(config)] + check_content(config) + check_models(config)
+    checks += [check_database(config)] + check_content(config) + check_models(config) + [check_face_key(config)]
     if devices:
         checks += check_devices(config)
     return checks

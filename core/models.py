@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -243,3 +244,48 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class FaceTemplate(Base):
+    """One encrypted 128-d face encoding of a member (biometric data: never stored in clear).
+
+    ``blob`` is AES-GCM ciphertext bound to ``member_id`` (see robot_assistant/face/templates.py);
+    ``quality`` holds the photo checks (face size, sharpness, pose), never image data.
+    """
+
+    __tablename__ = "face_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    model: Mapped[str] = mapped_column(String(64))
+    jitters: Mapped[int] = mapped_column(Integer, default=1)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    quality: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FacePhoto(Base):
+    """An enrolment photo kept (only when ``keep_photos`` is on) to re-enrol after an engine change;
+    encrypted like the templates and erased with them."""
+
+    __tablename__ = "face_photos"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+    source: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Consent(Base):
+    """A member's consent to face sign-in: which consent text they agreed to, when, who recorded it,
+    and when it was withdrawn (erasing the face data). Kept after withdrawal as the record of both."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32), default="face_sign_in")
+    text_version: Mapped[str] = mapped_column(String(32))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_by: Mapped[str] = mapped_column(String(100), default="")
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(100))

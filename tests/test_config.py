@@ -88,6 +88,9 @@ def test_wrong_type_names_file_line_and_key(tmp_path):
     ("content:\n  feeds:\n    - name: x\n      url: ''\n", ":4: content.feeds[0].url: must not be empty"),
     ("wifi:\n  ssid: x\n", ":1: wifi: unknown key (known keys here: site, database"),
     ("kiosk: [1, 2]\n", ":1: kiosk: must be a mapping of keys"),
+    ("face:\n  accept_tolerance: 0.5\n  ask_tolerance: 0.4\n",
+     ":3: face.ask_tolerance: must be at least face.accept_tolerance (0.5), got 0.4"),
+    ("face:\n  liveness:\n    methods: [smile]\n", ":3: face.liveness.methods[0]: must be one of 'blink' or 'turn'"),
 ])
 def test_each_kind_of_mistake(tmp_path, text, expected):
     site = write(tmp_path, text)

@@ -1,0 +1,177 @@
+"""The camera: a device index, a stream URL or a video file behind one small interface.
+
+Why a wrapper: USB cameras vanish (a loose cable, a hub reset) and RTSP streams drop; the terminal
+runs unattended for months, so a lost camera is retried with exponential backoff for ever, the state
+is reported (``DeviceStatus`` via ``on_status``), and ``read()`` never blocks the worker waiting for it.
+A video file stands in for a camera in tests and demos; ``loop=True`` replays it, and its frames carry
+the video's own time so a test runs in simulated time, not wall time.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+OK, LOST, OFF = "ok", "lost", "off"
+
+
+@dataclass(frozen=True)
+class Frame:
+    image: np.ndarray
+    """BGR, as OpenCV delivers it."""
+    t: float
+    """Seconds: the video position for a file, the monotonic clock for a live source."""
+    index: int
+
+
+class Camera(Protocol):
+    state: str
+
+    def read(self) -> Frame | None:
+        """The next frame, or None when there is none now (lost, waiting to reopen, or ended)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def parse_source(source: int | str | Path) -> int | str:
+    """``"0"`` → device 0; anything else (URL, file path) as text."""
+    if isinstance(source, int):
+        return source
+    text = str(source)
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+class OpenCVCamera:
+    """``cv2.VideoCapture`` with reopen-on-loss.
+
+    A read that fails ``fail_after`` times in a row marks the camera lost: it is released and reopened
+    after ``backoff_initial`` seconds, doubling up to ``backoff_max`` while it keeps failing. A file that
+    ends is replayed when ``loop`` is set (reopened, so a file renamed away counts as a lost camera),
+    else the camera turns ``off``.
+    """
+
+    def __init__(self, source: int | str | Path, *, loop: bool = False, fail_after: int = 3,
+                 backoff_initial: float = 0.5, backoff_max: float = 30.0,
+                 clock: Callable[[], float] = time.monotonic,
+                 capture_factory: Callable[[int | str], Any] = cv2.VideoCapture,
+                 on_status: Callable[[str, str], None] | None = None):
+        self.source = parse_source(source)
+        self.is_file = isinstance(self.source, str) and "://" not in self.source
+        self.loop = loop
+        self.fail_after = fail_after
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.clock = clock
+        self.capture_factory = capture_factory
+        self.on_status = on_status
+        self.state = LOST
+        self.message = ""
+        self.reopen_attempts = 0
+        self._cap: Any = None
+        self._failures = 0
+        self._backoff = backoff_initial
+        self._next_try = clock()
+        self._index = 0
+        self._t_offset = 0.0
+        self._last_t = 0.0
+        self._fps = 0.0
+
+    # -------------------------------------------------------------------------------------- state
+
+    def _set_state(self, state: str, message: str) -> None:
+        changed = state != self.state or message != self.message
+        self.state, self.message = state, message
+        if changed and self.on_status:
+            self.on_status(state, message)
+
+    def _open(self) -> bool:
+        self.reopen_attempts += 1
+        cap = self.capture_factory(self.source)
+        if cap is None or not cap.isOpened():
+            if cap is not None:
+                cap.release()
+            self._schedule_retry(f"camera {self.source!r} cannot be opened")
+            return False
+        self._cap = cap
+        self._failures = 0
+        self._backoff = self.backoff_initial
+        fps = cap.get(cv2.CAP_PROP_FPS) if hasattr(cap, "get") else 0.0
+        self._fps = float(fps) if fps and fps > 0 else 0.0
+        self._set_state(OK, f"camera {self.source!r} open")
+        return True
+
+    def _schedule_retry(self, message: str) -> None:
+        self._release()
+        self._next_try = self.clock() + self._backoff
+        message = f"{message}; retrying in {self._backoff:.1f} s"
+        self._backoff = min(self._backoff * 2, self.backoff_max)
+        self._set_state(LOST, message)
+
+    def _release(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    @property
+    def next_retry_in(self) -> float:
+        return max(0.0, self._next_try - self.clock()) if self._cap is None else 0.0
+
+    # --------------------------------------------------------------------------------------- read
+
+    def read(self) -> Frame | None:
+        if self.state == OFF:
+            return None
+        if self._cap is None and (self.clock() < self._next_try or not self._open()):
+            return None
+        ok, image = self._cap.read()
+        if ok and image is not None:
+            self._failures = 0
+            self._index += 1
+            t = self._frame_time()
+            self._last_t = t
+            return Frame(image, t, self._index)
+        if self.is_file:
+            if self.loop:  # replay: reopen from the start, so a vanished file shows up as lost
+                self._t_offset = self._last_t + (1.0 / self._fps if self._fps else 0.0)
+                self._release()
+                self._next_try = self.clock()
+                self._open()
+                return None
+            self._release()
+            self._set_state(OFF, f"video {self.source!r} ended")
+            return None
+        self._failures += 1
+        if self._failures >= self.fail_after:
+            self._schedule_retry(f"camera {self.source!r} stopped delivering frames")
+        return None
+
+    def _frame_time(self) -> float:
+        if self.is_file:
+            if self._fps:
+                pos = self._cap.get(cv2.CAP_PROP_POS_FRAMES)
+                return self._t_offset + (float(pos) - 1) / self._fps
+            return self._t_offset + float(self._cap.get(cv2.CAP_PROP_POS_MSEC)) / 1000.0
+        return self.clock()
+
+    def close(self) -> None:
+        self._release()
+        self._set_state(OFF, "closed")
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
+    """Write BGR frames as MJPG .avi (H.264 cannot be written with the pip OpenCV build)."""
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    if not writer.isOpened():
+        raise OSError(f"cannot write video {path}")
+    for f in frames:
+        writer.write(f)
+    writer.release()
+    return Path(path)

@@ -1,0 +1,243 @@
+"""Enrolling members' faces from a folder or a CSV, with reasons for every rejected photo.
+
+Why so strict: a bad template is worse than none. It lowers the bar for strangers (a blurred photo
+sits "near" many faces), and a photo of the wrong person filed under a member signs that person in.
+So each photo passes the quality checks; a member's photos must agree with each other; a member who
+would be confused with another enrolled member is held back as a possible duplicate; and nothing is
+stored without a recorded consent (DESIGN: biometric data — encrypted, consented, deletable).
+
+Sources:
+* a folder with one sub-folder per member number: ``photos/M0101/1.jpg``;
+* a CSV with a header naming ``member_number`` (or ``number``) and ``photo`` (or ``path``) columns;
+  relative paths are relative to the CSV file.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.models import Consent, Member, utcnow
+from robot_assistant.face.calibration import IMAGE_SUFFIXES
+from robot_assistant.face.engine import FaceEngine
+from robot_assistant.face.quality import UNREADABLE, QualityLimits, assess, read_rgb
+from robot_assistant.face.templates import TemplateStore
+
+INCONSISTENT = "inconsistent"
+UNKNOWN_MEMBER = "unknown_member"
+DUPLICATE = "possible_duplicate"
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, what)``, called after each photo."""
+
+
+class EnrollError(ValueError):
+    """The enrolment cannot start (no consent version, unreadable source); the message says why."""
+
+
+@dataclass
+class PhotoResult:
+    member_number: str
+    source: str
+    ok: bool
+    reason: str | None = None
+    detail: str = ""
+
+
+@dataclass
+class MemberResult:
+    number: str
+    status: str
+    """enrolled | no_usable_photo | unknown_member | possible_duplicate"""
+    templates: int = 0
+    detail: str = ""
+
+
+@dataclass
+class EnrollReport:
+    members: list[MemberResult] = field(default_factory=list)
+    photos: list[PhotoResult] = field(default_factory=list)
+
+    @property
+    def enrolled(self) -> list[str]:
+        return [m.number for m in self.members if m.status == "enrolled"]
+
+    def rejected(self) -> list[PhotoResult]:
+        return [p for p in self.photos if not p.ok]
+
+    def lines(self) -> list[str]:
+        out = [f"{m.number}: {m.status}" + (f" ({m.templates} templates)" if m.templates else "")
+               + (f" — {m.detail}" if m.detail else "") for m in self.members]
+        out += [f"  rejected {p.source}: {p.reason}" + (f" ({p.detail})" if p.detail else "") for p in self.rejected()]
+        return out
+
+
+def collect_sources(path: Path) -> dict[str, list[Path]]:
+    """Member number → photo paths, from a folder of per-member folders or from a CSV file."""
+    path = Path(path)
+    if path.is_dir():
+        return {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+                for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith((".", "_"))}
+    if path.is_file() and path.suffix.lower() == ".csv":
+        out: dict[str, list[Path]] = {}
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            cols = {c.strip().lower(): c for c in reader.fieldnames or []}
+            num_col = cols.get("member_number") or cols.get("number")
+            photo_col = cols.get("photo") or cols.get("path")
+            if not num_col or not photo_col:
+                raise EnrollError(f"{path}: the CSV needs a header with member_number and photo columns")
+            for row in reader:
+                number, photo = (row.get(num_col) or "").strip(), (row.get(photo_col) or "").strip()
+                if number and photo:
+                    p = Path(photo)
+                    out.setdefault(number, []).append(p if p.is_absolute() else path.parent / p)
+        return out
+    raise EnrollError(f"{path}: not a folder of member folders nor a .csv file")
+
+
+@dataclass
+class Enroller:
+    """Runs enrolment; every threshold is a constructor argument (see FaceSettings for defaults)."""
+
+    engine: FaceEngine
+    store: TemplateStore
+    limits: QualityLimits = field(default_factory=QualityLimits)
+    jitters: int = 10
+    duplicate_tolerance: float = 0.36
+    consistency_tolerance: float = 0.6
+    keep_photos: bool = False
+    aggregate: str = "centroid"
+
+    def enroll(self, session: Session, sources: dict[str, list[Path]], *, consent_version: str, actor: str,
+               terminal_id: str = "", replace: bool = True, allow_duplicates: bool = False,
+               progress: Progress | None = None) -> EnrollReport:
+        if not consent_version or not consent_version.strip():
+            raise EnrollError("a consent text version is required: enrol only members who signed the consent "
+                              "form, and name its version (face.consent_version or --consent)")
+        report = EnrollReport()
+        total = sum(len(v) for v in sources.values())
+        done = 0
+        existing = self.store.load_index(session, self.aggregate)
+        batch: dict[str, np.ndarray] = {}
+        for number, paths in sources.items():
+            member = session.scalars(select(Member).where(Member.number == number)).first()
+            if member is None:
+                report.members.append(MemberResult(number, UNKNOWN_MEMBER, detail="no such member number"))
+                for p in paths:
+                    done += 1
+                    report.photos.append(PhotoResult(number, str(p), False, UNKNOWN_MEMBER))
+                    if progress:
+                        progress(done, total, str(p))
+                continue
+            good: list[tuple[Path, np.ndarray, dict, np.ndarray]] = []
+            for p in paths:
+                result, item = self._photo(number, p)
+                report.photos.append(result)
+                if item is not None:
+                    good.append(item)
+                done += 1
+                if progress:
+                    progress(done, total, str(p))
+            good = self._consistent(number, good, report)
+            if not good:
+                report.members.append(MemberResult(number, "no_usable_photo"))
+                continue
+            centroid = np.mean([g[1] for g in good], axis=0)
+            dup = self._duplicate_of(member, centroid, existing, batch)
+            if dup and not allow_duplicates:
+                report.members.append(MemberResult(number, DUPLICATE, detail=dup))
+                audit(session, actor, "face.enroll_refused", f"member:{number}", terminal_id, reason=DUPLICATE,
+                      detail=dup)
+                session.commit()
+                continue
+            self._store(session, member, good, consent_version, actor, replace)
+            audit(session, actor, "face.enroll", f"member:{number}", terminal_id, templates=len(good),
+                  rejected=len(paths) - len(good), consent_version=consent_version, jitters=self.jitters,
+                  photos_kept=self.keep_photos)
+            session.commit()
+            batch[number] = centroid
+            report.members.append(MemberResult(number, "enrolled", len(good)))
+        return report
+
+    def _photo(self, number: str, path: Path) -> tuple[PhotoResult, tuple | None]:
+        rgb = read_rgb(path)
+        if rgb is None:
+            return PhotoResult(number, str(path), False, UNREADABLE), None
+        q = assess(rgb, self.engine, self.limits)
+        if not q.ok:
+            detail = {"face_too_small": f"{q.face_px} px < {self.limits.min_face_px}",
+                      "blurry": f"sharpness {q.sharpness:.0f} < {self.limits.min_sharpness:.0f}",
+                      "not_frontal": f"yaw {q.yaw:+.2f}, roll {q.roll:+.0f}°",
+                      "multiple_faces": f"{q.faces} faces"}.get(q.reason or "", "")
+            return PhotoResult(number, str(path), False, q.reason, detail), None
+        enc = self.engine.encode(rgb, [q.box], self.jitters)[0]
+        return PhotoResult(number, str(path), True), (path, enc, q.summary(), rgb)
+
+    def _consistent(self, number: str, good: list, report: EnrollReport) -> list:
+        """Drop photos that do not look like the member's other photos (a wrong file in the folder)."""
+        if len(good) < 2:
+            return good
+        encs = np.array([g[1] for g in good])
+        keep = []
+        for i, g in enumerate(good):
+            others = np.delete(encs, i, axis=0).mean(axis=0)
+            d = float(np.linalg.norm(encs[i] - others))
+            if d <= self.consistency_tolerance:
+                keep.append(g)
+            else:
+                self._mark(report, number, g[0], INCONSISTENT, f"{d:.2f} from the member's other photos")
+        return keep
+
+    @staticmethod
+    def _mark(report: EnrollReport, number: str, path: Path, reason: str, detail: str) -> None:
+        for r in report.photos:
+            if r.member_number == number and r.source == str(path):
+                r.ok, r.reason, r.detail = False, reason, detail
+
+    def _duplicate_of(self, member: Member, centroid: np.ndarray, existing, batch: dict[str, np.ndarray]) -> str:
+        """Another member this face would be confused with, as text; empty when none."""
+        if len(existing):
+            d = existing.distances(centroid)
+            for i in np.argsort(d):
+                if int(existing.member_ids[i]) == member.id:
+                    continue
+                if d[i] <= self.duplicate_tolerance:
+                    return f"looks like {existing.members[int(existing.member_ids[i])][0]} (distance {d[i]:.2f})"
+                break
+        for other, c in batch.items():
+            d = float(np.linalg.norm(c - centroid))
+            if other != member.number and d <= self.duplicate_tolerance:
+                return f"looks like {other} (distance {d:.2f})"
+        return ""
+
+    def _store(self, session: Session, member: Member, good: list, consent_version: str, actor: str,
+               replace: bool) -> None:
+        if replace:
+            self.store.delete_templates(session, member.id)
+        active = session.scalars(select(Consent).where(Consent.member_id == member.id,
+                                                       Consent.withdrawn_at.is_(None))).first()
+        if active is None or active.text_version != consent_version:
+            if active is not None:
+                active.withdrawn_at, active.withdrawn_by = utcnow(), f"superseded by {consent_version}"
+            session.add(Consent(member_id=member.id, text_version=consent_version, given_at=utcnow(),
+                                recorded_by=actor))
+        for path, enc, quality, rgb in good:
+            self.store.add_template(session, member, enc, source=path.name, quality=quality, jitters=self.jitters)
+            if self.keep_photos:
+                self.store.add_photo(session, member, _jpeg(rgb), source=path.name)
+
+
+def _jpeg(rgb: np.ndarray, max_side: int = 640) -> bytes:
+    scale = min(1.0, max_side / max(rgb.shape[:2]))
+    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
+    return buf.tobytes() if ok else b""

@@ -1,0 +1,273 @@
+"""Encrypted storage of face templates, and the in-memory matrix searched 1:N.
+
+Why AES-GCM with the member id as associated data: a template is biometric data (DESIGN: stored
+encrypted, consent recorded, deletable per member). GCM authenticates as well as hides, and binding
+the ciphertext to its member id means a blob copied onto another member's row fails to decrypt instead
+of silently signing one person in as another.
+
+Why the key lives outside the database: whoever copies the database file (a backup, a PostgreSQL
+dump) must not get usable templates. The key comes from ``DANGJIAN_FACE_KEY`` (url-safe base64 of 32
+bytes) or from a key file readable by its owner only (mode 0600).
+
+Why float32 and a precomputed norm: 1:N search is one matrix-vector product,
+``|m - q|² = |m|² - 2 m·q + |q|²``, over a float32 matrix: half the memory traffic of float64, and no
+``M - q`` temporary of the matrix's size per probe (what ``face_recognition.face_distance`` allocates).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from core.audit import audit
+from core.models import Consent, FacePhoto, FaceTemplate, Member, utcnow
+from robot_assistant.face.engine import MODEL_NAME
+
+KEY_ENV = "DANGJIAN_FACE_KEY"
+_VERSION = b"\x01"
+DIM = 128
+
+
+class FaceKeyError(RuntimeError):
+    """The template key is missing, malformed or too widely readable; the message says how to fix it."""
+
+
+def _decode_key(text_value: str, where: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text_value.strip().encode())
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise FaceKeyError(f"{where}: the face key must be url-safe base64 of 32 bytes "
+                           f"(make one with `launcher.py enroll --make-key`)")
+    return key
+
+
+def load_key(key_file: Path | None, environ: Mapping[str, str] | None = None) -> bytes:
+    """The 32-byte template key from ``$DANGJIAN_FACE_KEY`` or ``key_file`` (which must be mode 0600)."""
+    env = os.environ if environ is None else environ
+    if env.get(KEY_ENV):
+        return _decode_key(env[KEY_ENV], f"environment {KEY_ENV}")
+    if key_file is None:
+        raise FaceKeyError(f"no face key: set {KEY_ENV} or face.key_file")
+    path = Path(key_file)
+    if not path.is_file():
+        raise FaceKeyError(f"no face key: {path} does not exist and {KEY_ENV} is not set; create it with "
+                           f"`launcher.py enroll --make-key` (it is written with mode 0600)")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise FaceKeyError(f"face key file {path} has mode {mode:04o}: others can read it; run chmod 600 {path}")
+    return _decode_key(path.read_text(), str(path))
+
+
+def create_key_file(path: Path) -> Path:
+    """Write a new random key with mode 0600 (created so, never widened); refuse to overwrite one:
+    a lost key makes every stored template unreadable."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
+    return path
+
+
+class TemplateCipher:
+    """AES-256-GCM with a random 96-bit nonce per blob: ``version | nonce | ciphertext+tag``."""
+
+    def __init__(self, key: bytes):
+        self._aead = AESGCM(key)
+
+    @staticmethod
+    def _aad(kind: str, member_id: int) -> bytes:
+        return f"dangjian-face:v1:{kind}:{member_id}".encode()
+
+    def encrypt(self, data: bytes, kind: str, member_id: int) -> bytes:
+        nonce = os.urandom(12)
+        return _VERSION + nonce + self._aead.encrypt(nonce, data, self._aad(kind, member_id))
+
+    def decrypt(self, blob: bytes, kind: str, member_id: int) -> bytes:
+        if blob[:1] != _VERSION:
+            raise FaceKeyError("unknown face template format")
+        try:
+            return self._aead.decrypt(blob[1:13], blob[13:], self._aad(kind, member_id))
+        except InvalidTag:
+            raise FaceKeyError("a face template cannot be decrypted: wrong key, or the row was tampered with") from None
+
+    def encrypt_encoding(self, encoding: np.ndarray, member_id: int) -> bytes:
+        return self.encrypt(np.asarray(encoding, dtype="<f4").reshape(DIM).tobytes(), "template", member_id)
+
+    def decrypt_encoding(self, blob: bytes, member_id: int) -> np.ndarray:
+        return np.frombuffer(self.decrypt(blob, "template", member_id), dtype="<f4").astype(np.float32)
+
+
+# ------------------------------------------------------------------------------------------ search
+
+
+@dataclass(frozen=True)
+class Hit:
+    member_id: int
+    number: str
+    name: str
+    distance: float
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    best: Hit | None
+    second: Hit | None
+    """The nearest row belonging to a *different* member (None with fewer than two members)."""
+
+    @property
+    def margin(self) -> float:
+        if self.best is None:
+            return 0.0
+        return float("inf") if self.second is None else self.second.distance - self.best.distance
+
+
+class TemplateIndex:
+    """Rows of float32 encodings with the member each belongs to; ``search`` is vectorised 1:N."""
+
+    def __init__(self, matrix: np.ndarray, member_ids: np.ndarray, members: Mapping[int, tuple[str, str]]):
+        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32).reshape(-1, DIM)
+        self.member_ids = np.asarray(member_ids, dtype=np.int64)
+        self.members = dict(members)
+        self._sq = np.einsum("ij,ij->i", self.matrix, self.matrix)
+
+    def __len__(self) -> int:
+        return len(self.member_ids)
+
+    def distances(self, probe: np.ndarray) -> np.ndarray:
+        q = np.asarray(probe, dtype=np.float32).reshape(DIM)
+        # einsum, not ``matrix @ q``: a matrix-vector product is memory-bound, and OpenBLAS threads it;
+        # measured on 2 busy cores, the threaded product took 8-12 ms at 10k-100k rows (thread hand-off)
+        # against 0.24 ms / 4 ms for this single-threaded loop.
+        d2 = self._sq - 2.0 * np.einsum("ij,j->i", self.matrix, q) + float(q @ q)
+        return np.sqrt(np.maximum(d2, 0.0))
+
+    def _hit(self, row: int, d: np.ndarray) -> Hit:
+        mid = int(self.member_ids[row])
+        number, name = self.members.get(mid, (str(mid), ""))
+        return Hit(mid, number, name, float(d[row]))
+
+    def search(self, probe: np.ndarray) -> SearchResult:
+        if len(self) == 0:
+            return SearchResult(None, None)
+        d = self.distances(probe)
+        i = int(np.argmin(d))
+        others = self.member_ids != self.member_ids[i]
+        if not others.any():
+            return SearchResult(self._hit(i, d), None)
+        j = int(np.argmin(np.where(others, d, np.inf)))
+        return SearchResult(self._hit(i, d), self._hit(j, d))
+
+    @classmethod
+    def from_templates(cls, rows: list[tuple[int, np.ndarray]], members: Mapping[int, tuple[str, str]],
+                       aggregate: str = "centroid") -> TemplateIndex:
+        """``centroid``: one row per member, the mean of their templates (measured on the East Asian
+        test faces: strangers' nearest distance rose and genuine distances fell against nearest-photo
+        matching); ``none``: one row per template (nearest photo wins)."""
+        if not rows:
+            return cls(np.zeros((0, DIM), np.float32), np.zeros(0, np.int64), members)
+        if aggregate == "none":
+            return cls(np.stack([r[1] for r in rows]), np.array([r[0] for r in rows]), members)
+        if aggregate != "centroid":
+            raise ValueError(f"unknown aggregate {aggregate!r}: centroid or none")
+        by_member: dict[int, list[np.ndarray]] = {}
+        for mid, enc in rows:
+            by_member.setdefault(mid, []).append(enc)
+        ids = sorted(by_member)
+        return cls(np.stack([np.mean(by_member[m], axis=0) for m in ids]), np.array(ids), members)
+
+
+# ------------------------------------------------------------------------------------------ storage
+
+
+@dataclass(frozen=True)
+class EraseReport:
+    member_number: str
+    templates: int
+    photos: int
+    consents_withdrawn: int
+
+
+class TemplateStore:
+    """Reads and writes encrypted templates, kept photos and consents in the caller's session."""
+
+    def __init__(self, cipher: TemplateCipher, model: str = MODEL_NAME):
+        self.cipher = cipher
+        self.model = model
+
+    def add_template(self, session: Session, member: Member, encoding: np.ndarray, *, source: str = "",
+                     quality: dict | None = None, jitters: int = 1) -> FaceTemplate:
+        row = FaceTemplate(member_id=member.id, blob=self.cipher.encrypt_encoding(encoding, member.id),
+                           model=self.model, jitters=jitters, source=source[:200], quality=quality or {})
+        session.add(row)
+        return row
+
+    def add_photo(self, session: Session, member: Member, jpeg: bytes, source: str = "") -> FacePhoto:
+        row = FacePhoto(member_id=member.id, blob=self.cipher.encrypt(jpeg, "photo", member.id), source=source[:200])
+        session.add(row)
+        return row
+
+    def photo(self, row: FacePhoto) -> bytes:
+        return self.cipher.decrypt(row.blob, "photo", row.member_id)
+
+    def encodings(self, session: Session, member_id: int | None = None) -> list[tuple[int, np.ndarray]]:
+        query = select(FaceTemplate).where(FaceTemplate.model == self.model).order_by(FaceTemplate.id)
+        if member_id is not None:
+            query = query.where(FaceTemplate.member_id == member_id)
+        return [(t.member_id, self.cipher.decrypt_encoding(t.blob, t.member_id)) for t in session.scalars(query)]
+
+    def load_index(self, session: Session, aggregate: str = "centroid") -> TemplateIndex:
+        """Templates of active members who have a consent that is not withdrawn."""
+        consented = select(Consent.member_id).where(Consent.withdrawn_at.is_(None))
+        members = {m.id: (m.number, m.name) for m in session.scalars(
+            select(Member).where(Member.active, Member.id.in_(consented)))}
+        rows = [r for r in self.encodings(session) if r[0] in members]
+        return TemplateIndex.from_templates(rows, members, aggregate)
+
+    def delete_templates(self, session: Session, member_id: int) -> tuple[int, int]:
+        _secure_delete(session)
+        t = session.execute(delete(FaceTemplate).where(FaceTemplate.member_id == member_id)).rowcount
+        p = session.execute(delete(FacePhoto).where(FacePhoto.member_id == member_id)).rowcount
+        return t or 0, p or 0
+
+    def erase_member(self, session: Session, member: Member, *, actor: str, terminal_id: str = "") -> EraseReport:
+        """Delete every template and kept photo of ``member``, mark their consent withdrawn, audit, commit.
+
+        On SQLite, ``secure_delete`` zeroes the freed pages and a WAL checkpoint moves them out of the
+        log, so the erased (already encrypted) bytes do not linger in the file either."""
+        templates, photos = self.delete_templates(session, member.id)
+        now = utcnow()
+        withdrawn = 0
+        for consent in session.scalars(select(Consent).where(Consent.member_id == member.id,
+                                                             Consent.withdrawn_at.is_(None))):
+            consent.withdrawn_at, consent.withdrawn_by = now, actor
+            withdrawn += 1
+        audit(session, actor, "face.erase", f"member:{member.number}", terminal_id,
+              templates=templates, photos=photos, consents_withdrawn=withdrawn)
+        session.commit()
+        _checkpoint(session)
+        return EraseReport(member.number, templates, photos, withdrawn)
+
+
+def _secure_delete(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA secure_delete=ON"))
+
+
+def _checkpoint(session: Session) -> None:
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        session.commit()

@@ -1,0 +1,106 @@
+"""The face worker: owns the camera and the engine on one background thread.
+
+Why a thread that owns both: DESIGN — a device is opened once and owned by one worker, workers never
+draw, and front ends never call device code. The kiosk starts it and only sees events: ``FaceSeen``,
+``SignedIn``, ``ConfirmIdentity``, ``LivenessPrompt``, ``FaceSignInFailed`` and ``DeviceStatus``
+(camera ok / degraded / off). Templates are re-read every ``reload_every_s`` so an enrolment or an
+erasure made with ``launcher.py enroll`` / ``members erase`` in another process takes effect without
+a restart (an erased member stops matching within that time).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from core.events import DeviceStatus
+from robot_assistant.face.camera import LOST, OK, Camera, OpenCVCamera
+from robot_assistant.face.engine import FaceEngine, FaceEngineUnavailable
+from robot_assistant.face.pipeline import FacePipeline, run_worker
+from robot_assistant.face.settings import FaceSettings
+from robot_assistant.face.templates import (
+    FaceKeyError,
+    TemplateCipher,
+    TemplateIndex,
+    TemplateStore,
+    load_key,
+)
+
+
+class FaceWorker:
+    """``start()`` / ``stop()``; ``pipeline`` is None when face sign-in could not start (see ``problem``)."""
+
+    def __init__(self, terminal: Any, settings: FaceSettings | None = None, *, camera: Camera | None = None,
+                 engine: FaceEngine | None = None, reload_every_s: float = 60.0):
+        self.terminal = terminal
+        self.settings = settings or FaceSettings.from_config(terminal.config)
+        self.camera = camera
+        self.engine = engine
+        self.reload_every_s = reload_every_s
+        self.pipeline: FacePipeline | None = None
+        self.problem = ""
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _status(self, state: str, message: str) -> None:
+        level = {OK: "ok", LOST: "degraded"}.get(state, "off")
+        self.terminal.bus.publish(DeviceStatus("camera", level, message))
+
+    def _build(self) -> bool:
+        s = self.settings
+        bus = self.terminal.bus
+        if not s.enabled:
+            self.problem = "face sign-in is off (face.enabled: false)"
+        elif self.camera is None and self.terminal.config.devices.camera is None:
+            self.problem = "no camera configured (devices.camera): face sign-in is off"
+        if self.problem:
+            bus.publish(DeviceStatus("camera", "off", self.problem))
+            return False
+        try:
+            store = TemplateStore(TemplateCipher(load_key(s.key_file)))
+            if self.engine is None:
+                from robot_assistant.face.engine import DlibEngine
+
+                self.engine = DlibEngine()
+                self.engine.fr  # noqa: B018 — load in this worker thread, once
+        except (FaceKeyError, FaceEngineUnavailable) as exc:
+            self.problem = f"face sign-in is off: {exc}"
+            bus.publish(DeviceStatus("camera", "off", self.problem))
+            return False
+        db = self.terminal.db
+
+        def index() -> TemplateIndex:
+            with db.session() as session:
+                return store.load_index(session, s.aggregate)
+
+        self.pipeline = FacePipeline(
+            self.engine, index, db, bus, terminal_id=self.terminal.terminal_id, policy=s.policy,
+            liveness=s.liveness, liveness_timeout_s=s.liveness_timeout_s, detect_width=s.detect_width,
+            detect_every=s.detect_every, upsample=s.upsample, now=lambda _t: self.terminal.now())
+        if self.camera is None:
+            self.camera = OpenCVCamera(self.terminal.config.devices.camera, on_status=self._status)
+        return True
+
+    def _run(self) -> None:
+        if not self._build():
+            return
+        last = time.monotonic()
+
+        def on_result(_result) -> None:
+            nonlocal last
+            if time.monotonic() - last >= self.reload_every_s:
+                last = time.monotonic()
+                self.pipeline.reload_index()
+
+        run_worker(self.camera, self.pipeline, self._stop, on_result=on_result)
+
+    def start(self) -> FaceWorker:
+        self._thread = threading.Thread(target=self._run, name="face-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,299 @@
+"""Command-line tools for face sign-in and meetings: ``enroll``, ``members``, ``meetings``, ``report``.
+
+Why a separate module: launcher.py stays the one entry point and imports only this light module;
+OpenCV and dlib are imported inside the handlers that need them. Wiring (in launcher.py)::
+
+    from robot_assistant import face_cli
+    COMMANDS.update(face_cli.COMMANDS)
+    ...                                      # in build_parser's loop over COMMANDS:
+    elif name in face_cli.COMMANDS:
+        face_cli.add_arguments(name, p)
+
+Each handler takes the parsed ``argparse.Namespace`` (with ``config``) and returns an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+
+def _terminal(args: argparse.Namespace) -> Any:
+    from core.config import load_config
+    from core.terminal import open_terminal
+
+    terminal, _ = open_terminal(load_config(args.config))
+    return terminal
+
+
+def _actor(args: argparse.Namespace) -> str:
+    return args.actor or f"admin:{getpass.getuser()}"
+
+
+def _err(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def _face_settings(terminal: Any) -> Any:
+    from robot_assistant.face.settings import FaceSettings
+
+    return FaceSettings.from_config(terminal.config)
+
+
+# ------------------------------------------------------------------------------------------ enroll
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    """Enrol members' faces from a folder (one sub-folder per member number) or a CSV."""
+    from robot_assistant.face.templates import (
+        FaceKeyError,
+        TemplateCipher,
+        TemplateStore,
+        create_key_file,
+        load_key,
+    )
+
+    terminal = _terminal(args)
+    settings = _face_settings(terminal)
+    if args.make_key:
+        if settings.key_file.exists():
+            print(f"key file {settings.key_file} already exists: keeping it")
+        else:
+            print(f"created face key {create_key_file(settings.key_file)} (mode 0600) — back it up: "
+                  f"without it the stored templates cannot be read")
+        if not args.source:
+            return 0
+    if not args.source:
+        return _err("name a folder of member folders or a CSV file (or --make-key)")
+    consent = args.consent or settings.consent_version
+    try:
+        key = load_key(settings.key_file)
+    except FaceKeyError as exc:
+        return _err(str(exc))
+    from robot_assistant.face.engine import DlibEngine, FaceEngineUnavailable
+    from robot_assistant.face.enroll import Enroller, EnrollError, collect_sources
+
+    enroller = Enroller(DlibEngine(), TemplateStore(TemplateCipher(key)), settings.quality,
+                        jitters=args.jitters or settings.enroll_jitters,
+                        duplicate_tolerance=settings.duplicate_tolerance,
+                        consistency_tolerance=settings.consistency_tolerance,
+                        keep_photos=args.keep_photos or settings.keep_photos, aggregate=settings.aggregate)
+
+    def progress(done: int, total: int, what: str) -> None:
+        print(f"\r[{done}/{total}] {Path(what).parent.name}/{Path(what).name}"[:100].ljust(100), end="", flush=True)
+
+    try:
+        sources = collect_sources(Path(args.source))
+        with terminal.db.session() as session:
+            report = enroller.enroll(session, sources, consent_version=consent, actor=_actor(args),
+                                     terminal_id=terminal.terminal_id, replace=not args.add,
+                                     allow_duplicates=args.allow_duplicates, progress=progress)
+    except (EnrollError, FaceEngineUnavailable, FaceKeyError) as exc:
+        print()
+        return _err(str(exc))
+    print()
+    for line in report.lines():
+        print(line)
+    print(f"enrolled {len(report.enrolled)} of {len(report.members)} members; "
+          f"{len(report.rejected())} photos rejected")
+    return 0 if report.enrolled or not report.members else 1
+
+
+# ----------------------------------------------------------------------------------------- members
+
+
+def cmd_members(args: argparse.Namespace) -> int:
+    """``members list`` shows face enrolment and consent; ``members erase NUMBER`` deletes face data."""
+    from sqlalchemy import func, select
+
+    from core.models import Consent, FaceTemplate, Member
+
+    terminal = _terminal(args)
+    if args.action == "list":
+        with terminal.db.session() as s:
+            counts = dict(s.execute(select(FaceTemplate.member_id, func.count()).group_by(FaceTemplate.member_id)).all())
+            consents = {c.member_id: c for c in s.scalars(select(Consent).where(Consent.withdrawn_at.is_(None)))}
+            for m in s.scalars(select(Member).order_by(Member.number)):
+                c = consents.get(m.id)
+                state = "" if m.active else "\tinactive"
+                print(f"{m.number}\t{m.name}\ttemplates {counts.get(m.id, 0)}\t"
+                      f"consent {c.text_version if c else '-'}{state}")
+        return 0
+    from robot_assistant.face.templates import FaceKeyError, TemplateCipher, TemplateStore, load_key
+
+    if not args.number:
+        return _err("members erase needs a member NUMBER")
+    if not args.yes:
+        answer = input(f"Erase every face template and photo of member {args.number}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing erased")
+            return 1
+    settings = _face_settings(terminal)
+    try:
+        cipher = TemplateCipher(load_key(settings.key_file))
+    except FaceKeyError:
+        cipher = TemplateCipher(b"\0" * 32)  # erasing needs no key: rows are deleted, not read
+    with terminal.db.session() as s:
+        member = s.scalars(select(Member).where(Member.number == args.number)).first()
+        if member is None:
+            return _err(f"no member {args.number!r}")
+        done = TemplateStore(cipher).erase_member(s, member, actor=_actor(args), terminal_id=terminal.terminal_id)
+    print(f"erased member {done.member_number}: {done.templates} templates, {done.photos} photos; "
+          f"consent withdrawn ({done.consents_withdrawn})")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------- meetings
+
+
+def _local(text: str, tz: Any) -> datetime:
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+        except ValueError:
+            continue
+    raise ValueError(f"cannot read time {text!r}: use YYYY-MM-DD HH:MM")
+
+
+def cmd_meetings(args: argparse.Namespace) -> int:
+    """``meetings create|list|close``."""
+    from sqlalchemy import select
+
+    from core.meetings import MeetingError, close_meeting, create_meeting, upcoming
+    from core.models import Meeting
+
+    terminal = _terminal(args)
+    tz = terminal.tz
+    with terminal.db.session() as s:
+        if args.action == "create":
+            try:
+                start = _local(args.start, tz)
+                end = _local(args.end, tz) if args.end else start + timedelta(minutes=args.minutes)
+                roster = [r.strip() for r in args.roster.split(",") if r.strip()] if args.roster else None
+                m = create_meeting(s, type=args.type, title_zh=args.title, title_en=args.title_en or "",
+                                   branch_code=args.branch, starts_at=start, ends_at=end, place_zh=args.place or "",
+                                   roster=roster, actor=_actor(args))
+            except (MeetingError, ValueError) as exc:
+                return _err(str(exc))
+            print(f"created meeting {m.id}: {m.type} {m.title_zh} {start:%Y-%m-%d %H:%M}–{end:%H:%M} "
+                  f"({len(m.roster)} on the roster)")
+            return 0
+        if args.action == "close":
+            meeting = s.get(Meeting, args.id) if args.id is not None else None
+            if meeting is None:
+                return _err(f"no meeting {args.id}")
+            close_meeting(s, meeting, _actor(args))
+            print(f"closed meeting {meeting.id}")
+            return 0
+        rows = (list(s.scalars(select(Meeting).order_by(Meeting.starts_at))) if args.all
+                else upcoming(s, terminal.now(), limit=100))
+        for m in rows:
+            state = "closed" if m.closed else ""
+            print(f"{m.id}\t{m.starts_at.astimezone(tz):%Y-%m-%d %H:%M}\t{m.type}\t{m.branch.code}\t{m.title_zh}\t{state}")
+        if not rows:
+            print("no meetings" if args.all else "no upcoming meetings (--all lists every meeting)")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Attendance per meeting and per branch, to CSV or XLSX."""
+    from robot_assistant.face.reports import build_report, export_csv, export_xlsx
+
+    terminal = _terminal(args)
+    tz = terminal.tz
+    try:
+        start = _local(args.date_from, tz) if args.date_from else None
+        end = _local(args.date_to, tz) + timedelta(days=1) if args.date_to else None
+    except ValueError as exc:
+        return _err(str(exc))
+    with terminal.db.session() as s:
+        report = build_report(s, tz, meeting_ids=args.meeting or None, branch_code=args.branch, start=start, end=end)
+    for m in report.meetings:
+        print(f"{m.meeting_id}\t{m.starts_at}\t{m.branch_code}\t{m.meeting_type}\t应到 {m.expected}\t实到 {m.present}\t"
+              f"迟到 {m.late}\t缺席 {m.absent}\t出席率 {m.attendance_rate:.0%}")
+    if args.out:
+        out = Path(args.out)
+        written = [export_xlsx(report, out)] if out.suffix.lower() == ".xlsx" else export_csv(report, out)
+        for p in written:
+            print(f"wrote {p}")
+    return 0
+
+
+# -------------------------------------------------------------------------------------------- wiring
+
+COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
+    "enroll": (cmd_enroll, "enrol members' faces from a folder or CSV (consent required; templates encrypted)"),
+    "members": (cmd_members, "list members' face enrolment, or erase a member's face data"),
+    "meetings": (cmd_meetings, "create, list or close 三会一课 meetings"),
+    "report": (cmd_report, "attendance per meeting and branch, to CSV or XLSX"),
+}
+
+
+def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
+    """Add the options of command ``name`` to its sub-parser ``p``."""
+    p.add_argument("--actor", help="who does this, for the audit log (default admin:<login name>)")
+    if name == "enroll":
+        p.add_argument("source", nargs="?", help="folder with one sub-folder per member number, or a CSV "
+                                                 "(member_number,photo)")
+        p.add_argument("--consent", metavar="VERSION", help="version of the consent form the members signed "
+                                                            "(default face.consent_version)")
+        p.add_argument("--jitters", type=int, help="encoding re-samples per photo (default 10; slower, steadier)")
+        p.add_argument("--keep-photos", action="store_true", help="also keep the photos, encrypted")
+        p.add_argument("--add", action="store_true", help="add to a member's templates instead of replacing them")
+        p.add_argument("--allow-duplicates", action="store_true", help="enrol even when a face looks like another member's")
+        p.add_argument("--make-key", action="store_true", help="create the face key file (mode 0600) if missing")
+    elif name == "members":
+        p.add_argument("action", choices=["list", "erase"])
+        p.add_argument("number", nargs="?", help="member number (for erase)")
+        p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    elif name == "meetings":
+        p.add_argument("action", choices=["create", "list", "close"])
+        p.add_argument("id", nargs="?", type=int, help="meeting id (for close)")
+        p.add_argument("--type", help="支部党员大会 | 支委会 | 党小组会 | 党课")
+        p.add_argument("--title", help="title (Chinese)")
+        p.add_argument("--title-en", help="title (English)")
+        p.add_argument("--branch", help="branch code")
+        p.add_argument("--start", help="local start time, YYYY-MM-DD HH:MM")
+        p.add_argument("--end", help="local end time (or --minutes)")
+        p.add_argument("--minutes", type=int, default=90, help="length when --end is not given (default 90)")
+        p.add_argument("--place", help="place (Chinese)")
+        p.add_argument("--roster", help="comma-separated member numbers (default: the branch's active members)")
+        p.add_argument("--all", action="store_true", help="list past and closed meetings too")
+    elif name == "report":
+        p.add_argument("--meeting", type=int, action="append", help="meeting id (repeatable)")
+        p.add_argument("--branch", help="branch code")
+        p.add_argument("--from", dest="date_from", help="first day, YYYY-MM-DD")
+        p.add_argument("--to", dest="date_to", help="last day, YYYY-MM-DD")
+        p.add_argument("--out", help="a .csv (details, plus _summary.csv) or .xlsx file")
+
+
+def validate(name: str, args: argparse.Namespace) -> str | None:
+    """A usage problem argparse cannot see, or None."""
+    if name == "meetings" and args.action == "create":
+        missing = [o for o in ("type", "title", "branch", "start") if not getattr(args, o)]
+        if missing:
+            return "meetings create needs " + ", ".join(f"--{m}" for m in missing)
+    if name == "meetings" and args.action == "close" and args.id is None:
+        return "meetings close needs a meeting id"
+    return None
+
+
+def _checked(name: str, handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        problem = validate(name, args)
+        return _err(problem) if problem else handler(args)
+
+    run.__doc__ = handler.__doc__
+    return run
+
+
+COMMANDS = {name: (_checked(name, handler), text) for name, (handler, text) in COMMANDS.items()}

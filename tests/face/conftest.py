@@ -1,0 +1,166 @@
+"""Face test fixtures: the real engine (loaded once), a memoising wrapper so a photo is detected and
+encoded once per session, a template key, and a seeded database.
+
+Why memoise: the suite must stay under two minutes on two cores while every test runs the real dlib
+models; the same photos are enrolled in several tests, so each (image, call) is computed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import need
+
+T0 = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # 14:30 Asia/Shanghai
+
+
+class MemoEngine:
+    """Wraps a FaceEngine; identical calls on identical pixels return the stored answer."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name = getattr(inner, "name", "engine")
+        self.cache: dict = {}
+        self.calls = 0
+
+    def _key(self, method: str, rgb: np.ndarray, *args) -> tuple:
+        digest = hashlib.sha1(np.ascontiguousarray(rgb).data).hexdigest()
+        return (method, digest, rgb.shape, repr(args))
+
+    def _memo(self, method: str, rgb: np.ndarray, *args):
+        key = self._key(method, rgb, *args)
+        if key not in self.cache:
+            self.calls += 1
+            self.cache[key] = getattr(self.inner, method)(rgb, *args)
+        return self.cache[key]
+
+    def detect(self, rgb, upsample=0):
+        return self._memo("detect", rgb, upsample)
+
+    def landmarks(self, rgb, boxes):
+        return self._memo("landmarks", rgb, [tuple(b) for b in boxes])
+
+    def encode(self, rgb, boxes, jitters=1):
+        return self._memo("encode", rgb, [tuple(b) for b in boxes], jitters)
+
+
+@pytest.fixture(scope="session")
+def engine():
+    from robot_assistant.face.engine import DlibEngine, FaceEngineUnavailable
+
+    real = DlibEngine()
+    try:
+        real.fr  # noqa: B018 — load now: a missing engine must skip (or fail in CI) here, not mid-test
+    except FaceEngineUnavailable as exc:
+        need(False, str(exc))
+    return MemoEngine(real)
+
+
+@pytest.fixture(scope="session")
+def faces(testdata: Path) -> Path:
+    return testdata / "faces"
+
+
+@pytest.fixture(scope="session")
+def east_asian(testdata: Path) -> Path:
+    return testdata / "faces_east_asian"
+
+
+@pytest.fixture
+def face_key(monkeypatch: pytest.MonkeyPatch) -> bytes:
+    key = os.urandom(32)
+    monkeypatch.delenv("DANGJIAN_FACE_KEY", raising=False)
+    return key
+
+
+@pytest.fixture
+def store(face_key):
+    from robot_assistant.face.templates import TemplateCipher, TemplateStore
+
+    return TemplateStore(TemplateCipher(face_key))
+
+
+def identities(root: Path) -> list[str]:
+    return sorted(d.name for d in root.iterdir() if d.is_dir() and not d.name.startswith("_"))
+
+
+def number_of(identity: str) -> str:
+    """Member numbers are the identity names upper-cased: readable in failures."""
+    return identity.upper()
+
+
+def seed_members(session, names: list[str], branch_code: str = "B01") -> None:
+    from core.models import Branch, Member
+
+    branch = Branch(code=branch_code, name_zh="第一党支部")
+    session.add(branch)
+    session.add_all([Member(number=number_of(n), name=n, branch=branch) for n in names])
+    session.flush()
+
+
+def add_meeting(session, starts=T0, minutes=120, roster=None):
+    from core.meetings import create_meeting
+
+    return create_meeting(session, type="支委会", title_zh="十一月支委会", branch_code="B01", starts_at=starts,
+                          ends_at=starts + timedelta(minutes=minutes), place_zh="三楼", roster=roster)
+
+
+def member_folder(tmp: Path, sources: dict[str, list[Path]]) -> Path:
+    """A folder of member-number folders holding copies of the given photos."""
+    root = tmp / "photos"
+    for number, paths in sources.items():
+        d = root / number
+        d.mkdir(parents=True, exist_ok=True)
+        for i, p in enumerate(paths):
+            shutil.copy(p, d / f"{i}_{p.parent.name}_{p.name}")
+    return root
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator:
+    from core.db import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'face.db'}")
+    yield db
+    db.dispose()
+
+
+def aligned_frame(engine, path: Path, dx: int = 0, dy: int = 0, face_px: int = 170,
+                  size: tuple[int, int] = (640, 480)):
+    """A BGR camera frame with the photo's face scaled to ``face_px`` and centred (plus a shift):
+    consecutive frames of different photos then overlap like one person moving slightly."""
+    import cv2
+
+    from robot_assistant.face.quality import detect_all, read_rgb
+
+    rgb = read_rgb(path)
+    top, right, bottom, left = max(detect_all(rgb, engine, 70), key=lambda b: b[2] - b[0])
+    scale = face_px / (bottom - top)
+    w, h = size
+    cx, cy = (left + right) / 2 * scale, (top + bottom) / 2 * scale
+    m = np.float32([[scale, 0, w / 2 - cx + dx], [0, scale, h * 0.45 - cy + dy]])
+    out = cv2.warpAffine(rgb, m, size, borderMode=cv2.BORDER_CONSTANT, borderValue=(90, 90, 90))
+    return cv2.cvtColor(out, cv2.COLOR_RGB2BGR)
+
+
+def stills_video(engine, paths: list[Path], out: Path, *, frames: int, repeats: int = 2, fps: float = 10.0) -> Path:
+    """An MJPG .avi cycling through ``paths``, each shown ``repeats`` frames with slight shifts."""
+    from robot_assistant.face.camera import write_video
+
+    shifts = [(0, 0), (3, 1), (-2, 2), (1, -3), (-3, -1)]
+    seq = []
+    i = 0
+    while len(seq) < frames:
+        path = paths[(i // repeats) % len(paths)]
+        dx, dy = shifts[i % len(shifts)]
+        seq.append(aligned_frame(engine, path, dx, dy))
+        i += 1
+    return write_video(out, seq, fps)

@@ -1,0 +1,52 @@
+"""The engine import guard (face_recognition calls quit() without pkg_resources) and the settings."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from types import SimpleNamespace
+
+from robot_assistant.face.settings import FaceSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_pkg_resources_is_an_error_not_a_silent_exit():
+    code = textwrap.dedent("""
+        import importlib.util, sys
+        sys.modules["pkg_resources"] = None  # as if setuptools>=82 were installed
+        from robot_assistant.face.engine import FaceEngineUnavailable, load_face_recognition
+        try:
+            load_face_recognition()
+        except FaceEngineUnavailable as exc:
+            print("GUARD1", exc)
+        real = importlib.util.find_spec
+        importlib.util.find_spec = lambda n, *a: object() if n == "pkg_resources" else real(n, *a)
+        try:
+            load_face_recognition()  # face_recognition itself now calls quit()
+        except FaceEngineUnavailable as exc:
+            print("GUARD2", exc)
+        print("STILL RUNNING")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "GUARD1 face_recognition needs pkg_resources" in done.stdout
+    assert "GUARD2 face_recognition refused to load" in done.stdout
+    assert "STILL RUNNING" in done.stdout
+
+
+def test_settings_defaults_and_config_section(tmp_path: Path):
+    config = SimpleNamespace(site=SimpleNamespace(data_dir=tmp_path))
+    s = FaceSettings.from_config(config)
+    assert s.key_file == tmp_path / "face.key" and s.policy.accept_tolerance == 0.36
+    assert s.policy.frames_to_agree == 3 and s.liveness.methods == ("blink", "turn") and not s.keep_photos
+    config.face = {"accept_tolerance": 0.33, "ask_tolerance": 0.44, "min_margin": 0.05, "frames_to_agree": 4,
+                   "keep_photos": True, "min_face_px": 90, "key_file": tmp_path / "k",
+                   "liveness": {"methods": ["turn"], "turn_range": 0.2}}
+    s = FaceSettings.from_config(config)
+    assert (s.policy.accept_tolerance, s.policy.ask_tolerance, s.policy.min_margin, s.policy.frames_to_agree) == \
+        (0.33, 0.44, 0.05, 4)
+    assert s.keep_photos and s.quality.min_face_px == 90 and s.key_file == tmp_path / "k"
+    assert s.liveness.methods == ("turn",) and s.liveness.turn_range == 0.2

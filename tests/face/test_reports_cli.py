@@ -1,0 +1,142 @@
+"""Attendance reports (CSV and XLSX read back by openpyxl) and the command-line tools."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from core.attendance import sign_in
+from core.audit import recent
+from core.models import FaceTemplate, Meeting, Member
+from robot_assistant import face_cli
+from robot_assistant.face.reports import build_report, export_csv, export_xlsx
+from tests.face.conftest import T0, add_meeting, seed_members
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def test_report_counts_rates_and_exports(sqlite_db, tmp_path: Path):
+    with sqlite_db.session() as s:
+        seed_members(s, ["m1", "m2", "m3", "m4"])
+        first = add_meeting(s, roster=["M1", "M2", "M3"])
+        second = add_meeting(s, starts=T0 + timedelta(days=7), roster=["M1", "M2", "M3", "M4"])
+        s.commit()
+        by = {m.number: m for m in s.scalars(select(Member))}
+        sign_in(s, first, by["M1"], method="face", terminal_id="k1", now=T0 - timedelta(minutes=5))
+        sign_in(s, first, by["M2"], method="pin", terminal_id="k1", now=T0 + timedelta(minutes=12))  # late
+        sign_in(s, first, by["M4"], method="face", terminal_id="k1", now=T0)  # not on the roster: 列席
+        sign_in(s, second, by["M3"], method="face", terminal_id="k1", now=T0 + timedelta(days=7))
+        report = build_report(s, TZ)
+    m1, m2 = report.meetings
+    assert (m1.expected, m1.present, m1.late, m1.absent, m1.extra) == (3, 2, 1, 1, 1)
+    assert m1.attendance_rate == pytest.approx(2 / 3, abs=1e-4) and m1.late_rate == 0.5
+    assert (m2.expected, m2.present, m2.absent) == (4, 1, 3)
+    (b,) = report.branches
+    assert (b.meetings, b.expected, b.present, b.late, b.absent) == (2, 7, 3, 1, 4)
+    statuses = {(d.meeting_id, d.member_number): d.status for d in report.details}
+    assert statuses[(m1.meeting_id, "M2")] == "late" and statuses[(m1.meeting_id, "M4")] == "extra"
+    assert statuses[(m1.meeting_id, "M3")] == "absent"
+    assert report.details[0].signed_at == "2026-11-26 14:25:00"  # local time
+
+    detail, summary = export_csv(report, tmp_path / "out" / "attendance.csv")
+    rows = list(csv.reader(detail.open(encoding="utf-8-sig")))
+    assert rows[0][:3] == ["会议编号", "会议类型", "会议名称"] and len(rows) == 1 + len(report.details)
+    assert rows[1][rows[0].index("姓名")] == "m1"
+    assert len(list(csv.reader(summary.open(encoding="utf-8-sig")))) == 3
+    assert detail.read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the Chinese right
+
+    xlsx = export_xlsx(report, tmp_path / "attendance.xlsx")
+    wb = load_workbook(xlsx)
+    assert wb.sheetnames == ["会议汇总", "支部汇总", "签到明细"]
+    sheet = wb["会议汇总"]
+    head = [c.value for c in sheet[1]]
+    assert sheet.cell(2, head.index("出席率") + 1).value == pytest.approx(0.6667, abs=1e-4)
+    assert sheet.cell(2, head.index("出席率") + 1).number_format == "0.0%"
+    assert wb["签到明细"].max_row == 1 + len(report.details)
+    with sqlite_db.session() as s:
+        only_second = build_report(s, TZ, start=T0 + timedelta(days=1))
+    assert [m.meeting_id for m in only_second.meetings] == [m2.meeting_id]
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    p.add_argument("--config")
+    sub = p.add_subparsers(dest="command")
+    for name, (_, help_text) in face_cli.COMMANDS.items():
+        face_cli.add_arguments(name, sub.add_parser(name, help=help_text))
+    return p
+
+
+def cli(*argv: str) -> int:
+    args = parser().parse_args(list(argv))
+    return face_cli.COMMANDS[args.command][0](args)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DANGJIAN__SITE__DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DANGJIAN_FACE_KEY", raising=False)
+    return tmp_path / "data"
+
+
+def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, faces: Path, engine, capsys):
+    assert cli("meetings", "create", "--type", "党课", "--title", "专题党课", "--branch", "B01",
+               "--start", "2030-06-01 09:00", "--minutes", "60", "--roster", "M0101,M0102", "--actor", "admin:li") == 0
+    out = capsys.readouterr().out
+    assert "created meeting" in out and "(2 on the roster)" in out
+    assert cli("meetings", "create", "--type", "茶话会", "--title", "x", "--branch", "B01", "--start", "2030-06-01") == 1
+    assert "unknown meeting type" in capsys.readouterr().err
+    assert cli("meetings", "create", "--title", "x") == 1
+    assert "--type" in capsys.readouterr().err
+    assert cli("meetings", "list", "--all") == 0
+    listing = capsys.readouterr().out
+    line = next(x for x in listing.splitlines() if "专题党课" in x)
+    meeting_id = int(line.split("\t")[0])
+    assert "2030-06-01 09:00" in line
+    assert cli("meetings", "close", str(meeting_id)) == 0
+
+    assert cli("report", "--meeting", str(meeting_id), "--out", str(tmp_path / "r.xlsx")) == 0
+    assert load_workbook(tmp_path / "r.xlsx")["会议汇总"].cell(2, 5).value is not None
+    assert cli("report", "--branch", "B01", "--out", str(tmp_path / "r.csv")) == 0
+    assert (tmp_path / "r_summary.csv").is_file()
+
+    photos = tmp_path / "photos" / "M0101"
+    photos.mkdir(parents=True)
+    for p in sorted((faces / "obama").iterdir())[:2]:
+        (photos / p.name).write_bytes(p.read_bytes())
+    assert cli("enroll", str(photos.parent), "--consent", "v1", "--jitters", "1") == 1
+    assert "no face key" in capsys.readouterr().err
+    assert cli("enroll", "--make-key") == 0
+    assert oct((data_dir / "face.key").stat().st_mode & 0o777) == "0o600"
+    assert cli("enroll", str(photos.parent), "--jitters", "1") == 1
+    assert "consent" in capsys.readouterr().err
+    assert cli("enroll", str(photos.parent), "--consent", "v1", "--jitters", "1", "--actor", "admin:li") == 0
+    assert "M0101: enrolled (2 templates)" in capsys.readouterr().out
+    assert cli("members", "list") == 0
+    assert "templates 2\tconsent v1" in capsys.readouterr().out
+
+    assert cli("members", "erase", "M0101", "--yes", "--actor", "admin:li") == 0
+    assert "2 templates" in capsys.readouterr().out
+    from core.db import Database
+
+    db = Database(f"sqlite:///{data_dir / 'dangjian.db'}")
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(FaceTemplate)) == 0
+        assert recent(s, "face.erase")[0].actor == "admin:li"
+        assert s.get(Meeting, meeting_id).closed
+    db.dispose()
+    assert cli("members", "erase", "M9999", "--yes") == 1
+
+
+def test_commands_fit_the_launcher_table():
+    for name, (handler, help_text) in face_cli.COMMANDS.items():
+        assert callable(handler) and help_text and name in ("enroll", "members", "meetings", "report")
+    assert os.path.basename(face_cli.__file__) == "face_cli.py"
