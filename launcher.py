@@ -94,6 +94,16 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"error: --size must look like 1920x1080, got {args.size!r}", file=sys.stderr)
         return 2
+    if args.target == "hall":
+        import vr_hall
+
+        out = Path(args.out)
+        if out.suffix != ".png":
+            out = out / f"hall-{args.view.replace(':', '-')}-{width}x{height}.png"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        print(vr_hall.render_view(config.hall.scene, args.view, (width, height), out, stereo=args.stereo,
+                                  language=args.lang or config.site.language))
+        return 0
     from kiosk.app import screen_names, screenshot
 
     known = screen_names(config)
@@ -117,6 +127,20 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hall(args: argparse.Namespace) -> int:
+    """The VR exhibition hall on its own (the kiosk opens it from its 展厅 tile)."""
+    config = load_config(args.config)
+    import vr_hall
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        print(f"error: --size must look like 1280x720, got {args.size!r}", file=sys.stderr)
+        return 2
+    return vr_hall.run_hall(config.hall.scene, goto=args.goto, windowed=not args.fullscreen,
+                            size=(width, height), stereo=args.stereo)
+
+
 def cmd_assistant(args: argparse.Namespace) -> int:
     """One exchange with the assistant: a typed question or a WAV recording."""
     from robot_assistant.cli import run
@@ -126,7 +150,8 @@ def cmd_assistant(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "kiosk": (cmd_kiosk, "run the full-screen touch kiosk (the default)"),
-    "screenshot": (cmd_screenshot, "render kiosk screens headless to PNG files"),
+    "screenshot": (cmd_screenshot, "render kiosk screens or hall views headless to PNG files"),
+    "hall": (cmd_hall, "walk the VR exhibition hall (Panda3D) on its own"),
     "assistant": (cmd_assistant, "ask the assistant once: --text \"...\" or --wav FILE"),
     "doctor": (cmd_doctor, "check dependencies, fonts, models, devices, database and content"),
     "init": (cmd_init, "create the data folder, migrate the database and load the site content"),
@@ -161,12 +186,19 @@ def build_parser() -> argparse.ArgumentParser:
         elif name == "kiosk":
             p.add_argument("--windowed", action="store_true", help="a 1280x720 window instead of full screen")
         elif name == "screenshot":
-            p.add_argument("target", choices=["kiosk"], help="what to render")
+            p.add_argument("target", choices=["kiosk", "hall"], help="what to render")
+            p.add_argument("--view", default="spawn", help="hall: spawn | exhibit:ID | tour:N | minimap")
+            p.add_argument("--stereo", action="store_true", help="hall: side-by-side stereo")
             p.add_argument("--screen", metavar="NAME", help="the screen to render (default: home)")
             p.add_argument("--all", action="store_true", help="every screen, landscape and portrait")
             p.add_argument("--size", default="1920x1080", help="WIDTHxHEIGHT (default 1920x1080)")
             p.add_argument("--lang", choices=["zh", "en"], help="interface language")
             p.add_argument("--out", default="data/screenshots", help="a .png file, or a folder with --all")
+        elif name == "hall":
+            p.add_argument("--goto", metavar="ID", help="walk to this exhibit or room first")
+            p.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT")
+            p.add_argument("--fullscreen", action="store_true", help="full screen instead of a window")
+            p.add_argument("--stereo", action="store_true", help="side-by-side stereo (3D displays, headsets)")
         elif name == "assistant":
             from robot_assistant.cli import add_arguments
 

@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
+from importlib.util import find_spec
 from pathlib import Path
 
 import pygame
@@ -86,7 +87,8 @@ class KioskApp:
                                                   Speak, OpenScreen, GuideTo, SignInRequested, DeviceStatus)
         with self.terminal.db.session() as s:
             org = organisation(s)
-        self.home = HomeScreen(self.ctx, self.open_screen, available=lambda name: name in self.screens)
+        self.hall_available = find_spec("vr_hall") is not None and config.hall.scene.is_file()
+        self.home = HomeScreen(self.ctx, self.open_screen, available=self.feature_available)
         self.nav = KioskNavigator(
             self.theme, self.home, org_name=org.get("short_zh") or org.get("name_zh", ""),
             statuses=[StatusItem("network", "网络", "ok" if config.content.feeds else "off"),
@@ -100,7 +102,13 @@ class KioskApp:
         self._urgent_timer = URGENT_CHECK_S
 
     # -- navigation ------------------------------------------------------------------------------
+    def feature_available(self, name: str) -> bool:
+        return name in self.screens or (name == "hall" and self.hall_available)
+
     def open_screen(self, name: str) -> None:
+        if name == "hall":
+            self._guide(None)
+            return
         factory = self.screens.get(name)
         if factory is None:
             log.warning("no screen named %s in this build", name)
@@ -113,14 +121,14 @@ class KioskApp:
             return
         if name == "home":
             self.nav.home()
-        elif name in self.screens:
+        elif self.feature_available(name):
             self.open_screen(name)
         else:
             self.nav.notify(self.ctx.t("这项功能本机暂未开通", "This feature is not available on this terminal"),
                             tag=self.ctx.t("助手", "Assistant"))
 
-    def _guide(self, target: str) -> None:
-        """GuideTo: the hall walks the visitor there (when this build has the hall)."""
+    def _guide(self, target: str | None) -> None:
+        """Open the hall (GuideTo: and walk the visitor to ``target``), in its own process."""
         opener = self.ctx.actions.get("hall")
         if opener is not None:
             opener(target)
@@ -201,6 +209,16 @@ class KioskApp:
         if isinstance(self.nav.top, ItemListScreen):
             self.nav.top.refresh()
 
+    def hall_status(self, messages: list[dict]) -> None:
+        """Messages from the hall's process: back home when it closes; say so when it crashed."""
+        for message in messages:
+            if message.get("type") == "closed":
+                self.nav.home()
+            elif message.get("type") == "crashed":
+                self.nav.home()
+                self.nav.notify(self.ctx.t("VR展厅意外退出，已返回首页", "The VR hall stopped unexpectedly"),
+                                tag=self.ctx.t("提示", "Notice"))
+
     def _device_status(self, event: DeviceStatus) -> None:
         """Header icons follow the workers; push-to-talk exists only while the microphone works."""
         state = {"ok": "ok", "degraded": "bad"}.get(event.state, "off")
@@ -246,6 +264,27 @@ class KioskApp:
         self.nav.draw(surface)
 
 
+def start_hall(app: KioskApp, size: tuple[int, int], fullscreen: bool, options=None):
+    """Prewarm the hall in a child process (Panda3D imported and the scene built before anyone taps), so
+    the 展厅 tile opens it in well under a second and a crash in it never takes the kiosk down."""
+    if not app.hall_available:
+        return None
+    from vr_hall.child import HallLauncher, HallOptions
+
+    options = options or HallOptions(size=size, fullscreen=fullscreen, language=app.ctx.lang)
+    hall = HallLauncher(app.config.hall.scene, options, publish=app.terminal.bus.publish)
+    hall.start()
+
+    def open_hall(target: str | None) -> None:
+        if hall.is_open and target:
+            hall.send(GuideTo(target))
+        elif not hall.is_open:
+            hall.open(target)
+
+    app.ctx.actions["hall"] = open_hall
+    return hall
+
+
 def start_assistant(app: KioskApp):
     """The assistant service (brain built in its own thread) answering on the app's bus."""
     from robot_assistant.qa.brain import Brain
@@ -282,6 +321,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     if config.content.feeds:
         syncer.start()
     assistant = start_assistant(app)
+    hall = start_hall(app, surface.get_size(), fullscreen=not windowed and config.kiosk.fullscreen)
     from robot_assistant.speech_worker import start_speech_workers
 
     app.listen_worker, speaker = start_speech_workers(config, app.terminal.bus)
@@ -290,6 +330,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
 
     def on_frame(dt: float) -> None:
         watchdog.alive()
+        if hall is not None:
+            app.hall_status(hall.poll())
         app.on_frame(dt)
 
     watchdog.ready()
@@ -299,6 +341,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     finally:
         syncer.stop()
         assistant.stop()
+        if hall is not None:
+            hall.shutdown()
         app.listen_worker.stop()
         speaker.stop()
         pygame.quit()

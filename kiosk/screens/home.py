@@ -27,6 +27,7 @@ class Feature:
 
 
 FEATURES = (
+    Feature("hall", "VR展厅", "VR Exhibition Hall", "展"),
     Feature("news", "党建资讯", "Party News", "讯"),
     Feature("notices", "通知公告", "Notices", "告"),
     Feature("learning", "学习考试", "Learning & Quizzes", "学"),

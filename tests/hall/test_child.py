@@ -1,0 +1,131 @@
+"""The hall in a child process: prewarm, open on command, GuideTo in, events out; 20 launches with
+the parent's memory flat; a crash in the child is reported and the parent carries on.
+
+Launches use a small generated hall (one room) so 20 of them fit the test budget; one launch of the
+demo hall measures the time to the first frame. The 20 launches go through HallLauncher, which
+prewarms the next child as soon as the last one has exited, as the kiosk will.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core.events import GuideTo
+from vr_hall.child import HallCrashed, HallLauncher, HallOptions, HallProcess, rss_kib
+from vr_hall.synth import write_scene
+
+from .conftest import DEMO, ROOT
+
+OFFSCREEN = HallOptions(window="offscreen", size=(320, 240), test_hooks=True)
+
+
+@pytest.fixture(scope="module")
+def small_hall(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_scene(6, tmp_path_factory.mktemp("small-hall"), image_size=(64, 45))
+
+
+def test_demo_hall_opens_guides_and_closes() -> None:
+    with HallProcess(DEMO, HallOptions(window="offscreen", size=(640, 360))) as hall:
+        ready = hall.wait_ready(60)
+        assert ready["load_s"] < 10
+        hall.open()
+        frame = hall.wait_for("frame", 30)
+        print(f"demo hall: prewarm {ready['load_s']:.2f} s, first frame {frame['first_frame_s']:.3f} s "
+              f"(parent saw {frame['parent_first_frame_s']:.3f} s)")
+        assert frame["first_frame_s"] < 5.0
+        hall.send(GuideTo("h12"))
+        event = hall.wait_for("event", 60)  # arriving at h12 opens it and asks for its narration
+        assert event["event"]["type"] == "Speak" and "中国式现代化" in event["event"]["data"]["text"]
+        hall.close()
+        assert hall.wait_for("closed", 10)["reason"] == "command"
+        hall.wait_for("exited", 10)
+    assert hall.finished["type"] == "exited"
+
+
+def test_twenty_launches_keep_the_parent_flat(small_hall: Path) -> None:
+    rss = []
+    first_frames = []
+    spoken: list = []
+    launcher = HallLauncher(small_hall, OFFSCREEN, publish=spoken.append)
+    launcher.start()  # prewarm while "the kiosk" does other things
+    try:
+        for _ in range(20):
+            launcher.open()
+            first_frames.append(wait_status(launcher, "frame")["first_frame_s"])
+            launcher.close()
+            assert wait_status(launcher, "closed")["reason"] == "command"
+            while launcher.is_open:  # reaped once it has exited, and the next one prewarmed
+                launcher.poll()
+            rss.append(rss_kib())
+    finally:
+        launcher.shutdown()
+    print(f"parent RSS KiB: first {rss[0]}, after 5 {rss[4]}, last {rss[-1]}; "
+          f"first frame median {np.median(first_frames):.3f} s")
+    assert launcher.launches == 20 and launcher.crashes == 0
+    assert rss[-1] - rss[4] < 2048, rss  # flat after warm-up: < 2 MiB over 15 launches
+    assert max(first_frames) < 5.0
+
+
+def wait_status(launcher: HallLauncher, kind: str, timeout: float = 30.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for msg in launcher.poll():
+            if msg["type"] == kind:
+                return msg
+            assert msg["type"] != "crashed", msg
+        time.sleep(0.005)
+    raise TimeoutError(kind)
+
+
+def test_a_crash_in_the_child_is_reported_and_the_parent_goes_on(small_hall: Path) -> None:
+    hall = HallProcess(small_hall, OFFSCREEN).start()
+    hall.wait_ready(60)
+    hall.open()
+    hall.wait_for("frame", 30)
+    hall.crash_for_test("raise")  # an exception inside a Panda3D task
+    with pytest.raises(HallCrashed) as info:
+        hall.wait_for("closed", 15)
+    assert "test hook" in str(info.value) and info.value.info["exitcode"] == 1
+    assert "Traceback" in info.value.info["traceback"]
+    hall.stop()
+
+    hall = HallProcess(small_hall, OFFSCREEN).start()  # and a hard death (like a segfault)
+    hall.wait_ready(60)
+    hall.open()
+    hall.wait_for("frame", 30)
+    hall.crash_for_test("abort")
+    with pytest.raises(HallCrashed) as info:
+        hall.wait_for("closed", 15)
+    assert info.value.info["exitcode"] < 0
+    hall.stop()
+
+    with HallProcess(small_hall, OFFSCREEN) as again:  # the parent can start a new one at once
+        again.wait_ready(60)
+        again.open()
+        assert again.wait_for("frame", 30)["frames"] >= 1
+
+
+def test_bad_scene_is_reported_as_a_crash(tmp_path: Path) -> None:
+    bad = tmp_path / "hall.yaml"
+    bad.write_text("hall: {}\n", encoding="utf-8")
+    with HallProcess(bad, OFFSCREEN) as hall, pytest.raises(HallCrashed) as info:
+        hall.wait_ready(60)
+    assert "SceneError" in str(info.value) and "hall.yaml:1" in str(info.value)
+
+
+def test_render_view_as_the_launcher_calls_it(tmp_path: Path) -> None:
+    """render_view() in a fresh process, the way `launcher.py screenshot hall` will run it."""
+    out = tmp_path / "tour.png"
+    code = ("from vr_hall import render_view; "
+            f"render_view({str(DEMO)!r}, 'tour:2', (640, 360), {str(out)!r})")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    img = np.asarray(Image.open(out).convert("RGB"))
+    assert img.shape == (360, 640, 3) and len(np.unique(img.reshape(-1, 3), axis=0)) > 1000

@@ -1,0 +1,59 @@
+"""The kiosk's VR展厅 tile: the hall opens in its child process, and the kiosk comes back home when it
+closes or crashes (real Panda3D, offscreen)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kiosk.app import KioskApp, start_hall
+from kiosk.screens.home import HomeScreen
+from vr_hall.child import HallOptions
+
+
+@pytest.fixture
+def app_with_hall(make_app):
+    app: KioskApp = make_app()
+    # Offscreen here (no display); test hooks let the test crash the child on purpose.
+    hall = start_hall(app, (320, 240), fullscreen=False,
+                      options=HallOptions(window="offscreen", size=(320, 240), test_hooks=True))
+    yield app, hall
+    hall.shutdown()
+
+
+def pump(app, hall, until, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    seen = []
+    while time.monotonic() < deadline:
+        messages = hall.poll()
+        seen += [m["type"] for m in messages]
+        app.hall_status(messages)
+        app.on_frame(0.02)
+        if until(seen):
+            return seen
+        time.sleep(0.01)
+    raise TimeoutError(seen)
+
+
+def test_hall_tile_opens_the_hall_and_closing_returns_home(app_with_hall):
+    app, hall = app_with_hall
+    assert app.home.tiles["hall"].title == "VR展厅"
+    app.open_screen("news")
+    app.home.tiles["hall"].on_tap()
+    assert hall.is_open
+    pump(app, hall, lambda seen: "frame" in seen)
+    hall.close()
+    pump(app, hall, lambda seen: "closed" in seen)
+    assert isinstance(app.nav.top, HomeScreen)
+
+
+def test_a_crashing_hall_returns_the_visitor_to_the_kiosk(app_with_hall):
+    app, hall = app_with_hall
+    app.ctx.actions["hall"]("b01")  # GuideTo from the assistant opens the hall at the BeiDou overview
+    pump(app, hall, lambda seen: "frame" in seen)
+    hall.current.crash_for_test("raise")
+    pump(app, hall, lambda seen: "crashed" in seen)
+    assert isinstance(app.nav.top, HomeScreen)
+    assert "意外退出" in app.nav.banner.text
+    assert hall.crashes == 1

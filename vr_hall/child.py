@@ -1,0 +1,357 @@
+"""The hall in a child process: prewarmed early, its window opened on command, its crash contained.
+
+Panda3D in the kiosk's own process costs memory that is never fully returned and, under a bare X
+server, intermittently fails to open a display; a crash in a renderer takes everything with it.
+So the kiosk starts a child (multiprocessing *spawn*: a fresh interpreter, no inherited pygame or
+threads) that imports Panda3D and builds the scene with no window, then waits. ``open()`` shows
+the hall within a few hundred milliseconds; closing it ends the child and frees all its memory,
+and the kiosk prewarms the next one. Messages are plain dicts over two multiprocessing queues:
+
+parent → child   {"cmd": "open", "goto": id | None} · {"cmd": "event", "event": Event.to_dict()}
+                 · {"cmd": "close"} · {"cmd": "quit"} · {"cmd": "crash", "how": "raise" | "abort"}
+                 (the last only with ``test_hooks``)
+child → parent   {"type": "ready", "load_s"} · {"type": "frame", "first_frame_s", "frames"} (the first
+                 frame, then a heartbeat every ``heartbeat_s``) · {"type": "event", "event": ...}
+                 (Speak / StopSpeaking) · {"type": "closed", "reason"} · {"type": "crashed", "error"}
+                 · {"type": "exited"}
+
+The parent also reports a child that dies without a word (a segfault) as "crashed" with its exit code.
+This module imports nothing heavy at the top: with spawn, the child re-imports the parent's main module.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.events import Event
+
+TERMINAL = ("crashed", "exited")
+
+
+@dataclass
+class HallOptions:
+    window: str = "onscreen"
+    """onscreen | offscreen"""
+    size: tuple[int, int] = (1280, 720)
+    fullscreen: bool = False
+    stereo: bool = False
+    keep_alive: bool = False
+    """After the window closes, wait for another "open" instead of exiting."""
+    test_hooks: bool = False
+    heartbeat_s: float = 2.0
+    language: str = "zh"
+
+
+def _child_main(scene_path: str, options: HallOptions, inbox: Any, outbox: Any) -> None:
+    """Entry point of the child process."""
+    app = None
+    try:
+        t0 = time.perf_counter()
+        from core.events import event_from_dict
+        from vr_hall.app import HallApp
+        from vr_hall.scene import load_scene
+
+        scene = load_scene(scene_path)
+        app = HallApp(scene, window=options.window, open_now=False, size=options.size,  # type: ignore[arg-type]
+                      fullscreen=options.fullscreen, stereo=options.stereo, language=options.language,
+                      publish=lambda ev: outbox.put({"type": "event", "event": ev.to_dict()}))
+        outbox.put({"type": "ready", "load_s": time.perf_counter() - t0, "pid": os.getpid()})
+        opened_at: float | None = None
+        next_beat = 0.0
+        crash_next_frame = False
+        while True:
+            if not app.window_open:
+                message = inbox.get()
+            else:
+                try:
+                    message = inbox.get_nowait()
+                except queue.Empty:
+                    message = None
+            if message is not None:
+                cmd = message.get("cmd")
+                if cmd == "open":
+                    opened_at = time.perf_counter()
+                    if not app.open_window():
+                        raise RuntimeError("no window could open (is there a display?)")
+                    if message.get("goto"):
+                        app.guide_to(message["goto"])
+                elif cmd == "event":
+                    app.post(event_from_dict(message["event"]))
+                elif cmd == "close":
+                    app.close_window()
+                    outbox.put({"type": "closed", "reason": "command"})
+                    if not options.keep_alive:
+                        break
+                elif cmd == "quit":
+                    break
+                elif cmd == "crash" and options.test_hooks:
+                    if message.get("how") == "abort":
+                        os.abort()  # dies like a segfault would: no message, non-zero exit code
+                    crash_next_frame = True
+                continue
+            if crash_next_frame:
+                def boom(_task: Any) -> None:
+                    raise RuntimeError("test hook: crash inside a Panda3D task")
+
+                app.base.taskMgr.add(boom, "test-crash")
+                crash_next_frame = False
+            app.base.taskMgr.step()
+            now = time.perf_counter()
+            if opened_at is not None:
+                outbox.put({"type": "frame", "first_frame_s": now - opened_at, "frames": app.frames})
+                opened_at = None
+                next_beat = now + options.heartbeat_s
+            elif now >= next_beat:
+                outbox.put({"type": "frame", "frames": app.frames})
+                next_beat = now + options.heartbeat_s
+            if app.exit_requested:
+                app.exit_requested = False
+                app.close_window()
+                outbox.put({"type": "closed", "reason": "exit"})
+                if not options.keep_alive:
+                    break
+        app.destroy()
+        app = None
+        outbox.put({"type": "exited"})
+    except BaseException as exc:  # the parent must hear about every way this can end
+        outbox.put({"type": "crashed", "error": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc()})
+        raise SystemExit(1) from None
+
+
+class HallCrashed(RuntimeError):
+    """The child died or reported a crash; ``info`` is its message."""
+
+    def __init__(self, info: dict[str, Any]):
+        super().__init__(info.get("error") or f"hall child exited with code {info.get('exitcode')}")
+        self.info = info
+
+
+@dataclass
+class HallProcess:
+    """The parent's handle on one hall child. Not thread-safe: use it from one thread (the kiosk's)."""
+
+    scene_path: str | Path
+    options: HallOptions = field(default_factory=HallOptions)
+    process: Any = None
+    started_at: float = 0.0
+    opened_at: float | None = None
+    ready: dict[str, Any] | None = None
+    finished: dict[str, Any] | None = None
+    """The terminal message (exited / crashed) once the child is gone."""
+
+    def start(self) -> HallProcess:
+        """Spawn and prewarm (returns at once; see :meth:`wait_ready`)."""
+        ctx = mp.get_context("spawn")
+        self._inbox = ctx.Queue()
+        self._outbox = ctx.Queue()
+        self._pending: list[dict[str, Any]] = []
+        self.process = ctx.Process(target=_child_main, name="vr-hall",
+                                   args=(str(self.scene_path), self.options, self._inbox, self._outbox), daemon=True)
+        self.started_at = time.perf_counter()
+        self.process.start()
+        return self
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.is_alive()
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if self.alive:
+            self._inbox.put(message)
+
+    def open(self, goto: str | None = None) -> None:
+        self.opened_at = time.perf_counter()
+        self._send({"cmd": "open", "goto": goto})
+
+    def send(self, event: Event) -> None:
+        """Forward an event (GuideTo) to the hall."""
+        self._send({"cmd": "event", "event": event.to_dict()})
+
+    def close(self) -> None:
+        self._send({"cmd": "close"})
+
+    def crash_for_test(self, how: str = "raise") -> None:
+        self._send({"cmd": "crash", "how": how})
+
+    def poll(self, timeout: float = 0.0) -> list[dict[str, Any]]:
+        """Messages from the child since the last call (waiting up to ``timeout`` for the first). A
+        child that died silently is reported as {"type": "crashed", "exitcode": n}."""
+        out = self._pending
+        self._pending = []
+        deadline = time.perf_counter() + timeout
+        while True:
+            try:
+                wait = max(0.0, deadline - time.perf_counter())
+                msg = self._outbox.get(timeout=wait) if (not out and wait > 0) else self._outbox.get_nowait()
+            except queue.Empty:
+                break
+            except (EOFError, OSError):
+                break
+            out.append(self._annotate(msg))
+        if self.finished is None and self.process is not None and not self.process.is_alive():
+            # drain what the child managed to send before it died
+            while True:
+                try:
+                    out.append(self._annotate(self._outbox.get(timeout=0.2)))
+                except (queue.Empty, EOFError, OSError):
+                    break
+            if self.finished is None:
+                info = {"type": "crashed", "exitcode": self.process.exitcode,
+                        "error": f"hall child died with exit code {self.process.exitcode}"}
+                self.finished = info
+                out.append(info)
+        return out
+
+    def _annotate(self, msg: dict[str, Any]) -> dict[str, Any]:
+        kind = msg.get("type")
+        if kind == "ready":
+            msg["since_start_s"] = time.perf_counter() - self.started_at
+            self.ready = msg
+        elif kind == "frame" and "first_frame_s" in msg and self.opened_at is not None:
+            msg["parent_first_frame_s"] = time.perf_counter() - self.opened_at
+            self.opened_at = None
+        elif kind in TERMINAL and self.finished is None:
+            if kind == "crashed" and self.process is not None:
+                self.process.join(timeout=2.0)
+                msg["exitcode"] = self.process.exitcode
+            self.finished = msg
+        return msg
+
+    def wait_for(self, kind: str, timeout: float = 30.0) -> dict[str, Any]:
+        """The next message of ``kind`` (others are kept for :meth:`poll`); raises HallCrashed when
+        the child crashes first and TimeoutError when nothing comes."""
+        deadline = time.perf_counter() + timeout
+        kept: list[dict[str, Any]] = []
+        try:
+            while time.perf_counter() < deadline:
+                batch = self.poll(timeout=min(0.25, max(0.0, deadline - time.perf_counter())))
+                for k, msg in enumerate(batch):
+                    if msg.get("type") == kind:
+                        kept.extend(batch[k + 1:])
+                        return msg
+                    kept.append(msg)
+                    if msg.get("type") == "crashed":
+                        kept.extend(batch[k + 1:])
+                        raise HallCrashed(msg)
+                    if msg.get("type") == "exited":
+                        kept.extend(batch[k + 1:])
+                        raise HallCrashed({"error": f"hall child exited while waiting for {kind!r}"})
+            raise TimeoutError(f"no {kind!r} from the hall child within {timeout:g} s")
+        finally:
+            self._pending = kept + self._pending
+
+    def wait_ready(self, timeout: float = 60.0) -> dict[str, Any]:
+        return self.ready or self.wait_for("ready", timeout)
+
+    def stop(self, timeout: float = 5.0) -> int | None:
+        """Ask the child to quit, wait, then terminate / kill it; release the queues. Returns the exit code."""
+        if self.process is None:
+            return None
+        if self.process.is_alive():
+            self._send({"cmd": "quit"})
+            self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.terminate()
+            self.process.join(2.0)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(2.0)
+        code = self.process.exitcode
+        self.poll()
+        for q in (self._inbox, self._outbox):
+            q.close()
+            q.join_thread()
+        self.process.close()
+        self.process = None
+        return code
+
+    def __enter__(self) -> HallProcess:
+        return self.start() if self.process is None else self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class HallLauncher:
+    """The kiosk's side: one prewarmed hall child always ready; :meth:`open` shows it; when it closes
+    or crashes it is reaped and the next one prewarmed. Call :meth:`poll` once a frame: it forwards
+    the hall's Speak / StopSpeaking events to ``publish`` and returns the child's status messages
+    (ready, frame, closed, crashed, ...) for the kiosk to act on (e.g. return to Home on closed)."""
+
+    def __init__(self, scene_path: str | Path, options: HallOptions | None = None,
+                 publish: Any = None, prewarm: bool = True):
+        self.scene_path = scene_path
+        self.options = options or HallOptions()
+        self.publish = publish or (lambda _e: None)
+        self.prewarm = prewarm
+        self.current: HallProcess | None = None
+        self.is_open = False
+        self.launches = 0
+        self.crashes = 0
+
+    def start(self) -> None:
+        if self.current is None:
+            self.current = HallProcess(self.scene_path, self.options).start()
+
+    def open(self, goto: str | None = None) -> None:
+        """Show the hall (the child opens as soon as it is prewarmed, if it is not yet)."""
+        self.start()
+        assert self.current is not None
+        self.current.open(goto)
+        self.is_open = True
+        self.launches += 1
+
+    def send(self, event: Event) -> None:
+        """Forward an event (GuideTo) to the open hall; ignored when it is closed."""
+        if self.current is not None and self.is_open:
+            self.current.send(event)
+
+    def close(self) -> None:
+        if self.current is not None and self.is_open:
+            self.current.close()
+
+    def poll(self) -> list[dict[str, Any]]:
+        if self.current is None:
+            return []
+        status = []
+        from core.events import event_from_dict
+
+        for msg in self.current.poll():
+            if msg.get("type") == "event":
+                self.publish(event_from_dict(msg["event"]))
+            else:
+                status.append(msg)
+        if self.current.finished is not None:
+            if self.current.finished.get("type") == "crashed":
+                self.crashes += 1
+            self.current.stop()
+            self.current = None
+            self.is_open = False
+            if self.prewarm:
+                self.start()
+        return status
+
+    def shutdown(self) -> None:
+        if self.current is not None:
+            self.current.stop()
+            self.current = None
+        self.is_open = False
+
+
+def rss_kib() -> int:
+    """This process's resident memory (VmRSS), KiB; 0 where /proc is missing."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0

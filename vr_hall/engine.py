@@ -1,0 +1,50 @@
+"""Panda3D start-up settings for the hall, in one place, applied before the first ShowBase.
+
+The terminal has no sound card for Panda3D (speech goes through its own worker), may have no display
+(screenshots, tests, CI), and runs on integrated GPUs or Mesa's llvmpipe. Offscreen rendering uses
+``p3headlessgl`` (EGL, no X needed) and falls back to the software ``p3tinydisplay``; panel atlases
+are not powers of two, so textures are used at their real size.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+WindowType = Literal["onscreen", "offscreen", "none"]
+
+
+def configure(window: WindowType = "onscreen", *, size: tuple[int, int] = (1280, 720), fullscreen: bool = False,
+              title: str = "VR展厅", display: str | None = None, stereo: bool = False) -> None:
+    """Load the prc settings for the next ShowBase. ``display`` forces a display module
+    (p3headlessgl | p3tinydisplay | pandagl)."""
+    from panda3d.core import loadPrcFileData
+
+    lines = [
+        "audio-library-name null",
+        "sync-video false" if window == "offscreen" else "sync-video true",
+        "textures-power-2 none",
+        "gl-coordinate-system default",
+        "framebuffer-multisample 0",
+        "notify-level-device fatal",
+        "notify-level-display error",
+        "notify-level-gltf warning",
+        "default-directnotify-level warning",
+        f"win-size {size[0]} {size[1]}",
+        f"window-title {title}",
+        f"fullscreen {'#t' if fullscreen else '#f'}",
+        "cursor-hidden #f",
+        f"side-by-side-stereo {'#t' if stereo and window == 'onscreen' else '#f'}",
+    ]
+    if window == "offscreen":
+        lines += ["window-type offscreen", f"load-display {display or 'p3headlessgl'}",
+                  "aux-display p3tinydisplay"]
+    elif window == "none":
+        lines += ["window-type none"]
+        if display:
+            lines.append(f"load-display {display}")
+    else:
+        lines.append("window-type onscreen")
+        if display:
+            lines.append(f"load-display {display}")
+    page = "\n".join(lines)
+    loadPrcFileData("vr_hall", page)
