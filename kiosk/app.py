@@ -24,9 +24,11 @@ from core.demo import organisation
 from core.events import (
     Answer,
     DeviceStatus,
+    FaceSeen,
     GuideTo,
     NewsArrived,
     OpenScreen,
+    SignedIn,
     SignInRequested,
     Speak,
     SyncStatus,
@@ -49,8 +51,12 @@ from kiosk.ui.screens import Navigator
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets.header import StatusItem
 from kiosk.watchdog import Watchdog
+from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, LivenessPrompt
 
 log = logging.getLogger(__name__)
+
+#: Events the top screen sees when it has ``on_event`` (assistant conversation, sign-in prompts).
+SCREEN_EVENTS = (Transcript, Answer, Speak, FaceSeen, SignedIn, ConfirmIdentity, LivenessPrompt, FaceSignInFailed)
 
 ADMIN_HOLD_S = 5.0
 URGENT_CHECK_S = 5.0
@@ -84,7 +90,9 @@ class KioskApp:
         self.screens = registry()
         self.lock = AdminLock(self.terminal, config.kiosk.admin_pin_hash)
         self.events = self.terminal.bus.subscribe(NewsArrived, SyncStatus, UrgentNotice, Transcript, Answer,
-                                                  Speak, OpenScreen, GuideTo, SignInRequested, DeviceStatus)
+                                                  Speak, OpenScreen, GuideTo, SignInRequested, DeviceStatus,
+                                                  FaceSeen, SignedIn, ConfirmIdentity, LivenessPrompt,
+                                                  FaceSignInFailed)
         with self.terminal.db.session() as s:
             org = organisation(s)
         self.hall_available = find_spec("vr_hall") is not None and config.hall.scene.is_file()
@@ -168,7 +176,7 @@ class KioskApp:
                 self._open_by_voice("signin")
             elif isinstance(event, DeviceStatus):
                 self._device_status(event)
-            if isinstance(event, (Transcript, Answer, Speak)) and hasattr(self.nav.top, "on_event"):
+            if isinstance(event, SCREEN_EVENTS) and hasattr(self.nav.top, "on_event"):
                 self.nav.top.on_event(event)
         self._urgent_timer -= dt
         if self._urgent_timer <= 0:
@@ -322,7 +330,11 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         syncer.start()
     assistant = start_assistant(app)
     hall = start_hall(app, surface.get_size(), fullscreen=not windowed and config.kiosk.fullscreen)
+    from robot_assistant.face.worker import FaceWorker
     from robot_assistant.speech_worker import start_speech_workers
+
+    face = FaceWorker(app.terminal).start()
+    app.ctx.actions["camera_frame"] = face.latest_rgb
 
     app.listen_worker, speaker = start_speech_workers(config, app.terminal.bus)
     watchdog = Watchdog()
@@ -343,6 +355,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         assistant.stop()
         if hall is not None:
             hall.shutdown()
+        face.stop()
         app.listen_worker.stop()
         speaker.stop()
         pygame.quit()

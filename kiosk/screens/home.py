@@ -27,6 +27,7 @@ class Feature:
 
 
 FEATURES = (
+    Feature("signin", "会议签到", "Meeting Sign-in", "签"),
     Feature("hall", "VR展厅", "VR Exhibition Hall", "展"),
     Feature("news", "党建资讯", "Party News", "讯"),
     Feature("notices", "通知公告", "Notices", "告"),

@@ -5,8 +5,11 @@ What the screen shows
     (已签到 present / 应到 expected, 迟到). Several open meetings are cards to choose from. With none open the
     page says "当前没有进行中的会议", names the next one, and offers no sign-in at all;
   * left (landscape) / top (portrait): the live camera preview from ``ctx.actions["camera_frame"]`` (a
-    callable the app provides, returning the latest RGB frame or None) with the face box and name from the
-    latest ``FaceSeen``; without it a calm placeholder "摄像头不可用，请使用工号签到" (not an error);
+    callable the app provides, returning the latest RGB frame or None), mirrored, with the face box and name
+    from the latest ``FaceSeen`` — the name carries "？" until that member is signed in, since a match is a
+    guess until then; without frames a calm placeholder "摄像头不可用，请使用工号签到" (not an error).
+    Face sign-in counts as available only while the face worker reports its camera ``ok`` (``DeviceStatus``
+    → ``ctx.status["camera"]``); otherwise the number keypad is the waiting state;
   * right / bottom: what the person must do now — the prompts of the face worker, the keypad fallback,
     and the result card.
 
@@ -25,10 +28,12 @@ Why a tap on a name is not enough (the confirmation UX)
   stranger (or a colleague who looks alike, or someone who taps the first big button without reading) sign
   a member in. So tapping a name only selects it: the person must then type the **last 4 digits of that
   member's number** (all the digits when the number has fewer) on the keypad before ``IdentityConfirmed``
-  is published. Members know their own number (it is on their card and used at every keypad here); a
-  stranger does not know the candidate's. Typing is one short step (auto-checked at the 4th digit), needs no
-  PIN — so members without a PIN can still be confirmed — and the face match still has to agree: the worker
-  only accepts a confirmation for a candidate it offered to that face. Two wrong tries end in the ordinary
+  is published. Members know their own number (they type it at every keypad here); a stranger or a
+  look-alike usually does not know the candidate's. Typing is one short step (auto-checked at the 4th digit),
+  needs no PIN — so members without a PIN can still be confirmed — and the face match still has to agree: the
+  worker only accepts a confirmation for a candidate it offered to that face. Member numbers are not secret:
+  this stops look-alikes and careless taps, not someone who resembles a colleague *and* knows their number
+  (a site that needs that must ask for the PIN here instead). Two wrong tries end in the ordinary
   member number + PIN fallback; "不是我 / 用工号签到" goes there at once. Nothing is signed in on the screen's
   side for a face: it publishes ``IdentityConfirmed`` and waits (正在签到…) for the worker's ``SignedIn``
   (10 s, then the fallback with a message).
@@ -37,7 +42,7 @@ The fallback: member number (the digits of "M0101", or all of it) then PIN, chec
 ``core.secrets.verify_pin``; ``core.attendance.sign_in(method="pin")`` commits before the result card is
 drawn, and ``SignedIn`` is then published on the bus like the worker's (so the rest of the terminal hears of
 every sign-in). Unknown number, wrong PIN (5 tries) and a member without a PIN ("请联系管理员确认签到") each
-get their own message. Without a camera the keypad is the waiting state itself.
+get their own message.
 
 Someone typing on the keypad is not interrupted by a face passing the camera: prompts are ignored then, and a
 ``SignedIn`` for someone else only shows a banner. A result card stays at least 2 s before the next person's
@@ -430,7 +435,7 @@ class CameraPreview(Widget):
 
     def placeholder_texts(self) -> list[Run]:
         ctx, p = self.ctx, self.theme.palette
-        if self.has_source:
+        if self.has_source and ctx.status.get("camera") == "ok":
             head, sub = ctx.t("摄像头暂无画面", "No camera picture yet"), ctx.t("请稍候，或使用工号签到",
                                                                          "Please wait, or sign in with your number")
         else:
@@ -595,7 +600,7 @@ class SignInScreen(Screen):
         self.result: SignInCard | None = None
         self.deferred: list[Event] = []
         self.face_box: tuple[int, int, int, int] | None = None
-        self.face_label = ""
+        self.face_number: str | None = None  # of the latest FaceSeen; "" when it matched nobody
         self.face_age = BOX_S
         self._face_names: dict[str, str] = {}
         self._face_ready = self.face_available
@@ -613,8 +618,9 @@ class SignInScreen(Screen):
     # -- data ------------------------------------------------------------------------------------
     @property
     def face_available(self) -> bool:
-        """Face sign-in can happen: the camera works (header status) or the app gives a preview."""
-        return self.ctx.status.get("camera") == "ok" or "camera_frame" in self.ctx.actions
+        """Face sign-in can happen: the face worker reported its camera working (DeviceStatus → ctx.status).
+        A preview alone is not enough: frames without a running matcher would make people wait for nothing."""
+        return self.ctx.status.get("camera") == "ok"
 
     @property
     def meeting(self) -> MeetingInfo | None:
@@ -1052,18 +1058,24 @@ class SignInScreen(Screen):
         return (isinstance(event, SignedIn) and r is not None and event.meeting_id == r.meeting_id
                 and event.member_number == r.number)
 
+    @property
+    def face_label(self) -> str:
+        """The name over the face box: with "？" until that member is signed in (a match is a guess until
+        then), "未能识别" when nobody enrolled is near."""
+        number = self.face_number
+        if number is None:
+            return ""
+        if not number:
+            return self.ctx.t("未能识别", "Not recognised")
+        signed = self.mode == RESULT and self.result is not None and self.result.number == number
+        return self._member_name(number) + ("" if signed else self.ctx.t("？", "?"))
+
     def _face_seen(self, event: FaceSeen) -> None:
         self.face_box = tuple(event.box) if event.box else None  # type: ignore[assignment]
+        self.face_number = event.member_number or ""
         self.face_age = 0.0
-        if event.member_number:
-            label = self._member_name(event.member_number)
-            if self.mode in (CONFIRM, VERIFY):
-                label += "？"
-        else:
-            label = self.ctx.t("未能识别", "Not recognised")
-        self.face_label = label
         if self.preview is not None:
-            self.preview.set_face(self.face_box, label)
+            self.preview.set_face(self.face_box, self.face_label)
 
     def _signed_in(self, event: SignedIn) -> None:
         if self._same_result(event):
@@ -1172,7 +1184,7 @@ class SignInScreen(Screen):
         self.quiet_s += dt
         self.face_age += dt
         if self.face_box is not None and self.face_age >= BOX_S:
-            self.face_box, self.face_label = None, ""
+            self.face_box, self.face_number = None, None
             if self.preview is not None:
                 self.preview.set_face(None, "")
         mode = self.mode

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import cv2
 import numpy as np
@@ -276,7 +277,8 @@ class FacePipeline:
 
 
 def run_worker(camera: Camera, pipeline: FacePipeline, stop: threading.Event, *,
-               idle_sleep: float = 0.05, on_result: Callable[[FrameResult], None] | None = None) -> None:
+               idle_sleep: float = 0.05, on_result: Callable[[FrameResult], None] | None = None,
+               on_frame: Callable[[Any], None] | None = None) -> None:
     """The face worker's loop: read, process, repeat; confirmations arrive over the bus. A failing
     frame is logged and skipped — the worker must outlive any single bad frame."""
     confirmations = pipeline.bus.subscribe(IdentityConfirmed)
@@ -288,6 +290,8 @@ def run_worker(camera: Camera, pipeline: FacePipeline, stop: threading.Event, *,
             if frame is None:
                 stop.wait(idle_sleep)
                 continue
+            if on_frame:
+                on_frame(frame)
             try:
                 result = pipeline.process(frame)
             except Exception:  # keep the worker alive; the traceback is logged

@@ -42,6 +42,8 @@ class FaceWorker:
         self.problem = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.latest: Any = None
+        """The last camera frame read (for the kiosk's preview; FaceSeen boxes are in its pixels)."""
 
     def _status(self, state: str, message: str) -> None:
         level = {OK: "ok", LOST: "degraded"}.get(state, "off")
@@ -93,7 +95,15 @@ class FaceWorker:
                 last = time.monotonic()
                 self.pipeline.reload_index()
 
-        run_worker(self.camera, self.pipeline, self._stop, on_result=on_result)
+        def keep(frame: Any) -> None:
+            self.latest = frame
+
+        run_worker(self.camera, self.pipeline, self._stop, on_result=on_result, on_frame=keep)
+
+    def latest_rgb(self) -> Any:
+        """The last frame as an RGB array, or None before the first (OpenCV frames are BGR)."""
+        frame = self.latest
+        return None if frame is None else frame.image[:, :, ::-1]
 
     def start(self) -> FaceWorker:
         self._thread = threading.Thread(target=self._run, name="face-worker", daemon=True)

@@ -1,0 +1,394 @@
+"""会议签到 on the real kiosk: real pygame (SDL dummy), a fresh SQLite demo site, taps through the gesture
+recogniser, and the face worker's events fed to the screen as the app will forward them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pygame
+import pytest
+from sqlalchemy import select
+
+from core.attendance import sign_in
+from core.events import FaceSeen, SignedIn
+from core.meetings import create_meeting
+from core.models import Attendance, Meeting, Member, utcnow
+from core.secrets import hash_pin
+from kiosk.screens.signin import (
+    CONFIRM,
+    NUMBER,
+    PENDING,
+    PIN,
+    RESULT,
+    VERIFY,
+    WAITING,
+    CameraPreview,
+    MeetingCard,
+    SignInScreen,
+    TextStack,
+    last_digits,
+)
+from kiosk.ui.fonts import has_glyphs, missing_glyphs
+from kiosk.ui.screens import ErrorScreen
+from kiosk.ui.widgets import Button, NumericKeypad
+from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, IdentityConfirmed, LivenessPrompt
+from tests.kiosk.test_kiosk_app import Finger, distinct_colours, render
+
+PIN_CODE = "2468"
+SIZES = [(1920, 1080), (1080, 1920)]
+#: Far from the demo's meetings (which are around the real "this week"), so only the test's meeting is open.
+LATER = timedelta(days=400)
+
+
+def open_signin(make_app, size=(1920, 1080), *, camera=False, started_ago=3, meeting=True, extra=False):
+    """A kiosk whose clock is in the future, with one B01 meeting open (started ``started_ago`` min ago) and
+    M0101 holding a PIN; the sign-in screen pushed and drawn once."""
+    now = utcnow().replace(microsecond=0) + LATER
+    app = make_app(size, now=now)
+    meeting_id = None
+    with app.terminal.db.session() as s:
+        s.scalars(select(Member).where(Member.number == "M0101")).one().pin_hash = hash_pin(PIN_CODE)
+        if meeting:
+            m = create_meeting(s, type="支部党员大会", title_zh="支部党员大会：学习贯彻全会精神", title_en="General meeting",
+                               branch_code="B01", starts_at=now - timedelta(minutes=started_ago),
+                               ends_at=now + timedelta(hours=2), place_zh="三楼会议室")
+            meeting_id = m.id
+        if extra:
+            create_meeting(s, type="支委会", title_zh="支委会：研究发展党员", branch_code="B02",
+                           starts_at=now - timedelta(minutes=1), ends_at=now + timedelta(hours=1), place_zh="五楼")
+    if camera:
+        app.ctx.status["camera"] = "ok"
+    screen = SignInScreen(app.ctx)
+    app.nav.push(screen)
+    render(app)
+    return app, screen, meeting_id
+
+
+def texts(screen) -> str:
+    """Every text the screen shows now (text blocks, buttons, cards), for assertions."""
+    out = []
+    for w in screen.widgets:
+        if isinstance(w, TextStack):
+            out.append(w.text())
+        elif isinstance(w, Button):
+            out.append(w.text)
+        elif isinstance(w, MeetingCard):
+            out += [w.title_text(), w.detail_text()]
+        elif hasattr(w, "texts"):
+            out += list(w.texts())
+        elif isinstance(w, CameraPreview):
+            out += [r.text for r in w.placeholder_texts()] + [w.label, w.band]
+    return "\n".join(out)
+
+
+def type_keys(finger, keypad: NumericKeypad, digits: str, submit: bool = True) -> None:
+    for d in digits:
+        finger.tap(keypad.keys[d].rect.center)
+    if submit:
+        finger.tap(keypad.keys["确定"].rect.center)
+
+
+def draw_now(app) -> pygame.Surface:
+    """Draw without advancing time (``render`` runs 3 s of updates: a face box would age out)."""
+    surface = pygame.Surface(app.theme.size)
+    app.nav.invalidate()
+    app.nav.draw(surface)
+    return surface
+
+
+def attendance(app, meeting_id):
+    """Rows as a fresh session sees them: only what was committed."""
+    with app.terminal.db.session() as s:
+        return [(a.member.number, a.method, a.late) for a in
+                s.scalars(select(Attendance).where(Attendance.meeting_id == meeting_id))]
+
+
+def test_pin_fallback_signs_in_commits_then_shows_the_card_and_second_time_already(make_app):
+    app, screen, meeting_id = open_signin(make_app)
+    finger = Finger(app)
+    announced = app.terminal.bus.subscribe(SignedIn)
+    assert screen.mode == NUMBER  # no camera: the keypad is the waiting state
+    assert "摄像头不可用，请使用工号签到" in texts(screen).replace("\n", "，")
+    type_keys(finger, screen.keypad, "0101")
+    assert screen.mode == PIN and "王建国（M0101）" in texts(screen)
+    type_keys(finger, screen.keypad, PIN_CODE)
+    assert screen.mode == RESULT
+    assert attendance(app, meeting_id) == [("M0101", "pin", False)]  # on disk before the card is drawn
+    shown = texts(screen)
+    assert "签到成功" in shown and "王建国 同志" in shown and "第一党支部" in shown and "迟到" not in shown
+    assert screen.counter.summary["present"] == 1
+    (event,) = announced.drain()
+    assert (event.member_number, event.method, event.already) == ("M0101", "pin", False)
+
+    finger.tap(screen.buttons["next"].rect.center)  # 下一位
+    assert screen.mode == NUMBER
+    type_keys(finger, screen.keypad, "0101")
+    type_keys(finger, screen.keypad, PIN_CODE)
+    assert screen.mode == RESULT and screen.result.already
+    assert "已签到" in texts(screen)
+    assert len(attendance(app, meeting_id)) == 1
+
+
+def test_wrong_pin_unknown_number_and_member_without_pin(make_app):
+    app, screen, meeting_id = open_signin(make_app, (1080, 1920))
+    finger = Finger(app)
+    type_keys(finger, screen.keypad, "0199")
+    assert screen.mode == NUMBER and "未找到党员编号 M0199" in texts(screen)
+    type_keys(finger, screen.keypad, "0102")  # the demo's members have no PIN
+    assert screen.mode == NUMBER and "请联系管理员确认签到" in texts(screen)
+    type_keys(finger, screen.keypad, "0101")
+    type_keys(finger, screen.keypad, "9999")
+    assert screen.mode == PIN and "PIN 不正确，还可以再试 4 次" in texts(screen)
+    assert attendance(app, meeting_id) == []
+    for _ in range(4):
+        type_keys(finger, screen.keypad, "9999")
+    assert screen.mode == NUMBER and "PIN 错误次数过多" in texts(screen)
+    assert attendance(app, meeting_id) == []
+
+
+def test_no_current_meeting_names_the_next_one_and_offers_no_sign_in(make_app):
+    app, screen, _ = open_signin(make_app, meeting=False)
+    shown = texts(screen)
+    assert "当前没有进行中的会议" in shown and "近期没有会议安排" in shown
+    assert screen.keypad is None and not screen.buttons and screen.preview is None
+    with app.terminal.db.session() as s:
+        create_meeting(s, type="党小组会", title_zh="第一党小组会：作风建设", branch_code="B01",
+                       starts_at=app.ctx.now() + timedelta(days=2), ends_at=app.ctx.now() + timedelta(days=2, hours=1))
+    screen.refresh_s = 0
+    app.nav.update(0.05)  # the periodic re-read
+    shown = texts(screen)
+    assert "当前没有进行中的会议" in shown and "下一场会议" in shown and "第一党小组会：作风建设" in shown
+    # a face event with nothing open is not shown as a prompt
+    screen.on_event(ConfirmIdentity(1, ("M0101",), ("王建国",), 0.41))
+    assert screen.mode != CONFIRM and screen.keypad is None
+
+
+def test_confirm_identity_needs_the_last_digits_then_publishes_identity_confirmed(make_app):
+    app, screen, meeting_id = open_signin(make_app, camera=True)
+    finger = Finger(app)
+    confirmed = app.terminal.bus.subscribe(IdentityConfirmed)
+    assert screen.mode == WAITING and "请正对摄像头" in texts(screen)
+    screen.on_event(ConfirmIdentity(7, ("M0101", "M0102"), ("王建国", "李秀英"), 0.41, 0.02))
+    render(app)
+    assert screen.mode == CONFIRM and "您是以下哪位同志？" in texts(screen)
+    first, second = screen.buttons["name:M0101"], screen.buttons["name:M0102"]
+    assert (first.kind, second.kind) == ("primary", "secondary") and first.rect.y < second.rect.y  # nearest first
+    finger.tap(first.rect.center)  # a tap on the name alone signs nobody in
+    assert screen.mode == VERIFY and confirmed.drain() == []
+    assert "王建国 同志，请输入您党员编号的后 4 位" in texts(screen)
+    type_keys(finger, screen.keypad, "1111", submit=False)  # checked at the 4th digit
+    assert screen.mode == VERIFY and "编号不符" in texts(screen) and confirmed.drain() == []
+    type_keys(finger, screen.keypad, last_digits("M0101"), submit=False)
+    assert confirmed.drain() == [IdentityConfirmed(7, "M0101")]
+    assert screen.mode == PENDING and "正在签到" in texts(screen)
+    # the worker commits, then publishes SignedIn; the app forwards it
+    with app.terminal.db.session() as s:
+        meeting = s.get(Meeting, meeting_id)
+        member = s.scalars(select(Member).where(Member.number == "M0101")).one()
+        sign_in(s, meeting, member, method="face", terminal_id="kiosk-01", now=app.ctx.now())
+    screen.on_event(SignedIn(meeting_id, "M0101", "王建国", "face", False))
+    assert screen.mode == RESULT and "王建国 同志" in texts(screen) and "刷脸签到" in texts(screen)
+
+
+def test_confirmation_single_candidate_not_me_and_two_wrong_tries_fall_back(make_app):
+    app, screen, _ = open_signin(make_app, (1080, 1920), camera=True)
+    finger = Finger(app)
+    confirmed = app.terminal.bus.subscribe(IdentityConfirmed)
+    screen.on_event(ConfirmIdentity(3, ("M0103",), ("张伟",), 0.42))
+    render(app)
+    assert "您是 张伟 同志吗？" in texts(screen)
+    finger.tap(screen.buttons["not_me"].rect.center)
+    assert screen.mode == NUMBER and confirmed.drain() == []
+    finger.tap(screen.buttons["back"].rect.center)  # 返回刷脸签到
+    assert screen.mode == WAITING
+    screen.on_event(ConfirmIdentity(4, ("M0103",), ("张伟",), 0.42))
+    finger.tap(screen.buttons["name:M0103"].rect.center)
+    type_keys(finger, screen.keypad, "1111", submit=False)
+    type_keys(finger, screen.keypad, "2222", submit=False)
+    assert screen.mode == NUMBER and "未能确认身份" in texts(screen) and confirmed.drain() == []
+
+
+def test_signed_in_event_shows_the_result_card_late_and_returns_after_5_s(make_app):
+    app, screen, meeting_id = open_signin(make_app, camera=True, started_ago=20)
+    with app.terminal.db.session() as s:
+        meeting = s.get(Meeting, meeting_id)
+        member = s.scalars(select(Member).where(Member.number == "M0104")).one()
+        done = sign_in(s, meeting, member, method="face", terminal_id="kiosk-01", now=app.ctx.now())
+        assert done.late
+    screen.on_event(SignedIn(meeting_id, "M0104", "刘芳", "face", True))
+    shown = texts(screen)
+    assert screen.mode == RESULT and "刘芳 同志" in shown and "迟到" in shown and "第一党支部" in shown
+    assert f"{app.ctx.local(app.ctx.now()):%H:%M}" in shown
+    assert screen.counter.summary == {"expected": 10, "present": 1, "late": 1, "absent": 9}
+    screen.on_event(SignedIn(meeting_id, "M0104", "刘芳", "face", True, already=True))  # the same: no change
+    for _ in range(4):
+        app.nav.update(1.0)
+    assert screen.mode == RESULT and "下一位（1 秒）" in texts(screen)
+    app.nav.update(1.1)
+    assert screen.mode == WAITING and screen.result is None
+
+
+def test_liveness_prompt_and_failure_show_text_and_the_fallback(make_app):
+    app, screen, _ = open_signin(make_app, camera=True)
+    screen.on_event(LivenessPrompt(5))
+    render(app)
+    assert "请眨眨眼或左右转头" in texts(screen) and screen.preview.band == "请眨眨眼或左右转头"
+    screen.on_event(FaceSignInFailed(5, "liveness", "未通过活体检测，请使用党员编号签到 / liveness not shown"))
+    render(app)
+    assert screen.mode == NUMBER and isinstance(screen.keypad, NumericKeypad)
+    assert "未通过活体检测，请使用党员编号签到" in texts(screen) and "liveness not shown" not in texts(screen)
+
+
+def test_a_face_passing_by_does_not_interrupt_someone_typing(make_app):
+    app, screen, meeting_id = open_signin(make_app, camera=True)
+    finger = Finger(app)
+    finger.tap(screen.buttons["keypad"].rect.center)
+    type_keys(finger, screen.keypad, "0101")
+    assert screen.mode == PIN
+    screen.on_event(ConfirmIdentity(9, ("M0105",), ("陈志强",), 0.41))
+    screen.on_event(LivenessPrompt(9))
+    screen.on_event(FaceSignInFailed(9, "liveness", "x"))
+    screen.on_event(SignedIn(meeting_id, "M0105", "陈志强", "face", False))
+    assert screen.mode == PIN and screen.pin_number == "M0101"
+    assert app.nav.banner.visible  # someone else's sign-in: only a banner
+
+
+def test_camera_preview_draws_frames_face_box_and_name_or_a_placeholder(make_app):
+    app, screen, meeting_id = open_signin(make_app)
+    app.ctx.status["camera"] = "ok"  # the face worker's DeviceStatus, as the app records it
+    frame = np.zeros((480, 640, 3), np.uint8)
+    frame[:, :] = (30, 160, 60)
+    app.ctx.actions["camera_frame"] = lambda: frame
+    screen.reset()
+    render(app)
+    assert screen.mode == WAITING and screen.preview.frame is not None
+    screen.on_event(FaceSeen("M0101", 0.3, 0.1, (100, 400, 300, 240)))
+    surface = draw_now(app)
+    box = screen.preview.box_rect()
+    assert box is not None and screen.preview.frame_rect.contains(box)
+    # mirrored: camera x 240..400 of 640 → 240..400 from the right edge
+    fr = screen.preview.frame_rect
+    assert abs((box.x - fr.x) / fr.w - (640 - 400) / 640) < 0.01
+    assert screen.preview.label == "王建国？"  # a match is a guess until the member is signed in
+    assert surface.get_at((fr.x + 5, fr.y + 5))[:3] == (30, 160, 60)
+    assert surface.get_at((box.centerx, box.top + 1))[:3] == app.theme.palette.gold
+
+    screen.on_event(SignedIn(meeting_id, "M0101", "王建国", "face", False))
+    assert screen.preview.label == "王建国"
+    screen.on_event(FaceSeen(None, 0.6, None, (100, 400, 300, 240)))
+    assert screen.preview.label == "未能识别"
+
+    def broken():
+        raise OSError("camera gone")
+
+    app.ctx.actions["camera_frame"] = broken
+    render(app)
+    assert screen.preview.frame is None and not isinstance(app.nav.top, ErrorScreen)
+    assert "摄像头暂无画面" in texts(screen)
+
+
+def test_choosing_between_two_open_meetings(make_app):
+    app, screen, meeting_id = open_signin(make_app, extra=True)
+    finger = Finger(app)
+    assert len(screen.cards) == 2 and all(c.enabled for c in screen.cards)
+    b01 = next(i for i, m in enumerate(screen.meetings) if m.id == meeting_id)
+    finger.tap(screen.cards[b01].rect.center)
+    assert screen.meeting.id == meeting_id and screen.cards[b01].selected
+    assert screen.counter.summary["expected"] == 10
+
+
+def _check_layout(app, screen, size):
+    th = app.theme
+    tappable = [w for w in screen.widgets if isinstance(w, (Button, MeetingCard)) and w.enabled]
+    if screen.keypad is not None:
+        tappable += list(screen.keypad.keys.values())
+    for w in tappable:
+        assert min(w.rect.w, w.rect.h) >= 80, (screen.mode, w.rect)
+        assert screen.rect.contains(w.rect), (screen.mode, w.rect)
+    top = [w for w in screen.widgets if w.visible]
+    for i, a in enumerate(top):
+        assert screen.rect.contains(a.rect), (screen.mode, type(a).__name__, a.rect)
+        for b in top[i + 1:]:
+            assert not a.rect.colliderect(b.rect), (screen.mode, type(a).__name__, type(b).__name__)
+    for w in screen.widgets:
+        if isinstance(w, TextStack):
+            assert w.fits, (size, screen.mode, w.text())
+            assert all(th.type.size(r.role) >= 24 for r in w.runs)
+    font = th.font("body")
+    shown = texts(screen)
+    assert has_glyphs(font, shown), missing_glyphs(font, shown)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["landscape", "portrait"])
+def test_every_state_renders_in_both_orientations(make_app, size, tmp_path):
+    app, screen, meeting_id = open_signin(make_app, size, camera=True, extra=True)
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    frame[120:360, 240:400] = (220, 180, 150)
+
+    def states():
+        yield "waiting"
+        app.ctx.actions["camera_frame"] = lambda: frame
+        screen.on_event(FaceSeen("M0101", 0.4, 0.02, (120, 400, 360, 240)))
+        screen.on_event(LivenessPrompt(1))
+        yield "liveness"
+        screen.on_event(ConfirmIdentity(1, ("M0101", "M0102"), ("王建国", "李秀英"), 0.41, 0.02))
+        yield "confirm"
+        screen.choose_candidate("M0101", "王建国")
+        screen.keypad.press("0")
+        yield "verify"
+        for d in "101":
+            screen.keypad.press(d)
+        yield "pending"
+        screen.on_event(SignedIn(meeting_id, "M0101", "王建国", "face", True))
+        yield "result"
+        screen.mode_s = 3
+        screen.on_event(FaceSignInFailed(2, "refused", "不在会议签到时间内 / the meeting is not open for sign-in"))
+        yield "failed"
+        for d in "0101":
+            screen.keypad.press(d)
+        screen.keypad.press("ok")
+        yield "pin"
+        del app.ctx.actions["camera_frame"]
+        app.ctx.status["camera"] = "off"
+        screen.reset()
+        yield "no_camera"
+
+    expected = {"waiting": WAITING, "liveness": "liveness", "confirm": CONFIRM, "verify": VERIFY, "pending": PENDING,
+                "result": RESULT, "failed": NUMBER, "pin": PIN, "no_camera": NUMBER}
+    for name in states():
+        assert screen.mode == expected[name], name
+        surface = render(app)
+        assert not isinstance(app.nav.top, ErrorScreen), app.nav.errors[-1:]
+        assert distinct_colours(surface) > 12, name
+        _check_layout(app, screen, size)
+        pygame.image.save(surface, str(tmp_path / f"signin-{name}-{size[0]}x{size[1]}.png"))
+    later = utcnow() + LATER * 2
+    none_app = make_app(size, now=later)
+    with none_app.terminal.db.session() as s:
+        create_meeting(s, type="党小组会", title_zh="第一党小组会：安全生产与作风建设讨论", branch_code="B01",
+                       starts_at=later + timedelta(days=1), ends_at=later + timedelta(days=1, hours=1),
+                       place_zh="运维基地综合楼二楼党员活动室")
+    none_screen = SignInScreen(none_app.ctx)
+    none_app.nav.push(none_screen)
+    surface = render(none_app)
+    _check_layout(none_app, none_screen, size)
+    assert "下一场会议" in texts(none_screen)
+    pygame.image.save(surface, str(tmp_path / f"signin-none-{size[0]}x{size[1]}.png"))
+
+
+def test_the_next_persons_prompt_waits_for_the_card_and_a_lost_confirmation_falls_back(make_app):
+    app, screen, meeting_id = open_signin(make_app, camera=True)
+    screen.on_event(SignedIn(meeting_id, "M0106", "杨丽娟", "face", False))
+    screen.on_event(ConfirmIdentity(11, ("M0107",), ("赵磊",), 0.42))
+    assert screen.mode == RESULT  # the last person reads their card first
+    app.nav.update(1.0)
+    app.nav.update(1.1)
+    assert screen.mode == CONFIRM and screen.track_id == 11
+    screen.choose_candidate("M0107", "赵磊")
+    for d in last_digits("M0107"):
+        screen.keypad.press(d)
+    assert screen.mode == PENDING
+    for _ in range(11):  # the worker never answered (its track was lost)
+        app.nav.update(1.0)
+    assert screen.mode == NUMBER and "刷脸签到未完成" in texts(screen)
