@@ -176,6 +176,8 @@ class KioskApp:
                 self._open_by_voice("signin")
             elif isinstance(event, DeviceStatus):
                 self._device_status(event)
+            elif isinstance(event, SignedIn) and not event.already:
+                self._greet(event)
             if isinstance(event, SCREEN_EVENTS) and hasattr(self.nav.top, "on_event"):
                 self.nav.top.on_event(event)
         self._urgent_timer -= dt
@@ -216,6 +218,12 @@ class KioskApp:
         self.nav.notify(title + more, lambda: self.open_screen("news"), tag=self.ctx.t("新资讯", "News"))
         if isinstance(self.nav.top, ItemListScreen):
             self.nav.top.refresh()
+
+    def _greet(self, event: SignedIn) -> None:
+        """Greet a member by name, aloud as well as on the sign-in card (the record is already committed)."""
+        zh = f"{event.member_name}同志，签到成功" + ("，您迟到了" if event.late else "") + "。"
+        en = f"Welcome, {event.member_name}. You are signed in" + (" (late)" if event.late else "") + "."
+        self.terminal.bus.publish(Speak(self.ctx.t(zh, en), self.ctx.lang))
 
     def hall_status(self, messages: list[dict]) -> None:
         """Messages from the hall's process: back home when it closes; say so when it crashed."""

@@ -318,3 +318,35 @@ def test_device_status_drives_the_header_and_push_to_talk(make_app):
     app.terminal.bus.publish(DeviceStatus("microphone", "degraded", "unplugged"))
     app.on_frame(0.05)
     assert app.ctx.status["microphone"] == "bad" and "listen" not in app.ctx.actions
+
+
+def test_every_home_tile_opens_its_screen(make_app):
+    from kiosk.screens.home import FEATURES
+
+    app = make_app()
+    render(app)
+    opened = []
+    for feature in FEATURES:
+        if feature.name not in app.home.tiles:
+            continue
+        if feature.name == "hall":
+            app.ctx.actions["hall"] = opened.append
+        app.nav.home()
+        render(app)
+        app.home.tiles[feature.name].on_tap()
+        if feature.name == "hall":
+            assert opened == [None]
+        else:
+            assert app.nav.depth == 2 and app.nav.top.name.startswith(feature.name[:4]), feature.name
+            assert not isinstance(app.nav.top, ErrorScreen)
+
+
+def test_a_sign_in_is_greeted_aloud(make_app):
+    from core.events import SignedIn, Speak
+
+    app = make_app()
+    spoken = app.terminal.bus.subscribe(Speak)
+    app.terminal.bus.publish(SignedIn(1, "M0101", "王建国", "face", late=True))
+    app.on_frame(0.05)
+    (event,) = spoken.drain()
+    assert event.text == "王建国同志，签到成功，您迟到了。"

@@ -169,6 +169,7 @@ class ScrollList(Widget):
 
     def update(self, dt: float) -> None:
         if self.velocity == 0.0 or dt <= 0:
+            self._prewarm()
             return
         self.offset += self.velocity * dt
         self.velocity *= math.exp(-self.friction * dt)
@@ -193,6 +194,20 @@ class ScrollList(Widget):
                 self.rows_drawn += 1
             self._draw_scrollbar(surface)
         pygame.draw.rect(surface, p.divider, self.rect, 1)
+
+    def _prewarm(self, budget: int = 2) -> None:
+        """While the list rests, render a few rows just outside the view into the cache, so the first
+        frames of a fling blit rows instead of rendering their text (which is what blows the frame time)."""
+        if not self.items or self.rect.w <= 0 or self._cache_width != self.rect.w:
+            return
+        first = max(0, int(self.offset // self.row_height) - 3)
+        last = min(len(self.items), int((self.offset + 2 * self.rect.h) // self.row_height) + 3)
+        for i in range(first, last):
+            if budget <= 0:
+                return
+            if (i, False) not in self._row_cache:
+                self._row_surface(i, False)
+                budget -= 1
 
     def _row_surface(self, index: int, pressed: bool) -> pygame.Surface:
         """The row drawn once into its own surface and reused while it scrolls: rendering Chinese text
