@@ -187,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--windowed", action="store_true", help="a 1280x720 window instead of full screen")
         elif name == "screenshot":
             p.add_argument("target", choices=["kiosk", "hall"], help="what to render")
-            p.add_argument("--view", default="spawn", help="hall: spawn | exhibit:ID | tour:N | minimap")
+            p.add_argument("--view", default="spawn", help="hall: spawn | exhibit:ID | tour:N | minimap | assistant[:VIEW] | loading")
             p.add_argument("--stereo", action="store_true", help="hall: side-by-side stereo")
             p.add_argument("--screen", metavar="NAME", help="the screen to render (default: home)")
             p.add_argument("--all", action="store_true", help="every screen, landscape and portrait")

@@ -352,6 +352,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         watchdog.alive()
         if hall is not None:
             app.hall_status(hall.poll())
+            hall.forward(app.terminal.bus)  # Transcript / Answer → the open hall's caption
         app.on_frame(dt)
 
     watchdog.ready()

@@ -5,7 +5,8 @@ and the tests can use them cheaply; the renderer (``build``, ``app``) and the ch
 import it when called. The launcher's entry points are re-exported lazily here:
 
 * ``run_hall(scene_path, goto=None, windowed=True) -> int`` — the interactive hall in this process.
-* ``render_view(scene_path, view, size, out_path)`` — one offscreen PNG (spawn | exhibit:ID | tour:N | minimap).
+* ``render_view(scene_path, view, size, out_path)`` — one offscreen PNG (spawn | exhibit:ID | tour:N | minimap
+  | assistant[:VIEW] | loading).
 
 The kiosk runs the hall in a child process instead: :class:`vr_hall.child.HallLauncher`.
 
@@ -13,6 +14,7 @@ Modules: ``scene`` (schema, checks) · ``layout`` (walls, viewpoints) · ``navgr
 ``tour`` (tours, walks, GuideTo) · ``visibility`` (rooms seen through doorways) · ``atlas`` (panel
 texture packing) · ``mesh`` (procedural geometry) · ``text3d`` (CJK font, wrapping) · ``build`` (scene
 graph) · ``avatar`` (robot guide) · ``ui`` / ``hud`` / ``infopanel`` / ``minimap`` (overlays) ·
+``assistant_overlay`` (question and answer caption, 问助手 chips) · ``loading`` (loading card) ·
 ``engine`` (Panda3D settings) · ``app`` (the interactive hall) · ``child`` (child process) · ``synth``
 (generated halls for the benchmark and tests).
 """

@@ -7,8 +7,12 @@ panel when the visitor stops in front of it, moves the robot guide and the map m
 
 A tap on the floor walks there along a navgrid path; a tap on an exhibit opens its panel and asks
 for narration (a Speak event: speech is another worker's job); the 导览 button starts a tour that
-the robot guide leads. The scene is built before any window exists, so the child process can
-prewarm it with ``ShowBase(windowType='none')`` and open the window on command.
+the robot guide leads. Leaving an open exhibit panel — tapping the floor, walking or turning away,
+a walk on the map, a tour — closes it as its 关闭 button does (StopSpeaking). The assistant's
+Transcript / Answer events, posted like GuideTo, show in a caption; its 问助手 chips ask by
+publishing a final Transcript. The scene is built before any window exists, so the child process
+can prewarm it with ``ShowBase(windowType='none')`` and open the window on command; ``launcher.py
+hall`` instead opens the window first and shows a loading card while it builds.
 
 Launcher entry points: :func:`run_hall` (interactive) and :func:`render_view` (one offscreen PNG).
 """
@@ -40,8 +44,9 @@ from panda3d.core import (
     WindowProperties,
 )
 
-from core.events import Event, GuideTo, Speak, StopSpeaking
+from core.events import Answer, Event, GuideTo, Speak, StopSpeaking, Transcript
 from vr_hall import engine, ui
+from vr_hall.assistant_overlay import AssistantOverlay
 from vr_hall.avatar import animate, build_guide
 from vr_hall.build import (
     PICK_MASK,
@@ -58,10 +63,12 @@ from vr_hall.layout import (
     EYE_HEIGHT,
     exhibit_centre,
     facing_exhibit,
+    heading_towards,
     heading_vector,
     look_angles,
     wrap_degrees,
 )
+from vr_hall.loading import LoadingCard
 from vr_hall.minimap import Minimap
 from vr_hall.navgrid import NavGrid
 from vr_hall.scene import Exhibit, Scene, SceneError, load_scene
@@ -81,6 +88,15 @@ TOUR_STEP_BACK = 0.6
 """On a tour the visitor stands this much farther back than usual, to see the guide beside the exhibit."""
 STAND_STILL = 0.6
 """Seconds standing still in front of an exhibit before its panel opens by itself."""
+WALK_AWAY = 1.0
+"""Metres a visitor walks away from an exhibit (farther than where its panel opened) to close the panel."""
+TURN_AWAY = 100.0
+"""Degrees between the view and an open exhibit beyond which the visitor has turned away from it."""
+SAMPLE_QUESTION = "这个展厅讲什么"
+SAMPLE_ANSWER = ("VR展厅是星河能源科技党委打造的虚拟党建展馆，分为党史长廊、党建成果和北斗科技三个展区，"
+                 "共有三十个展项。您可以在终端上沉浸式参观，并收听语音讲解。")
+SAMPLE_SUGGESTIONS = ("展厅几点开门？", "在VR展厅里怎么走动？", "怎么开始导览？")
+"""The exchange the "assistant" view shows."""
 
 KEYS = {"w": "forward", "arrow_up": "forward", "s": "back", "arrow_down": "back", "a": "left",
         "arrow_left": "left", "d": "right", "arrow_right": "right", "q": "strafe_left", "e": "strafe_right"}
@@ -89,13 +105,15 @@ KEYS = {"w": "forward", "arrow_up": "forward", "s": "back", "arrow_down": "back"
 class HallApp(DirectObject):
     """The hall on a ShowBase. ``window`` (onscreen | offscreen) is what :meth:`open_window` opens —
     at once, or later with ``open_now=False`` (the child process prewarms that way). ``publish``
-    receives Speak / StopSpeaking events."""
+    receives Speak / StopSpeaking events and the assistant questions asked in the hall (Transcript).
+    ``progress(fraction, message)`` hears how the build goes; with ``loading=True`` the window opens
+    first and shows a loading card with that progress while the scene is built (``launcher.py hall``)."""
 
     def __init__(self, scene: Scene, *, window: engine.WindowType = "onscreen", open_now: bool = True,
                  size: tuple[int, int] = (1280, 720),
                  fullscreen: bool = False, stereo: bool = False, language: str = "zh",
                  publish: Callable[[Event], None] | None = None, progress: Progress | None = None,
-                 build_options: BuildOptions | None = None, display: str | None = None):
+                 build_options: BuildOptions | None = None, display: str | None = None, loading: bool = False):
         super().__init__()
         t0 = time.perf_counter()
         self.scene = scene
@@ -108,9 +126,19 @@ class HallApp(DirectObject):
         engine.configure(self.window_kind, size=size, fullscreen=fullscreen, stereo=stereo, display=display)
         self.base = ShowBase(windowType="none")
         self.base.disableMouse()
+        self._progress = progress
+        self.window_open = False
+        self._bare_window = False
+        """The main window is open but the hall's overlays and input are not set up yet."""
+        self.loading: LoadingCard | None = None
         self.font = load_cjk_font()
+        if loading and window != "none" and self._open_bare_window(self.window_kind):
+            title = scene.hall.title_zh if language == "zh" else scene.hall.title_en
+            self.loading = LoadingCard(self.base, self.font, title, language=language)
+        self._report(0.0, "导航网格 Navigation grid")
         self.nav = NavGrid(scene)
-        self.hall: BuiltHall = build_hall(scene, font=self.font, progress=progress, options=build_options)
+        self.hall: BuiltHall = build_hall(scene, font=self.font, options=build_options,
+                                          progress=lambda f, m: self._report(0.05 + 0.9 * f, m))
         self.hall.root.reparentTo(self.base.render)
         self.visibility = RoomVisibility(scene)
         self._shown_rooms: set[str] | None = None
@@ -134,10 +162,12 @@ class HallApp(DirectObject):
         self.tour_name = ""
         self.look_target: tuple[float, float, float] | None = None
         self.exit_requested = False
-        self.window_open = False
         self.hud: Hud | None = None
         self.info: InfoPanel | None = None
         self.minimap: Minimap | None = None
+        self.assistant: AssistantOverlay | None = None
+        self._panel_opened_at: tuple[float, float] | None = None
+        """Where the visitor stood when the exhibit panel opened (walking away from there closes it)."""
         self.tour_menu: DirectFrame | None = None
         self._mouse_down_at: tuple[float, float] | None = None
         self._mouse_last: tuple[float, float] | None = None
@@ -150,8 +180,19 @@ class HallApp(DirectObject):
         self.frames = 0
         self.build_seconds = time.perf_counter() - t0
         self._picker = self._make_picker()
-        if open_now and window != "none":
+        self._report(1.0, "完成 Ready")
+        if self.loading is not None:
+            self.loading.destroy()
+            self.loading = None
+        if (open_now or self._bare_window) and window != "none":
             self.open_window()
+
+    def _report(self, fraction: float, message: str) -> None:
+        """Progress of the build: to the ``progress`` callback, and onto the loading card (a frame now)."""
+        if self._progress is not None:
+            self._progress(fraction, message)
+        if self.loading is not None:
+            self.loading.update(fraction, message)
 
     # ------------------------------------------------------------------------------------ window
 
@@ -159,7 +200,19 @@ class HallApp(DirectObject):
         """Open the main window (or offscreen buffer) and the overlays; False when none could open."""
         if self.window_open:
             return True
-        window = window or self.window_kind
+        if not self._bare_window and not self._open_bare_window(window or self.window_kind):
+            return False
+        self._bare_window = False
+        self.window_open = True
+        set_anisotropy(self.hall.root, self.font, 1 if self.software_renderer else 4)
+        self._build_overlays()
+        self._bind_input()
+        self.base.taskMgr.add(self._task, "hall-update", sort=10)
+        self._place_camera()
+        return True
+
+    def _open_bare_window(self, window: engine.WindowType) -> bool:
+        """The window (or buffer) and its lens, without the hall's overlays: what the loading card needs."""
         props = WindowProperties()
         props.setSize(*self.size)
         props.setTitle(self.scene.hall.title_zh)
@@ -174,16 +227,16 @@ class HallApp(DirectObject):
             ok = self.base.pipe is not None and self._try_open(kind, props)
         if not ok:
             return False
-        self.window_open = True
+        self._bare_window = True
         win = self.base.win
         gsg = win.getGsg()
         renderer = f"{gsg.getDriverVendor()} {gsg.getDriverRenderer()}".lower() if gsg else ""
         self.software_renderer = not gsg or any(k in renderer for k in ("llvmpipe", "softpipe", "tinydisplay",
                                                                          "software", "swrast"))
-        set_anisotropy(self.hall.root, self.font, 1 if self.software_renderer else 4)
         win.setClearColor((0.12, 0.1, 0.1, 1))
         if hasattr(win, "setCloseRequestEvent"):  # a real window: closing it asks us first
             win.setCloseRequestEvent("hall-close-request")
+            self.accept("hall-close-request", self.request_exit)  # also while the scene is loading
         if self.stereo:
             self._make_stereo()
         self.base.adjustWindowAspectRatio(self.base.getAspectRatio())
@@ -193,10 +246,6 @@ class HallApp(DirectObject):
         hfov = 2 * math.degrees(math.atan(math.tan(math.radians(vfov / 2)) * aspect))
         lens.setFov(hfov, vfov)
         lens.setNearFar(0.05, 250.0)
-        self._build_overlays()
-        self._bind_input()
-        self.base.taskMgr.add(self._task, "hall-update", sort=10)
-        self._place_camera()
         return True
 
     def _try_open(self, kind: str, props: WindowProperties) -> bool:
@@ -252,8 +301,13 @@ class HallApp(DirectObject):
                               portrait=portrait, on_speak=self.speak_exhibit, on_close=self._on_info_closed)
         self.minimap = Minimap(self.scene, font, self.base.a2dTopLeft, self.base.aspect2d, portrait=portrait,
                                on_walk=self.walk_to)
+        self.assistant = AssistantOverlay(self.base, font, portrait=portrait, language=self.language,
+                                          on_ask=self.ask_assistant, on_open=self._close_popups)
 
     def _destroy_overlays(self) -> None:
+        if self.assistant is not None:
+            self.assistant.destroy()
+            self.assistant = None
         if self.tour_menu is not None:
             self.tour_menu.destroy()
             self.tour_menu = None
@@ -285,7 +339,8 @@ class HallApp(DirectObject):
     # ---------------------------------------------------------------------------- external control
 
     def post(self, event: Event) -> None:
-        """Thread-safe: an event for the hall (GuideTo), handled on the next frame."""
+        """Thread-safe: an event for the hall (GuideTo; Transcript and Answer for the assistant's
+        caption), handled on the next frame."""
         self.inbox.put(event)
 
     def _drain_inbox(self) -> None:
@@ -295,7 +350,33 @@ class HallApp(DirectObject):
             except queue.Empty:
                 return
             if isinstance(event, GuideTo):
-                self.guide_to(event.exhibit_id)
+                asked = self.assistant is not None and self.assistant.awaiting_answer
+                if self.guide_to(event.exhibit_id) and asked and self.assistant is not None:
+                    self.assistant.show_guiding(self._place_name(event.exhibit_id))
+            elif isinstance(event, Transcript) and self.assistant is not None:
+                self.assistant.show_transcript(event.text, event.final)
+            elif isinstance(event, Answer) and self.assistant is not None:
+                self.assistant.show_answer(event.text, event.suggestions)
+
+    def ask_assistant(self, text: str) -> None:
+        """A question for the assistant (a tapped 问助手 chip): a final Transcript out to the kiosk's
+        bus, where the assistant service answers it like a spoken one."""
+        self.publish(Transcript(text, "en" if self.language == "en" else "zh", final=True))
+
+    def _place_name(self, target_id: str) -> str:
+        """An exhibit's or a room's name in the hall's language (the id when there is none)."""
+        for item in (*self.scene.exhibits, *self.scene.rooms):
+            if item.id == target_id:
+                if isinstance(item, Exhibit):
+                    return item.text("title", self.language)
+                return item.name_zh if self.language == "zh" else item.name_en
+        return target_id
+
+    def _close_popups(self) -> None:
+        """Before the assistant's chips open: no tour menu, no large map under them."""
+        self._close_tour_menu()
+        if self.minimap is not None:
+            self.minimap.set_expanded(False)
 
     def request_exit(self) -> None:
         self.exit_requested = True
@@ -345,6 +426,8 @@ class HallApp(DirectObject):
             self.hud.title.setText(self.scene.hall.title_zh if language == "zh" else self.scene.hall.title_en)
         if self.info is not None and self.info.exhibit is not None and self.info.language != language:
             self.info.toggle_language()
+        if self.assistant is not None:
+            self.assistant.set_language(language)
         if self.tour is not None:
             self.tour.language = language
 
@@ -377,8 +460,10 @@ class HallApp(DirectObject):
                                  final_heading=self.pose.heading)
 
     def walk_to(self, x: float, y: float, final_heading: float | None = None) -> bool:
-        """Walk to the free spot nearest (x, y) along a path; False when there is no way."""
+        """Walk to the free spot nearest (x, y) along a path; False when there is no way. Walking
+        elsewhere closes an open exhibit panel (and stops its narration)."""
         self._stop_guided()
+        self.close_panel()
         path = self.nav.find_path((self.pose.x, self.pose.y), (x, y))
         if path is None:
             return False
@@ -402,8 +487,7 @@ class HallApp(DirectObject):
     def start_tour(self, stops: list[Stop], kind: str = "tour", name: str = "") -> Tour:
         self._stop_guided()
         self.walker = None
-        if self.info is not None:
-            self.info.hide()
+        self.close_panel()
         if self.tour_menu is not None:
             self.tour_menu.destroy()
             self.tour_menu = None
@@ -495,8 +579,32 @@ class HallApp(DirectObject):
         self._near_id = e.id
         if self.info is not None:
             self.info.show(e, self.language)
+            self._panel_opened_at = (self.pose.x, self.pose.y)
         if speak:
             self.speak_exhibit(e, self.language)
+
+    def close_panel(self) -> bool:
+        """Close an open exhibit panel as its 关闭 button does (its narration stops: StopSpeaking).
+        False when none was open."""
+        if self.info is None or not self.info.visible:
+            return False
+        self.info.close()
+        return True
+
+    def _check_walked_away(self) -> None:
+        """Walking away from (or turning away from) an exhibit with its panel open closes the panel."""
+        info = self.info
+        if info is None or not info.visible or info.exhibit is None or self._panel_opened_at is None:
+            return
+        if self.tour is not None and self.tour.active:
+            return
+        e = info.exhibit
+        ex, ey = e.position
+        then = math.dist(self._panel_opened_at, (ex, ey))
+        now = math.dist((self.pose.x, self.pose.y), (ex, ey))
+        turned = abs(wrap_degrees(heading_towards(ex - self.pose.x, ey - self.pose.y) - self.pose.heading))
+        if now - then > WALK_AWAY or turned > TURN_AWAY:
+            self.close_panel()
 
     def _step_back_for_panel(self, e: Exhibit) -> float:
         """Extra metres to stand back from ``e`` so it fits in the part of the screen the info panel
@@ -576,9 +684,13 @@ class HallApp(DirectObject):
         return kind, into.getNetTag("exhibit"), (point.x, point.y, point.z)
 
     def tap(self, mx: float, my: float) -> str:
-        """A tap on the 3-D view: open an exhibit, walk to a floor spot (or towards a wall)."""
+        """A tap on the 3-D view: open an exhibit, walk to a floor spot (or towards a wall). A tap
+        beside the open 问助手 chips only closes them."""
         if self.minimap is not None and self.minimap.expanded:
             return "map"
+        if self.assistant is not None and self.assistant.chips_open:
+            self.assistant.close_chips()
+            return "chips"
         hit = self.pick(mx, my)
         if hit is None:
             return "nothing"
@@ -587,9 +699,7 @@ class HallApp(DirectObject):
             self.open_exhibit(self.scene.exhibit(exhibit_id))
             return "exhibit"
         if kind in ("floor", "wall"):
-            if self.info is not None and self.info.visible:
-                self.info.close()
-            self.walk_to(x, y)
+            self.walk_to(x, y)  # closes an open panel
             return kind
         return "nothing"
 
@@ -636,7 +746,11 @@ class HallApp(DirectObject):
         self._update_pitch(dt)
         self._place_camera(dt if dt > 0 else None)
         self._check_proximity(dt, moving)
+        self._check_walked_away()
         self._update_guide(dt, moving)
+        if self.assistant is not None:
+            panel = self.info if self.info is not None and self.info.visible else None
+            self.assistant.update(dt, self.hud.subtitle_top if self.hud is not None else None, panel)
         if self.minimap is not None:
             show_guide = self.tour is not None and self.tour.active
             self.minimap.update(self.pose.x, self.pose.y, self.pose.heading,
@@ -783,8 +897,14 @@ class HallApp(DirectObject):
         self._close_tour_menu()
         if self.info is not None:
             self.info.hide()
+        self._panel_opened_at = None
         if self.minimap is not None:
             self.minimap.set_expanded(False)
+        if self.assistant is not None:
+            self.assistant.clear()
+        if self.loading is not None:
+            self.loading.destroy()
+            self.loading = None
         s = self.scene.hall.spawn
         self.pose.x, self.pose.y, self.pose.heading = s.x, s.y, s.heading
         self.pitch = 0.0
@@ -796,8 +916,23 @@ class HallApp(DirectObject):
 
     def show_view(self, view: str) -> None:
         """Set up a named view: spawn | exhibit:ID | tour:N (1-based stop of the first tour, or
-        tour:TOUR_ID:N) | minimap."""
+        tour:TOUR_ID:N) | minimap | assistant (a sample question and answer, and the 问助手 chips;
+        assistant:VIEW shows them over another view) | loading (the loading card at 60 %)."""
+        if view == "assistant" or view.startswith("assistant:"):
+            self.show_view(view.partition(":")[2] or "spawn")
+            if self.assistant is not None:
+                self.assistant.show_transcript(SAMPLE_QUESTION if self.language == "zh" else "What is this hall about?")
+                self.assistant.show_answer(SAMPLE_ANSWER, SAMPLE_SUGGESTIONS)
+                self.assistant.open_chips()
+            self.update(0.0)
+            return
         self.reset()
+        if view == "loading":
+            room = self.scene.rooms[0]
+            title = self.scene.hall.title_zh if self.language == "zh" else self.scene.hall.title_en
+            self.loading = LoadingCard(self.base, self.font, title, language=self.language)
+            self.loading.set_progress(0.6, f"{room.name_zh} {room.name_en}")
+            return
         if view == "spawn":
             self._face_guide_at_spawn()
             return
@@ -836,7 +971,7 @@ class HallApp(DirectObject):
                 self.update(dt)
             self.update(0.0)
             return
-        raise ValueError(f"unknown view {view!r} (spawn | exhibit:ID | tour:N | minimap)")
+        raise ValueError(f"unknown view {view!r} (spawn | exhibit:ID | tour:N | minimap | assistant | loading)")
 
     def _face_guide_at_spawn(self) -> None:
         g = self.guide_pose
@@ -861,7 +996,8 @@ def render_view(scene_path: str | Path, view: str = "spawn", size: tuple[int, in
                 out_path: str | Path = "hall.png", *, stereo: bool = False, language: str = "zh") -> Path:
     """Render one view of the hall offscreen (p3headlessgl, else p3tinydisplay) to a PNG.
 
-    ``view``: spawn | exhibit:ID | tour:N | tour:TOUR_ID:N | minimap. Raises SceneError for a bad
+    ``view``: spawn | exhibit:ID | tour:N | tour:TOUR_ID:N | minimap | assistant[:VIEW] | loading (see
+    :meth:`HallApp.show_view`). Raises SceneError for a bad
     scene file, ValueError for an unknown view, RuntimeError when no offscreen buffer can open."""
     scene = load_scene(scene_path)
     app = HallApp(scene, window="offscreen", open_now=False, size=size, stereo=stereo, language=language)
@@ -888,8 +1024,9 @@ def run_hall(config_scene_path: str | Path, goto: str | None = None, windowed: b
     def progress(fraction: float, message: str) -> None:
         print(f"\r正在加载 {fraction:4.0%} {message}", end="", file=sys.stderr, flush=True)
 
+    # the window opens first and shows a loading card while the scene is built
     app = HallApp(scene, window="onscreen", open_now=False, size=size, fullscreen=not windowed, stereo=stereo,
-                  publish=publish, progress=progress)
+                  publish=publish, progress=progress, loading=True)
     print(file=sys.stderr)
     try:
         if not app.open_window():
@@ -910,7 +1047,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m vr_hall.app", description="VR展厅: walk the hall or render a view")
     parser.add_argument("scene", nargs="?", default="scenes/hall.yaml")
     parser.add_argument("--goto", help="exhibit or room id to be guided to")
-    parser.add_argument("--view", help="render this view offscreen instead: spawn | exhibit:ID | tour:N | minimap")
+    parser.add_argument("--view", help="render this view offscreen instead: spawn | exhibit:ID | tour:N | minimap "
+                        "| assistant | loading")
     parser.add_argument("--out", default="hall.png")
     parser.add_argument("--size", default="1280x720")
     parser.add_argument("--fullscreen", action="store_true")

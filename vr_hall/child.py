@@ -8,12 +8,14 @@ the hall within a few hundred milliseconds; closing it ends the child and frees 
 and the kiosk prewarms the next one. Messages are plain dicts over two multiprocessing queues:
 
 parent → child   {"cmd": "open", "goto": id | None} · {"cmd": "event", "event": Event.to_dict()}
-                 · {"cmd": "close"} · {"cmd": "quit"} · {"cmd": "crash", "how": "raise" | "abort"}
-                 (the last only with ``test_hooks``)
-child → parent   {"type": "ready", "load_s"} · {"type": "frame", "first_frame_s", "frames"} (the first
-                 frame, then a heartbeat every ``heartbeat_s``) · {"type": "event", "event": ...}
-                 (Speak / StopSpeaking) · {"type": "closed", "reason"} · {"type": "crashed", "error"}
-                 · {"type": "exited"}
+                 (GuideTo; Transcript and Answer for the assistant's caption) · {"cmd": "close"}
+                 · {"cmd": "quit"} · {"cmd": "crash", "how": "raise" | "abort"} · {"cmd": "ask-chip",
+                 "index": k} (taps a 问助手 chip; the last two only with ``test_hooks``)
+child → parent   {"type": "progress", "fraction", "message"} (while prewarming) · {"type": "ready",
+                 "load_s"} · {"type": "frame", "first_frame_s", "frames"} (the first frame, then a
+                 heartbeat every ``heartbeat_s``) · {"type": "event", "event": ...} (Speak /
+                 StopSpeaking, and Transcript for a question asked in the hall) · {"type": "closed",
+                 "reason"} · {"type": "crashed", "error"} · {"type": "exited"}
 
 The parent also reports a child that dies without a word (a segfault) as "crashed" with its exit code.
 This module imports nothing heavy at the top: with spawn, the child re-imports the parent's main module.
@@ -54,6 +56,16 @@ def _child_main(scene_path: str, options: HallOptions, inbox: Any, outbox: Any) 
     app = None
     try:
         t0 = time.perf_counter()
+        sent = [-1.0]
+
+        def progress(fraction: float, message: str) -> None:
+            """To the parent (the kiosk shows 正在准备展厅 N% to a visitor who taps early); a step
+            under 1 % is not worth a message."""
+            if fraction >= 1.0 or fraction - sent[0] >= 0.01:
+                sent[0] = fraction
+                outbox.put({"type": "progress", "fraction": round(fraction, 4), "message": message})
+
+        progress(0.0, "正在启动 Starting")
         from core.events import event_from_dict
         from vr_hall.app import HallApp
         from vr_hall.scene import load_scene
@@ -61,11 +73,12 @@ def _child_main(scene_path: str, options: HallOptions, inbox: Any, outbox: Any) 
         scene = load_scene(scene_path)
         app = HallApp(scene, window=options.window, open_now=False, size=options.size,  # type: ignore[arg-type]
                       fullscreen=options.fullscreen, stereo=options.stereo, language=options.language,
-                      publish=lambda ev: outbox.put({"type": "event", "event": ev.to_dict()}))
+                      publish=lambda ev: outbox.put({"type": "event", "event": ev.to_dict()}), progress=progress)
         outbox.put({"type": "ready", "load_s": time.perf_counter() - t0, "pid": os.getpid()})
         opened_at: float | None = None
         next_beat = 0.0
         crash_next_frame = False
+        after_frame: list[dict[str, Any]] = []
         while True:
             if not app.window_open:
                 message = inbox.get()
@@ -95,6 +108,8 @@ def _child_main(scene_path: str, options: HallOptions, inbox: Any, outbox: Any) 
                     if message.get("how") == "abort":
                         os.abort()  # dies like a segfault would: no message, non-zero exit code
                     crash_next_frame = True
+                elif cmd == "ask-chip" and options.test_hooks:
+                    after_frame.append(message)  # after the next frame has handled the events before it
                 continue
             if crash_next_frame:
                 def boom(_task: Any) -> None:
@@ -103,6 +118,11 @@ def _child_main(scene_path: str, options: HallOptions, inbox: Any, outbox: Any) 
                 app.base.taskMgr.add(boom, "test-crash")
                 crash_next_frame = False
             app.base.taskMgr.step()
+            for hook in after_frame:
+                if app.assistant is not None:
+                    app.assistant.open_chips()
+                    app.assistant.chips[hook.get("index", 0)]["command"]()
+            after_frame.clear()
             now = time.perf_counter()
             if opened_at is not None:
                 outbox.put({"type": "frame", "first_frame_s": now - opened_at, "frames": app.frames})
@@ -146,6 +166,8 @@ class HallProcess:
     ready: dict[str, Any] | None = None
     finished: dict[str, Any] | None = None
     """The terminal message (exited / crashed) once the child is gone."""
+    progress: tuple[float, str] | None = None
+    """The last (fraction, message) the child reported while prewarming; (1.0, ...) once ready."""
 
     def start(self) -> HallProcess:
         """Spawn and prewarm (returns at once; see :meth:`wait_ready`)."""
@@ -172,7 +194,7 @@ class HallProcess:
         self._send({"cmd": "open", "goto": goto})
 
     def send(self, event: Event) -> None:
-        """Forward an event (GuideTo) to the hall."""
+        """Forward an event (GuideTo, Transcript, Answer) to the hall."""
         self._send({"cmd": "event", "event": event.to_dict()})
 
     def close(self) -> None:
@@ -180,6 +202,10 @@ class HallProcess:
 
     def crash_for_test(self, how: str = "raise") -> None:
         self._send({"cmd": "crash", "how": how})
+
+    def tap_chip_for_test(self, index: int = 0) -> None:
+        """Open the 问助手 chips and tap one (after the next frame), as a visitor would."""
+        self._send({"cmd": "ask-chip", "index": index})
 
     def poll(self, timeout: float = 0.0) -> list[dict[str, Any]]:
         """Messages from the child since the last call (waiting up to ``timeout`` for the first). A
@@ -212,9 +238,12 @@ class HallProcess:
 
     def _annotate(self, msg: dict[str, Any]) -> dict[str, Any]:
         kind = msg.get("type")
-        if kind == "ready":
+        if kind == "progress":
+            self.progress = (float(msg.get("fraction", 0.0)), str(msg.get("message", "")))
+        elif kind == "ready":
             msg["since_start_s"] = time.perf_counter() - self.started_at
             self.ready = msg
+            self.progress = (1.0, self.progress[1] if self.progress else "")
         elif kind == "frame" and "first_frame_s" in msg and self.opened_at is not None:
             msg["parent_first_frame_s"] = time.perf_counter() - self.opened_at
             self.opened_at = None
@@ -283,8 +312,10 @@ class HallProcess:
 class HallLauncher:
     """The kiosk's side: one prewarmed hall child always ready; :meth:`open` shows it; when it closes
     or crashes it is reaped and the next one prewarmed. Call :meth:`poll` once a frame: it forwards
-    the hall's Speak / StopSpeaking events to ``publish`` and returns the child's status messages
-    (ready, frame, closed, crashed, ...) for the kiosk to act on (e.g. return to Home on closed)."""
+    the hall's Speak / StopSpeaking / Transcript events to ``publish`` and returns the child's status
+    messages (progress, ready, frame, closed, crashed, ...) for the kiosk to act on (e.g. return to
+    Home on closed). :meth:`forward` carries the assistant's Transcript / Answer events the other way,
+    into the open hall; :attr:`progress` says how far the prewarm has got."""
 
     def __init__(self, scene_path: str | Path, options: HallOptions | None = None,
                  publish: Any = None, prewarm: bool = True):
@@ -296,6 +327,8 @@ class HallLauncher:
         self.is_open = False
         self.launches = 0
         self.crashes = 0
+        self._forwarding: tuple[Any, Any] | None = None
+        """(bus, subscription) of :meth:`forward`."""
 
     def start(self) -> None:
         if self.current is None:
@@ -310,9 +343,50 @@ class HallLauncher:
         self.launches += 1
 
     def send(self, event: Event) -> None:
-        """Forward an event (GuideTo) to the open hall; ignored when it is closed."""
+        """Forward an event (GuideTo, Transcript, Answer) to the open hall; ignored when it is closed."""
         if self.current is not None and self.is_open:
             self.current.send(event)
+
+    def forward(self, bus: Any) -> int:
+        """Call once a frame: the assistant's Transcript and Answer events published on ``bus`` since
+        the last call go to the open hall, for its caption (dropped while it is closed). The first call
+        subscribes. Returns how many were sent."""
+        from core.events import Answer, Transcript
+
+        if self._forwarding is None or self._forwarding[0] is not bus:
+            self._stop_forwarding()
+            self._forwarding = (bus, bus.subscribe(Transcript, Answer))
+        sent = 0
+        for event in self._forwarding[1].drain():
+            if self.current is not None and self.is_open:
+                self.current.send(event)
+                sent += 1
+        return sent
+
+    def _stop_forwarding(self) -> None:
+        if self._forwarding is not None:
+            bus, sub = self._forwarding
+            bus.unsubscribe(sub)
+            self._forwarding = None
+
+    @property
+    def progress(self) -> tuple[float, str] | None:
+        """How far the hall child has prewarmed: (fraction 0…1, step message), (1.0, ...) once it is
+        ready; None while no child runs or before its first report."""
+        return self.current.progress if self.current is not None else None
+
+    @property
+    def ready(self) -> bool:
+        """The child has built the hall: open() shows it within a frame or two."""
+        return self.current is not None and self.current.ready is not None
+
+    def progress_label(self, language: str = "zh") -> str | None:
+        """What to tell a visitor who tapped before the hall was ready — 正在准备展厅 42% — or None
+        once it is ready (or nothing is known yet)."""
+        if self.ready or self.progress is None:
+            return None
+        percent = int(self.progress[0] * 100)
+        return f"Preparing the hall {percent}%" if language == "en" else f"正在准备展厅 {percent}%"
 
     def close(self) -> None:
         if self.current is not None and self.is_open:
@@ -340,6 +414,7 @@ class HallLauncher:
         return status
 
     def shutdown(self) -> None:
+        self._stop_forwarding()
         if self.current is not None:
             self.current.stop()
             self.current = None

@@ -92,6 +92,7 @@ class Hud:
         self.subtitle_text = OnscreenText(parent=self.subtitle, text="", font=font, scale=ui.px(ui.BODY + 2),
                                           fg=ui.WARM_WHITE, align=TextNode.ACenter, mayChange=True)
         self.subtitle.hide()
+        self._subtitle_top = 0.0
         self.set_language(language)
 
     def set_language(self, language: str) -> None:
@@ -128,7 +129,13 @@ class Hud:
         self.subtitle["frameSize"] = (ui.px(-hw), ui.px(hw), ui.px(-half), ui.px(half))
         self.subtitle.setPos(0, 0, ui.px(self.subtitle_bottom + half))
         self.subtitle_text.setPos(0, ui.px(half - 16 - size * 0.95))
+        self._subtitle_top = self.subtitle_bottom + 2 * half
         self.subtitle.show()
+
+    @property
+    def subtitle_top(self) -> float | None:
+        """Reference px from the bottom of the screen to the top of the narration bar; None when hidden."""
+        return None if self.subtitle.isHidden() else self._subtitle_top
 
     def hide_subtitle(self) -> None:
         self.subtitle.hide()

@@ -42,17 +42,17 @@ def missing_glyphs(font: DynamicTextFont, text: str) -> str:
     return "".join(sorted({c for c in text if not c.isspace() and not tn.hasExactCharacter(c)}))
 
 
-def wrap_cjk(text: str, font: DynamicTextFont, width: float) -> str:
+def wrap_cjk(text: str, font: DynamicTextFont, width: float, max_lines: int | None = None) -> str:
     """``text`` with line breaks so no line is wider than ``width`` (in units of the text's height),
     following the kiosk's 禁则 rules: Panda3D's own wrapping breaks before "，" or "”" and splits
-    nothing else well in Chinese."""
+    nothing else well in Chinese. With ``max_lines``, longer text is cut and ends with "…"."""
     tn = TextNode("measure")
     tn.setFont(font)
 
     def measure(s: str) -> int:
         return int(round(tn.calcWidth(s) * 1000))
 
-    return "\n".join(wrap_text(text, int(width * 1000), measure))
+    return "\n".join(wrap_text(text, int(width * 1000), measure, max_lines=max_lines))
 
 
 def text_geometry(text: str, font: DynamicTextFont, height: float, colour: tuple[float, float, float, float],

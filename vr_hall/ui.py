@@ -13,7 +13,7 @@ from typing import Any
 
 from direct.gui import DirectGuiGlobals as DGG
 from direct.gui.DirectGui import DirectButton
-from panda3d.core import NodePath, TextNode
+from panda3d.core import NodePath, Point3, TextNode
 
 #: aspect2d units per reference pixel.
 PX = 2.0 / 1080.0
@@ -67,3 +67,12 @@ def button(parent: NodePath, label: str, font: Any, x: float, y: float, w: float
     if name:
         b.setName(name)
     return b
+
+
+def frame_rect(frame: Any, render2d: NodePath) -> tuple[float, float, float, float]:
+    """A DirectFrame's frame in render2d units (-1…1): left, right, bottom, top. (getTightBounds does
+    not see it: the frame is drawn by its PGItem, not by geometry under it.)"""
+    left, right, bottom, top = frame["frameSize"]
+    a = render2d.getRelativePoint(frame, Point3(left, 0, bottom))
+    b = render2d.getRelativePoint(frame, Point3(right, 0, top))
+    return min(a.x, b.x), max(a.x, b.x), min(a.z, b.z), max(a.z, b.z)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core.events import GuideTo
+from core.events import Answer, EventBus, GuideTo, Speak, Transcript
 from vr_hall.child import HallCrashed, HallLauncher, HallOptions, HallProcess, rss_kib
 from vr_hall.synth import write_scene
 
@@ -129,3 +129,55 @@ def test_render_view_as_the_launcher_calls_it(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     img = np.asarray(Image.open(out).convert("RGB"))
     assert img.shape == (360, 640, 3) and len(np.unique(img.reshape(-1, 3), axis=0)) > 1000
+
+
+def test_progress_before_ready_then_the_assistant_through_the_child(small_hall: Path) -> None:
+    """The child reports its prewarm (the kiosk shows 正在准备展厅 N%); once open, an Answer forwarded
+    from the kiosk's bus reaches the hall's overlay, and a tapped chip comes back as a Transcript."""
+    published: list = []
+    launcher = HallLauncher(small_hall, OFFSCREEN, publish=published.append)
+    assert launcher.progress is None and launcher.progress_label() is None
+    launcher.start()
+    seen: list[dict] = []
+    labels = set()
+    try:
+        deadline = time.monotonic() + 60
+        while not any(m["type"] == "ready" for m in seen):
+            assert time.monotonic() < deadline, seen
+            for msg in launcher.poll():
+                assert msg["type"] != "crashed", msg
+                seen.append(msg)
+                if not launcher.ready:
+                    labels.add(launcher.progress_label())
+            time.sleep(0.005)
+        kinds = [m["type"] for m in seen]
+        ready_at = kinds.index("ready")
+        progress = [m for m in seen[:ready_at] if m["type"] == "progress"]
+        assert len(progress) >= 3 and kinds[:ready_at] == ["progress"] * ready_at
+        fractions = [m["fraction"] for m in progress]
+        assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+        assert all(isinstance(m["message"], str) and m["message"] for m in progress)
+        assert any(t and t.startswith("正在准备展厅 ") and t.endswith("%") for t in labels), labels
+        assert launcher.ready and launcher.progress == (1.0, progress[-1]["message"])
+        assert launcher.progress_label() is None
+
+        bus = EventBus()
+        launcher.forward(bus)  # subscribes
+        bus.publish(Answer("early", "zh"))  # the hall is not open yet: dropped
+        assert launcher.forward(bus) == 0
+        launcher.open()
+        wait_status(launcher, "frame")
+        bus.publish(Transcript("党费怎么算", "zh", final=True))
+        bus.publish(Answer("在职党员按月交纳党费。", "zh", "kb078", ("党费怎么交？", "退休党员交多少党费？")))
+        bus.publish(Speak("not for the hall"))
+        assert launcher.forward(bus) == 2
+        launcher.current.tap_chip_for_test(1)  # the answer's second suggestion
+        deadline = time.monotonic() + 15
+        while not any(isinstance(e, Transcript) for e in published):
+            assert time.monotonic() < deadline, published
+            launcher.poll()
+            time.sleep(0.005)
+        assert [e for e in published if isinstance(e, Transcript)] == [Transcript("退休党员交多少党费？", "zh")]
+    finally:
+        launcher.shutdown()
+    assert launcher._forwarding is None and not bus._subs
