@@ -166,6 +166,25 @@ class FaceSection(_Section):
         return value
 
 
+class GnssSection(_Section):
+    source: str | None = Field(None, pattern=r"^(serial:.+|tcp:[^:]+:\d+|file:.+)$")
+    replay_speed: float = Field(1.0, ge=0)
+    replay_loop: bool = True
+    publish_interval_s: float = Field(1.0, gt=0, le=60)
+
+
+class MapSection(_Section):
+    geojson: Path = Field(Path("content/demo/map.geojson"), json_schema_extra=MUST_BE_FILE)
+    terminal_position: tuple[float, float] | None = None
+
+    @field_validator("terminal_position")
+    @classmethod
+    def _latlon(cls, value: tuple[float, float] | None) -> tuple[float, float] | None:
+        if value is not None and not (-90 <= value[0] <= 90 and -180 <= value[1] <= 180):
+            raise ValueError(f"must be [latitude, longitude] in degrees, got {list(value)}")
+        return value
+
+
 class Config(_Section):
     site: SiteSection = SiteSection()
     database: DatabaseSection = DatabaseSection()
@@ -175,6 +194,8 @@ class Config(_Section):
     assistant: AssistantSection = AssistantSection()
     devices: DevicesSection = DevicesSection()
     face: FaceSection = FaceSection()
+    gnss: GnssSection = GnssSection()
+    map: MapSection = MapSection()
 
     @property
     def database_url(self) -> str:

@@ -52,6 +52,7 @@ from kiosk.ui.theme import Theme
 from kiosk.ui.widgets.header import StatusItem
 from kiosk.watchdog import Watchdog
 from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, LivenessPrompt
+from robot_assistant.gnss import Position
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class KioskApp:
         self.events = self.terminal.bus.subscribe(NewsArrived, SyncStatus, UrgentNotice, Transcript, Answer,
                                                   Speak, OpenScreen, GuideTo, SignInRequested, DeviceStatus,
                                                   FaceSeen, SignedIn, ConfirmIdentity, LivenessPrompt,
-                                                  FaceSignInFailed)
+                                                  FaceSignInFailed, Position)
         with self.terminal.db.session() as s:
             org = organisation(s)
         self.hall_available = find_spec("vr_hall") is not None and config.hall.scene.is_file()
@@ -100,7 +101,7 @@ class KioskApp:
         self.nav = KioskNavigator(
             self.theme, self.home, org_name=org.get("short_zh") or org.get("name_zh", ""),
             statuses=[StatusItem("network", "网络", "ok" if config.content.feeds else "off"),
-                      StatusItem("camera", "摄像头", "off"),
+                      StatusItem("camera", "摄像头", "off"), StatusItem("gnss", "北斗", "off"),
                       StatusItem("microphone", "麦克风", "off"), StatusItem("content", "内容", "ok")],
             animations=animations, now=lambda: self.ctx.local(self.ctx.now()).replace(tzinfo=None),
             on_admin=self.open_admin)
@@ -176,6 +177,8 @@ class KioskApp:
                 self._open_by_voice("signin")
             elif isinstance(event, DeviceStatus):
                 self._device_status(event)
+            elif isinstance(event, Position):
+                self.ctx.position = event  # the map reads it; not forwarded (once a second)
             elif isinstance(event, SignedIn) and not event.already:
                 self._greet(event)
             if isinstance(event, SCREEN_EVENTS) and hasattr(self.nav.top, "on_event"):
@@ -339,8 +342,10 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     assistant = start_assistant(app)
     hall = start_hall(app, surface.get_size(), fullscreen=not windowed and config.kiosk.fullscreen)
     from robot_assistant.face.worker import FaceWorker
+    from robot_assistant.gnss import start_gnss
     from robot_assistant.speech_worker import start_speech_workers
 
+    gnss = start_gnss(config, app.terminal.bus)
     face = FaceWorker(app.terminal).start()
     app.ctx.actions["camera_frame"] = face.latest_rgb
 
@@ -365,6 +370,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         if hall is not None:
             hall.shutdown()
         face.stop()
+        if gnss is not None:
+            gnss.stop()
         app.listen_worker.stop()
         speaker.stop()
         pygame.quit()

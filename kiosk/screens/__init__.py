@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
-MODULES = ("news", "meetings", "learning", "services", "dashboard", "assistant", "signin")
+MODULES = ("news", "meetings", "learning", "services", "dashboard", "assistant", "signin", "map")
 
 
 def registry() -> dict[str, Callable]:

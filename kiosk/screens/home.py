@@ -35,6 +35,7 @@ FEATURES = (
     Feature("services", "便民服务", "Services", "服"),
     Feature("dashboard", "数据看板", "Dashboard", "数"),
     Feature("meetings", "会议安排", "Meetings", "会"),
+    Feature("map", "党建地图", "Party Map", "图"),
     Feature("assistant", "智能助手", "Assistant", "问"),
 )
 
