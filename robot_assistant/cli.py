@@ -60,10 +60,11 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
 def _transcribe(config: Config, wav: Path, language: str) -> str | None:
     from robot_assistant.audio import WavFileSource
-    from robot_assistant.stt import ModelFolderError, vosk_for
+    from robot_assistant.stt import ModelFolderError
+    from robot_assistant.stt_select import recognizer_for
 
     try:
-        recognizer = vosk_for(config, language)
+        recognizer = recognizer_for(config, language)  # vosk where its model is installed, else Whisper
     except ModelFolderError as exc:
         print(f"speech recognition ({language}) is not available: {exc}", file=sys.stderr)
         return None

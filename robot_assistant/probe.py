@@ -113,8 +113,17 @@ def panda3d_offscreen() -> dict:
     return _result("OK", f"Panda3D offscreen rendering: {renderer}")
 
 
+def speech() -> dict:
+    """Which engine hears each language, and whether the Whisper model is whole and loads."""
+    from core.config import load_config
+    from robot_assistant.whisper_stt import whisper_check
+
+    status, detail, fix = whisper_check(load_config())
+    return _result(status, detail, fix)
+
+
 PROBES = {"camera": camera, "microphone": microphone, "speaker": speaker, "tts": tts, "face": face,
-          "panda3d": panda3d_offscreen}
+          "panda3d": panda3d_offscreen, "speech": speech}
 
 
 def main(argv: list[str]) -> int:

@@ -305,14 +305,15 @@ class SpeakerWorker:
 def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = None) -> tuple[ListenWorker, SpeakerWorker]:
     """Both workers for a loaded Config (``devices.microphone``/``speaker``, ``assistant.vosk_models``...).
 
-    The vosk model and the TTS worker process are started lazily on the workers' own threads.
+    The recogniser (vosk or Whisper, ``robot_assistant.stt_select``) and the TTS worker process are
+    started lazily on the workers' own threads.
     """
     from robot_assistant.audio import source_from_spec
-    from robot_assistant.stt import vosk_for
+    from robot_assistant.stt_select import recognizer_for
     from robot_assistant.tts import tts_for
 
     language = language or config.site.language
-    listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: vosk_for(config, language),
+    listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: recognizer_for(config, language),
                           language=language)
     speaker = SpeakerWorker(bus, lambda: tts_for(config))
     return listen.start(), speaker.start()

@@ -37,6 +37,7 @@ def test_text_question_is_answered_and_spoken_to_a_file(tmp_path):
 def test_wav_without_a_model_says_what_to_install(tmp_path):
     clip = ROOT.parent / "shared" / "testdata" / "speech" / "zh_command_it0011.wav"
     done = launcher("--wav", str(clip), env={"DANGJIAN__SITE__DATA_DIR": str(tmp_path),
+                                            "DANGJIAN__ASSISTANT__STT_ENGINE": "vosk",
                                             "DANGJIAN__ASSISTANT__VOSK_MODELS__ZH": str(tmp_path / "nomodel")})
     assert done.returncode == 1
     assert "unpack vosk-model-small-cn-0.22" in done.stderr and "Traceback" not in done.stderr
@@ -48,6 +49,15 @@ def test_wav_through_the_real_vosk_path(tmp_path):
     clip = tmp_path / "ko.wav"
     subprocess.run(["espeak-ng", "-v", "ko", "-w", str(clip), "안녕하세요"], check=True, timeout=30)
     done = launcher("--wav", str(clip), "--transcribe",
-                    env={"DANGJIAN__SITE__DATA_DIR": str(tmp_path), "DANGJIAN__ASSISTANT__VOSK_MODELS__ZH": str(ko)})
+                    env={"DANGJIAN__SITE__DATA_DIR": str(tmp_path), "DANGJIAN__ASSISTANT__STT_ENGINE": "vosk",
+                         "DANGJIAN__ASSISTANT__VOSK_MODELS__ZH": str(ko)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip(), "vosk heard nothing"
+
+
+def test_wav_in_mandarin_with_nothing_installed_by_hand(tmp_path):
+    """The default engine for a language without a vosk model is the packaged Whisper."""
+    clip = ROOT.parent / "shared" / "testdata" / "speech" / "zh_paddlespeech.wav"
+    done = launcher("--wav", str(clip), "--transcribe", env={"DANGJIAN__SITE__DATA_DIR": str(tmp_path)})
+    assert done.returncode == 0, done.stderr
+    assert "身体健康" in done.stdout
