@@ -346,3 +346,29 @@ def test_command_line_simulate_and_watch(tmp_path, capsys):
     assert main(["watch", f"file:{out}", "--speed", "0", "--seconds", "3"]) == 0
     text = capsys.readouterr().out
     assert "final: 30.2736" in text and "BDS 6" in text
+
+
+def test_the_demo_site_replays_its_recorded_log_as_the_receiver(tmp_path):
+    """The embedded default uses the shipped NMEA log, so the demo map shows a real BeiDou fix."""
+    import time as _time
+
+    from core.config import load_config
+    from core.events import EventBus
+    from robot_assistant.gnss import Position, start_gnss
+
+    config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": str(tmp_path), "DANGJIAN__GNSS__REPLAY_SPEED": "0"})
+    bus = EventBus()
+    sub = bus.subscribe(Position)
+    worker = start_gnss(config, bus)
+    try:
+        deadline = _time.monotonic() + 20
+        fix = None
+        while _time.monotonic() < deadline and fix is None:
+            event = sub.get(timeout=0.5)
+            if isinstance(event, Position) and event.fix:
+                fix = event
+    finally:
+        worker.stop()
+    assert fix is not None
+    assert abs(fix.lat - 30.2736) < 0.001 and abs(fix.lon - 120.1545) < 0.001
+    assert fix.beidou_used > 0 and fix.gps_used > 0
