@@ -164,6 +164,9 @@ def _face_commands() -> None:
     from robot_assistant import face_cli
 
     COMMANDS.update(face_cli.COMMANDS)
+    from core import outbox_cli
+
+    COMMANDS.update(outbox_cli.COMMANDS)
 
 
 _face_commands()
@@ -207,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
             from robot_assistant import face_cli
 
             face_cli.add_arguments(name, p)
+        elif name in ("sync", "publish"):
+            from core import outbox_cli
+
+            outbox_cli.add_arguments(name, p)
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import audit
 from core.meetings import OPEN_EARLY
-from core.models import SIGN_IN_METHODS, Attendance, Meeting, Member
+from core.models import SIGN_IN_METHODS, Attendance, Meeting, Member, new_uuid
+from core.outbox import attendance_payload, enqueue
 
 #: Signing in later than this after the start counts as late (迟到).
 LATE_AFTER = timedelta(minutes=5)
@@ -53,14 +54,15 @@ def sign_in(session: Session, meeting: Meeting, member: Member, *, method: str, 
     in_window = meeting.starts_at - OPEN_EARLY <= now <= meeting.ends_at and not meeting.closed
     if not in_window and admin is None:
         raise SignInError("不在会议签到时间内 / the meeting is not open for sign-in")
-    record = Attendance(meeting_id=meeting.id, member_id=member.id, signed_at=now, method=method,
-                        terminal_id=terminal_id, late=now > meeting.starts_at + LATE_AFTER,
+    record = Attendance(uuid=new_uuid(), meeting_id=meeting.id, member_id=member.id, signed_at=now,
+                        method=method, terminal_id=terminal_id, late=now > meeting.starts_at + LATE_AFTER,
                         match_distance=match_distance, liveness=liveness)
     session.add(record)
     actor = admin or f"member:{member.number}"
     audit(session, actor, "attendance.backfill" if not in_window else "attendance.sign_in",
           f"meeting:{meeting.id}", terminal_id, member=member.number, method=method)
     try:
+        enqueue(session, "attendance", attendance_payload(record, meeting, member))  # same transaction
         session.commit()
     except IntegrityError:
         session.rollback()

@@ -193,6 +193,40 @@ class MapSection(_Section):
         return value
 
 
+class MqttSection(_Section):
+    host: str | None = None
+    port: int = Field(1883, ge=1, le=65535)
+    username: str | None = None
+    password: str | None = None
+    tls: bool = False
+    ca_file: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
+    cert_file: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
+    key_file: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
+    tls_insecure: bool = False
+    keepalive: int = Field(30, ge=5, le=3600)
+    client_id: str | None = None
+
+
+class FleetSection(_Section):
+    org: str = Field("default", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    branches: list[str] = []
+    central_url: str | None = None
+    outbox_batch: int = Field(200, ge=1, le=10000)
+    outbox_interval_seconds: float = Field(30, gt=0)
+    outbox_backoff_max_seconds: float = Field(300, gt=0)
+    outbox_keep_sent_days: float = Field(30, gt=0)
+    public_keys: list[Path] = []
+    signing_key: Path | None = None
+    mqtt: MqttSection = MqttSection()
+
+    @field_validator("central_url")
+    @classmethod
+    def _pg_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^postgresql(\+\w+)?://", value):
+            raise ValueError(f"must be a postgresql:// URL, got {value!r}")
+        return value
+
+
 class Config(_Section):
     site: SiteSection = SiteSection()
     database: DatabaseSection = DatabaseSection()
@@ -204,6 +238,7 @@ class Config(_Section):
     face: FaceSection = FaceSection()
     gnss: GnssSection = GnssSection()
     map: MapSection = MapSection()
+    fleet: FleetSection = FleetSection()
 
     @property
     def database_url(self) -> str:

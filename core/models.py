@@ -289,3 +289,76 @@ class Consent(Base):
     recorded_by: Mapped[str] = mapped_column(String(100), default="")
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by: Mapped[str | None] = mapped_column(String(100))
+
+
+# ------------------------------------------------------------------------------------------------ fleet
+
+OUTBOX_KINDS = ("attendance", "quiz_result")
+
+
+class OutboxEntry(Base):
+    """A record committed on this terminal that the central database has not confirmed yet.
+
+    Written in the same transaction as the record itself (``core.outbox.enqueue``), so a record never
+    exists without its outbox row, and sent in ``id`` order. ``payload`` is self-contained (natural keys:
+    meeting uuid, member number), because local ids mean nothing on the central side. A row is kept after
+    it is sent (``sent_at``) for a while, then pruned; one the central side refused as malformed gets
+    ``failed_at`` and is skipped, so it cannot block the rows behind it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "failed_at", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    record_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FleetAttendance(Base):
+    """Central side: a sign-in received from a terminal's outbox, keyed by the record's uuid.
+
+    Uses natural keys only (meeting uuid, member number, branch code) so rows from thousands of terminals,
+    each with its own local ids, land in one table; the uuid's uniqueness makes a replayed send a no-op.
+    """
+
+    __tablename__ = "fleet_attendance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    outbox_seq: Mapped[int] = mapped_column(Integer)
+    meeting_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    meeting_type: Mapped[str] = mapped_column(String(16))
+    meeting_starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    branch_code: Mapped[str] = mapped_column(String(32))
+    member_number: Mapped[str] = mapped_column(String(32), index=True)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    method: Mapped[str] = mapped_column(String(8))
+    late: Mapped[bool] = mapped_column(Boolean)
+    match_distance: Mapped[float | None] = mapped_column(Float)
+    liveness: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FleetQuizResult(Base):
+    """Central side: a quiz, exam or reading result received from a terminal's outbox (see FleetAttendance)."""
+
+    __tablename__ = "fleet_quiz_results"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    terminal_id: Mapped[str] = mapped_column(String(64), index=True)
+    outbox_seq: Mapped[int] = mapped_column(Integer)
+    member_number: Mapped[str | None] = mapped_column(String(32), index=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    score: Mapped[int] = mapped_column(Integer)
+    total: Mapped[int] = mapped_column(Integer)
+    points: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

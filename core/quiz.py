@@ -15,7 +15,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Branch, ContentItem, Member, QuizQuestion, QuizResult
+from core.models import Branch, ContentItem, Member, QuizQuestion, QuizResult, new_uuid
+from core.outbox import enqueue, quiz_result_payload
 
 EXAM_PASS = 0.6
 EXAM_BONUS_AT = 0.9
@@ -81,11 +82,12 @@ class Quiz:
 
     def save(self, session: Session, member: Member | None, now: datetime, terminal_id: str) -> QuizResult:
         """Store the finished quiz (anonymous visitors get a result but no points on the board)."""
-        result = QuizResult(member_id=member.id if member else None, mode=self.mode, started_at=self.started_at,
-                            finished_at=now, score=self.score, total=len(self.questions),
+        result = QuizResult(uuid=new_uuid(), member_id=member.id if member else None, mode=self.mode,
+                            started_at=self.started_at, finished_at=now, score=self.score, total=len(self.questions),
                             points=self.points if member else 0, answers=dict(self.answers),
                             terminal_id=terminal_id)
         session.add(result)
+        enqueue(session, "quiz_result", quiz_result_payload(result, member))  # same transaction
         session.commit()
         return result
 
@@ -97,9 +99,11 @@ def award_reading(session: Session, member: Member, article: ContentItem, now: d
         QuizResult.member_id == member.id, QuizResult.mode == "reading")).all()
     if any(r.answers.get("article") == article.guid for r in done) or article.points <= 0:
         return 0
-    session.add(QuizResult(member_id=member.id, mode="reading", started_at=now, finished_at=now, score=0,
-                           total=0, points=article.points, answers={"article": article.guid},
-                           terminal_id=terminal_id))
+    result = QuizResult(uuid=new_uuid(), member_id=member.id, mode="reading", started_at=now, finished_at=now,
+                        score=0, total=0, points=article.points, answers={"article": article.guid},
+                        terminal_id=terminal_id)
+    session.add(result)
+    enqueue(session, "quiz_result", quiz_result_payload(result, member))  # same transaction
     session.commit()
     return article.points
 

@@ -41,7 +41,7 @@ from core.terminal import Terminal, open_terminal
 from kiosk.admin_lock import AdminLock
 from kiosk.context import KioskContext
 from kiosk.screens import registry
-from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen
+from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen, AdminSignInScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.news import ItemListScreen, UrgentScreen
@@ -107,6 +107,7 @@ class KioskApp:
             on_admin=self.open_admin)
         self.nav.header.set_language(self.ctx.lang)
         self.listen_worker = None
+        self.outbox = None
         self.exit_code: int | None = None
         self._urgent_timer = URGENT_CHECK_S
 
@@ -181,6 +182,8 @@ class KioskApp:
                 self.ctx.position = event  # the map reads it; not forwarded (once a second)
             elif isinstance(event, SignedIn) and not event.already:
                 self._greet(event)
+                if self.outbox is not None:
+                    self.outbox.wake()  # copy it to the central database now, not in 30 s
             if isinstance(event, SCREEN_EVENTS) and hasattr(self.nav.top, "on_event"):
                 self.nav.top.on_event(event)
         self._urgent_timer -= dt
@@ -347,6 +350,15 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
 
     gnss = start_gnss(config, app.terminal.bus)
     face = FaceWorker(app.terminal).start()
+    from core.outbox import OutboxSender
+    from core.push import PushSubscriber
+
+    outbox = OutboxSender.from_config(config, app.terminal.db)  # None when no central database is set
+    if outbox is not None:
+        outbox.start()
+        app.outbox = outbox
+    push = PushSubscriber.for_terminal(app.terminal, on_fallback=syncer.sync_now)
+    push.start()
     app.ctx.actions["camera_frame"] = face.latest_rgb
 
     app.listen_worker, speaker = start_speech_workers(config, app.terminal.bus)
@@ -370,6 +382,9 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         if hall is not None:
             hall.shutdown()
         face.stop()
+        push.stop()
+        if outbox is not None:
+            outbox.stop()
         if gnss is not None:
             gnss.stop()
         app.listen_worker.stop()
@@ -398,6 +413,8 @@ def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Pat
             app.open_admin()
         elif name == "admin_panel":
             app.nav.push(AdminPanelScreen(app.ctx))
+        elif name == "admin_signin":
+            app.nav.push(AdminSignInScreen(app.ctx))
         elif name == "home":
             pass
         elif name == "urgent":
@@ -416,7 +433,7 @@ def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Pat
 
 
 def screen_names(config: Config | None = None) -> list[str]:
-    return ["home", *registry(), "attract", "urgent", "admin", "admin_panel"]
+    return ["home", *registry(), "attract", "urgent", "admin", "admin_panel", "admin_signin"]
 
 
 if __name__ == "__main__":  # a quick look: python -m kiosk.app

@@ -9,7 +9,7 @@ from core import content
 from core.audit import audit
 from kiosk.admin_lock import AdminLock
 from kiosk.context import KioskContext
-from kiosk.ui.layout import split_columns, take_top, tile_grid
+from kiosk.ui.layout import split_columns, split_rows, take_top, tile_grid
 from kiosk.ui.screens import Screen
 from kiosk.ui.widgets.button import Button
 from kiosk.ui.widgets.keypad import NumericKeypad
@@ -66,6 +66,7 @@ class AdminPanelScreen(Screen):
             ("sync", ctx.t("立即同步", "Sync now")),
             ("screenshot", ctx.t("截屏", "Screenshot")),
             ("clear_urgent", ctx.t("解除紧急通知", "Clear urgent notice")),
+            ("admin_signin", ctx.t("管理员代签到", "Sign in a member")),
             ("restart", ctx.t("重启程序", "Restart")),
             ("exit", ctx.t("退出程序", "Exit")),
         ]
@@ -82,6 +83,75 @@ class AdminPanelScreen(Screen):
                     audit(s, "admin", "notice.clear_urgent", f"content:{item.id}", self.ctx.terminal.terminal_id)
             self.nav.notify(self.ctx.t("紧急通知已解除", "Urgent notice cleared"), tag=self.ctx.t("管理", "Admin"))
             return
+        if key == "admin_signin":
+            self.nav.push(AdminSignInScreen(self.ctx))
+            return
         action = self.ctx.actions.get(key)
         if action is not None:
             action()
+
+
+class AdminSignInScreen(Screen):
+    """管理员代签到: after the PIN, an administrator signs in a member who cannot use the camera or has no
+    PIN (the method is recorded as admin, the audit names the administrator). Committed before shown."""
+
+    def __init__(self, ctx: KioskContext) -> None:
+        super().__init__("admin_signin")
+        self.ctx = ctx
+        self.title = ctx.t("管理员代签到", "Sign in a member")
+        self.message = ""
+
+    def build(self) -> None:
+        th, ctx = self.theme, self.ctx
+        pad = th.spacing.pad
+        area = self.rect.inflate(-2 * pad, -2 * pad)
+        top, rest = take_top(area, th.spacing.target * 2, th.spacing.gap)
+        meeting = self._meeting()
+        head = (ctx.t("当前会议：", "Meeting: ") + f"【{meeting.type}】{ctx.t(meeting.title_zh, meeting.title_en)}"
+                if meeting else ctx.t("当前没有进行中的会议", "No meeting is open now"))
+        info, msg = split_rows(top, [1, 1], th.spacing.unit)
+        self.add(Label(info, th, head, role="body"))
+        self.label = self.add(Label(msg, th, self.message or ctx.t("输入党员编号（如 0101），点确定",
+                                                                   "Enter the member number (e.g. 0101)"),
+                                    role="body", color=th.palette.ink_muted))
+        width = min(rest.w, int(th.spacing.target * 6))
+        keypad_rect = rest.copy()
+        keypad_rect.w, keypad_rect.centerx = width, rest.centerx
+        keypad_rect.h = min(rest.h, int(width * 1.4))
+        self.keypad = self.add(NumericKeypad(keypad_rect, th, max_length=8, on_submit=self.submit))
+
+    def _meeting(self):
+        from core.meetings import current_meetings
+
+        with self.ctx.session() as s:
+            meetings = current_meetings(s, self.ctx.now())
+            return meetings[0] if meetings else None
+
+    def submit(self, digits: str) -> None:
+        from sqlalchemy import select
+
+        from core.attendance import SignInError, sign_in
+        from core.models import Meeting, Member
+
+        ctx = self.ctx
+        number = digits if digits.upper().startswith("M") else f"M{digits.zfill(4)}"
+        meeting = self._meeting()
+        with ctx.session() as s:
+            member = s.scalars(select(Member).where(Member.number == number)).first()
+            if meeting is None:
+                self.message = ctx.t("当前没有进行中的会议", "No meeting is open now")
+            elif member is None:
+                self.message = ctx.t(f"没有编号为 {number} 的党员", f"No member numbered {number}")
+            else:
+                try:
+                    result = sign_in(s, s.get(Meeting, meeting.id), member, method="admin",
+                                     terminal_id=ctx.terminal.terminal_id, now=ctx.now(), admin="admin:kiosk")
+                except SignInError as exc:
+                    self.message = str(exc)
+                else:
+                    done = ctx.t("已签到过", "already signed in") if not result.created else ctx.t("代签到成功", "signed in")
+                    self.message = f"{member.name}（{member.number}）{done}" + (ctx.t("，迟到", ", late")
+                                                                            if result.late else "")
+        self.label.set_text(self.message)
+        self.keypad.value = ""
+        self.keypad.invalidate()

@@ -99,6 +99,10 @@ def test_every_screen_renders_with_chinese(make_app, size, tmp_path):
             app.open_admin()
         elif name == "admin_panel":
             app.nav.push(AdminPanelScreen(app.ctx))
+        elif name == "admin_signin":
+            from kiosk.screens.admin import AdminSignInScreen
+
+            app.nav.push(AdminSignInScreen(app.ctx))
         elif name != "home":
             app.open_screen(name)
         surface = render(app)
@@ -350,3 +354,32 @@ def test_a_sign_in_is_greeted_aloud(make_app):
     app.on_frame(0.05)
     (event,) = spoken.drain()
     assert event.text == "王建国同志，签到成功，您迟到了。"
+
+
+def test_an_administrator_signs_a_member_in(make_app):
+    from datetime import timedelta
+
+    from core.meetings import create_meeting
+    from core.models import Attendance
+    from kiosk.screens.admin import AdminSignInScreen
+
+    app = make_app()
+    with app.terminal.db.session() as s:
+        create_meeting(s, type="支委会", title_zh="临时支委会", branch_code="B01",
+                       starts_at=app.ctx.now() - timedelta(minutes=10), ends_at=app.ctx.now() + timedelta(hours=1))
+    screen = AdminSignInScreen(app.ctx)
+    app.nav.push(screen)
+    render(app)
+    screen.submit("0102")
+    assert "代签到成功" in screen.message
+    screen.submit("0102")
+    assert "已签到过" in screen.message
+    screen.submit("9999")
+    assert "没有编号为 M9999 的党员" in screen.message
+    with app.terminal.db.session() as s:
+        rows = s.scalars(select(Attendance).where(Attendance.method == "admin",
+                                                  Attendance.terminal_id == app.ctx.terminal.terminal_id)).all()
+        assert len(rows) == 1
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "attendance.sign_in")
+                          .order_by(AuditEntry.id.desc())).first()
+        assert entry.actor == "admin:kiosk"
