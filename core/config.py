@@ -120,6 +120,9 @@ class AssistantSection(_Section):
     whisper_prompt: str | None = None
     whisper_hotwords: str | None = None
     whisper_short_audio: bool = True
+    wake_phrase: str | None = None
+    wake_threshold: float = Field(0.75, gt=0, le=1)
+    wake_window_seconds: float = Field(8.0, gt=0, le=120)
     tts_voice_zh: str = "cmn-latn-pinyin"
     tts_voice_en: str = "en-us"
 

@@ -29,6 +29,7 @@ from robot_assistant.audio import AudioSource, AudioSourceUnavailable
 from robot_assistant.stt import ModelFolderError, Recognition, SpeechToText
 from robot_assistant.tts import NullSink, SpeechOutput, TextToSpeech
 from robot_assistant.vad import Segmenter, VadEvent
+from robot_assistant.wake import WakeGate
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,9 @@ class ListenWorker:
 
     def __init__(self, bus: EventBus, source: AudioSource, stt: SpeechToText | Callable[[], SpeechToText],
                  *, segmenter: Segmenter | None = None, language: str | None = None,
-                 partials: bool = True) -> None:
+                 partials: bool = True, wake: WakeGate | None = None) -> None:
         self.bus = bus
+        self.wake = wake
         self.source = source
         self._stt_or_factory = stt
         self.segmenter = segmenter or Segmenter()
@@ -82,6 +84,8 @@ class ListenWorker:
     def push_to_talk(self, pressed: bool) -> None:
         """The talk button (UI thread): start or end an utterance at the next chunk."""
         if pressed:
+            if self.wake is not None:
+                self.wake.wake()  # pressing the button is the wake-up
             self.segmenter.push_to_talk_start()
         else:
             self.segmenter.push_to_talk_stop()
@@ -189,12 +193,27 @@ class ListenWorker:
         result = stt.finish()
         self.stats.results.append(result)
         if result.text:
-            self.stats.finals += 1
-            self.bus.publish(Transcript(result.text, language, final=True, confidence=result.confidence))
+            self.deliver(result.text, language, result.confidence)
             self.stats.final_latencies_s.append(time.perf_counter() - queued_at)
         else:
             self.stats.rejected.append(result.reason or "nothing recognised")
             log.info("utterance not used: %s (heard %r)", result.reason, result.raw_text)
+
+
+    def deliver(self, text: str, language: str, confidence: float | None = None) -> None:
+        """Publish a final transcript, through the wake phrase when one is configured."""
+        if self.wake is not None:
+            gate = self.wake.check(text, confidence)
+            if not gate.passed:
+                self.stats.rejected.append(gate.reason)
+                log.info("utterance not used: %s (heard %r)", gate.reason, text)
+                return
+            if not gate.question:
+                self.bus.publish(Speak("我在，请说。" if language == "zh" else "Yes? I'm listening.", language))
+                return
+            text = gate.question
+        self.stats.finals += 1
+        self.bus.publish(Transcript(text, language, final=True, confidence=confidence))
 
 
 @dataclass
@@ -313,7 +332,10 @@ def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = N
     from robot_assistant.tts import tts_for
 
     language = language or config.site.language
+    phrase = getattr(config.assistant, "wake_phrase", None)
+    wake = WakeGate(phrase, threshold=config.assistant.wake_threshold,
+                    window_s=config.assistant.wake_window_seconds) if phrase else None
     listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: recognizer_for(config, language),
-                          language=language)
+                          language=language, wake=wake)
     speaker = SpeakerWorker(bus, lambda: tts_for(config))
     return listen.start(), speaker.start()
