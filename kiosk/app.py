@@ -31,6 +31,7 @@ from core.events import (
     SignedIn,
     SignInRequested,
     Speak,
+    StopSpeaking,
     SyncStatus,
     Transcript,
     UrgentNotice,
@@ -46,7 +47,7 @@ from kiosk.screens.attract import AttractScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.news import ItemListScreen, UrgentScreen
 from kiosk.ui.fonts import Fonts
-from kiosk.ui.gestures import CornerHold, Gesture, GestureConfig, GestureRecognizer
+from kiosk.ui.gestures import CornerHold, Down, Gesture, GestureConfig, GestureRecognizer
 from kiosk.ui.screens import Navigator
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets.header import StatusItem
@@ -66,12 +67,16 @@ URGENT_CHECK_S = 5.0
 class KioskNavigator(Navigator):
     """The toolkit's navigator plus the hidden corner hold that opens the admin PIN screen."""
 
-    def __init__(self, *args, on_admin: Callable[[], object], **kwargs) -> None:
+    def __init__(self, *args, on_admin: Callable[[], object], on_touch: Callable[[], object] = lambda: None,
+                 **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.corner = CornerHold(self.size, ADMIN_HOLD_S, "topright", size=max(120, self.theme.spacing.target))
         self.on_admin = on_admin
+        self.on_touch = on_touch
 
     def handle(self, gesture: Gesture) -> bool:
+        if isinstance(gesture, Down):
+            self.on_touch()
         if self.corner.feed(gesture):
             self.on_admin()
             return True
@@ -104,7 +109,7 @@ class KioskApp:
                       StatusItem("camera", "摄像头", "off"), StatusItem("gnss", "北斗", "off"),
                       StatusItem("microphone", "麦克风", "off"), StatusItem("content", "内容", "ok")],
             animations=animations, now=lambda: self.ctx.local(self.ctx.now()).replace(tzinfo=None),
-            on_admin=self.open_admin)
+            on_admin=self.open_admin, on_touch=self._touched)
         self.nav.header.set_language(self.ctx.lang)
         self.listen_worker = None
         self.outbox = None
@@ -124,6 +129,10 @@ class KioskApp:
             log.warning("no screen named %s in this build", name)
             return
         self.nav.push(factory(self.ctx))
+
+    def _touched(self) -> None:
+        """A tap anywhere interrupts speech (the speaker worker ignores it when nothing is playing)."""
+        self.terminal.bus.publish(StopSpeaking())
 
     def _open_by_voice(self, name: str) -> None:
         """An OpenScreen from the assistant (voice or a tapped suggestion)."""

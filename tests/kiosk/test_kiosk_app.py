@@ -383,3 +383,13 @@ def test_an_administrator_signs_a_member_in(make_app):
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "attendance.sign_in")
                           .order_by(AuditEntry.id.desc())).first()
         assert entry.actor == "admin:kiosk"
+
+
+def test_a_tap_anywhere_interrupts_speech(make_app):
+    from core.events import StopSpeaking
+
+    app = make_app()
+    stops = app.terminal.bus.subscribe(StopSpeaking)
+    render(app)
+    Finger(app).tap((600, 600))
+    assert len(stops.drain()) == 1
