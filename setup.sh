@@ -99,6 +99,9 @@ run_kiosk() {
   fi
   log "No display here: rendering every kiosk screen to data/screenshots/ instead"
   .venv/bin/python launcher.py screenshot kiosk --all --out data/screenshots
+  for view in spawn exhibit:h04 tour:5 minimap; do
+    .venv/bin/python launcher.py screenshot hall --view "$view" --size 1920x1080 --out data/screenshots
+  done
   log "Open the PNG files in $ROOT/data/screenshots/ to see the kiosk. On a machine with a screen,"
   log "'bash setup.sh run' starts it full screen (or: .venv/bin/python launcher.py kiosk --windowed)."
 }
