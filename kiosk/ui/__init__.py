@@ -14,6 +14,6 @@ Modules, one concern each:
 - ``loop``     the main loop: events → gestures → navigator, drawing only dirty rects
 - ``demo``     ``python -m kiosk.ui.demo --out showcase.png`` renders the toolkit headless
 
-Nothing here imports the domain package (``core``) or any device library: screens get data handed in.
+Nothing here imports a device library or the domain beyond ``core.fonts`` (font paths): screens get data handed in.
 This package does not import pygame at import time; its modules do.
 """

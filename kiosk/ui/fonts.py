@@ -15,16 +15,13 @@ from pathlib import Path
 
 import pygame.freetype
 
+from core.fonts import SYSTEM_CJK_FONTS
+
 FontCandidate = tuple[str, int]
 
-#: Tried after any configured candidates, in this order.
-DEFAULT_CANDIDATES: tuple[FontCandidate, ...] = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-)
+#: Tried after any configured candidates, in this order: the one list the doctor and the hall use too
+#: (core.fonts holds paths only; this module also checks that the face really draws Chinese).
+DEFAULT_CANDIDATES: tuple[FontCandidate, ...] = SYSTEM_CJK_FONTS
 
 #: Characters a usable face must have: common 党建 vocabulary and full-width punctuation.
 PROBE_TEXT = "党建中国共产党，。"
