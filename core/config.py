@@ -218,8 +218,11 @@ class FleetSection(_Section):
     outbox_interval_seconds: float = Field(30, gt=0)
     outbox_backoff_max_seconds: float = Field(300, gt=0)
     outbox_keep_sent_days: float = Field(30, gt=0)
+    roster_pull_interval_seconds: float = Field(300, gt=0)
     public_keys: list[Path] = []
     signing_key: Path | None = None
+    admin_keys: list[Path] = []
+    command_max_age_seconds: float = Field(300, gt=0, le=86400)
     mqtt: MqttSection = MqttSection()
 
     @field_validator("central_url")
