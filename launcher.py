@@ -167,6 +167,9 @@ def _face_commands() -> None:
     from core import outbox_cli
 
     COMMANDS.update(outbox_cli.COMMANDS)
+    from core import remote_cli
+
+    COMMANDS.update(remote_cli.COMMANDS)
 
 
 _face_commands()
@@ -214,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
             from core import outbox_cli
 
             outbox_cli.add_arguments(name, p)
+        elif name == "remote":
+            from core import remote_cli
+
+            remote_cli.add_arguments(name, p)
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser

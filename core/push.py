@@ -291,6 +291,31 @@ def _item(d: Any, branch: str | None, now: datetime) -> tuple[FeedItem, _Extra]:
     return item, _Extra(urgent=flags["urgent"], pinned=flags["pinned"], expires_at=_time(d, "expires_at"))
 
 
+def store_pushed(db: Database, source: str, kind: str, accepted: list[tuple[FeedItem, _Extra]]
+                 ) -> tuple[list[int], list[str], tuple[int, str] | None]:
+    """Store sanitised items with their flags; returns (new ids, their titles, a new urgent notice or None).
+
+    Shared by push messages and remote administration's urgent notice, so both land exactly like a
+    feed item (same sanitising, same idempotence by guid).
+    """
+    if not accepted:
+        return [], [], None
+    # The same guid twice in one message: the last copy wins (store_items would insert it twice).
+    unique = list({item.guid: (item, extra) for item, extra in accepted}.values())
+    with db.session() as session:
+        new_ids = store_items(session, source=source, kind=kind, items=[i for i, _ in unique])
+        rows = {r.guid: r for r in session.scalars(select(ContentItem).where(
+            ContentItem.source == source, ContentItem.guid.in_([i.guid for i, _ in unique])))}
+        for item, extra in unique:
+            row = rows[item.guid]
+            row.urgent, row.pinned, row.expires_at = extra.urgent, extra.pinned, extra.expires_at
+        by_id = {r.id: r for r in rows.values()}
+        titles = [by_id[i].title_zh for i in new_ids]
+        fresh_urgent = [by_id[i] for i in new_ids if kind == "notice" and by_id[i].urgent]
+        urgent = (fresh_urgent[0].id, fresh_urgent[0].title_zh) if fresh_urgent else None
+    return new_ids, titles, urgent
+
+
 @dataclass
 class _State:
     mode: str = "off"
@@ -332,6 +357,7 @@ class PushSubscriber:
             self.topics = []
             self._state = _State(mode="off", last_error=str(exc))
         self._client: Any = None
+        self._routes: dict[str, Callable[[str, bytes], None]] = {}
         self._audit_budget = audits_per_minute
         self._audit_window = (time.monotonic(), 0, 0)  # (window start, audits written, suppressed)
 
@@ -382,6 +408,27 @@ class PushSubscriber:
             except Exception:
                 log.exception("push: fallback failed")
 
+    # ------------------------------------------------------------------------------------ routes
+
+    def add_route(self, topic: str, handler: Callable[[str, bytes], None]) -> None:
+        """Also subscribe to ``topic`` (an exact topic, no wildcards) and give its messages to ``handler``.
+
+        Why here: remote administration rides on the push connection, so a terminal holds one broker
+        connection, not two (10,000 terminals, 10,000 connections). Call before ``start()``.
+        """
+        self._routes[topic] = handler
+
+    def publish(self, topic: str, payload: bytes, qos: int = 1) -> bool:
+        """Publish on the push connection (a reply to a remote command); False when not connected."""
+        client = self._client
+        if client is None or not self.connected:
+            return False
+        try:
+            return client.publish(topic, payload, qos=qos).rc == 0
+        except (OSError, ValueError) as exc:
+            log.warning("push: cannot publish on %s: %s", topic, exc)
+            return False
+
     # ------------------------------------------------------------------------------------ thread
 
     def start(self) -> None:
@@ -421,7 +468,7 @@ class PushSubscriber:
         if getattr(reason_code, "is_failure", False):
             self._set_connected(False, f"refused: {reason_code}")
             return
-        client.subscribe([(t, self.settings.qos) for t in self.topics])
+        client.subscribe([(t, self.settings.qos) for t in [*self.topics, *self._routes]])
 
     def _on_subscribe(self, client: Any, userdata: Any, mid: Any, reason_codes: Any, properties: Any) -> None:
         refused = [str(c) for c in reason_codes if getattr(c, "is_failure", False)]
@@ -439,7 +486,14 @@ class PushSubscriber:
         self._set_connected(False, "cannot connect")
 
     def _on_message(self, client: Any, userdata: Any, message: Any) -> None:
-        self.handle(message.topic, message.payload)
+        route = self._routes.get(message.topic)
+        if route is None:
+            self.handle(message.topic, message.payload)
+            return
+        try:
+            route(message.topic, message.payload)
+        except Exception:  # a route's bug must not end paho's network thread
+            log.exception("push: handler for %s failed", message.topic)
 
     # ---------------------------------------------------------------------------------- messages
 
@@ -516,23 +570,7 @@ class PushSubscriber:
 
     def _store(self, org: str, kind: str, accepted: list[tuple[FeedItem, _Extra]]
                ) -> tuple[list[int], list[str], tuple[int, str] | None]:
-        if not accepted:
-            return [], [], None
-        # The same guid twice in one message: the last copy wins (store_items would insert it twice).
-        unique = list({item.guid: (item, extra) for item, extra in accepted}.values())
-        source = f"push:{org}"
-        with self.db.session() as session:
-            new_ids = store_items(session, source=source, kind=kind, items=[i for i, _ in unique])
-            rows = {r.guid: r for r in session.scalars(select(ContentItem).where(
-                ContentItem.source == source, ContentItem.guid.in_([i.guid for i, _ in unique])))}
-            for item, extra in unique:
-                row = rows[item.guid]
-                row.urgent, row.pinned, row.expires_at = extra.urgent, extra.pinned, extra.expires_at
-            by_id = {r.id: r for r in rows.values()}
-            titles = [by_id[i].title_zh for i in new_ids]
-            fresh_urgent = [by_id[i] for i in new_ids if kind == "notice" and by_id[i].urgent]
-            urgent = (fresh_urgent[0].id, fresh_urgent[0].title_zh) if fresh_urgent else None
-        return new_ids, titles, urgent
+        return store_pushed(self.db, f"push:{org}", kind, accepted)
 
     def _audit_rejection(self, topic: str, guid: str, exc: SignatureError, whole_message: bool = False) -> None:
         """Audit a signature rejection; at most ``audits_per_minute`` rows, the rest counted in the next."""

@@ -41,6 +41,7 @@ from core.sync import FeedSyncer
 from core.terminal import Terminal, open_terminal
 from kiosk.admin_lock import AdminLock
 from kiosk.context import KioskContext
+from kiosk.remote_handlers import UiCalls
 from kiosk.screens import registry
 from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen, AdminSignInScreen
 from kiosk.screens.attract import AttractScreen
@@ -106,6 +107,7 @@ class KioskApp:
         self.nav = KioskNavigator(
             self.theme, self.home, org_name=org.get("short_zh") or org.get("name_zh", ""),
             statuses=[StatusItem("network", "网络", "ok" if config.content.feeds else "off"),
+                      *([StatusItem("push", "推送", "off")] if config.fleet.mqtt.host else []),
                       StatusItem("camera", "摄像头", "off"), StatusItem("gnss", "北斗", "off"),
                       StatusItem("microphone", "麦克风", "off"), StatusItem("content", "内容", "ok")],
             animations=animations, now=lambda: self.ctx.local(self.ctx.now()).replace(tzinfo=None),
@@ -113,6 +115,7 @@ class KioskApp:
         self.nav.header.set_language(self.ctx.lang)
         self.listen_worker = None
         self.outbox = None
+        self.ui_calls = UiCalls()  # remote administration's screenshots run on this (the UI) thread
         self.exit_code: int | None = None
         self._urgent_timer = URGENT_CHECK_S
 
@@ -172,6 +175,7 @@ class KioskApp:
 
     # -- per frame -------------------------------------------------------------------------------
     def on_frame(self, dt: float) -> None:
+        self.ui_calls.run_pending()
         for event in self.events.drain():
             if isinstance(event, NewsArrived):
                 self._news_arrived(event)
@@ -254,8 +258,11 @@ class KioskApp:
         """Header icons follow the workers; push-to-talk exists only while the microphone works."""
         state = {"ok": "ok", "degraded": "bad"}.get(event.state, "off")
         self.ctx.status[event.device] = state
-        if event.device in ("camera", "microphone"):
+        if any(item.kind == event.device for item in self.nav.header.statuses):
             self.nav.header.set_status(event.device, state)
+        if event.device == "push" and state == "bad":  # the broker went away: say that polling took over
+            self.nav.notify(self.ctx.t("实时推送中断，已改为定时获取资讯", "Live push is down: news is polled instead"),
+                            tag=self.ctx.t("提示", "Notice"))
         if event.device == "microphone":
             if state == "ok" and self.listen_worker is not None:
                 self.ctx.actions["listen"] = self.listen_worker.push_to_talk
@@ -361,12 +368,18 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     face = FaceWorker(app.terminal).start()
     from core.outbox import OutboxSender
     from core.push import PushSubscriber
+    from core.remote import RemoteAdmin
+    from kiosk.remote_handlers import kiosk_handlers
 
     outbox = OutboxSender.from_config(config, app.terminal.db)  # None when no central database is set
     if outbox is not None:
         outbox.start()
         app.outbox = outbox
     push = PushSubscriber.for_terminal(app.terminal, on_fallback=syncer.sync_now)
+    remote = RemoteAdmin.for_terminal(
+        app.terminal, kiosk_handlers(app, surface, syncer=syncer, push=push, outbox=outbox), publish=push.publish)
+    for topic in remote.topics():
+        push.add_route(topic, remote.on_message)
     push.start()
     app.ctx.actions["camera_frame"] = face.latest_rgb
 

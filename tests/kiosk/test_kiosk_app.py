@@ -324,6 +324,42 @@ def test_device_status_drives_the_header_and_push_to_talk(make_app):
     assert app.ctx.status["microphone"] == "bad" and "listen" not in app.ctx.actions
 
 
+def test_push_and_beidou_states_show_in_the_header(kiosk_config, tmp_path):
+    """With a broker configured the header has a 推送 indicator; losing the broker says polling took over."""
+    from core.config import load_config
+    from core.events import DeviceStatus
+    from kiosk.app import KioskApp
+
+    config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data"),
+                                  "DANGJIAN__FLEET__MQTT__HOST": "127.0.0.1"})
+    app = KioskApp(config, (1920, 1080), animations=False)
+    try:
+        header = {item.kind: item for item in app.nav.header.statuses}
+        assert header["push"].label == "推送" and header["push"].state == "off"
+        app.terminal.bus.publish(DeviceStatus("push", "ok", "127.0.0.1:1883"))
+        app.terminal.bus.publish(DeviceStatus("gnss", "ok", "BeiDou fix"))
+        app.on_frame(0.05)
+        assert header["push"].state == "ok" and header["gnss"].state == "ok"
+        app.terminal.bus.publish(DeviceStatus("push", "degraded", "broker down"))
+        app.on_frame(0.05)
+        assert header["push"].state == "bad" and "定时获取" in app.nav.banner.text
+        surface = pygame.Surface(app.theme.size)
+        app.render(surface)
+        app.nav.header.set_language("en")
+        assert header["push"].label == "Push" and header["gnss"].label == "BeiDou"
+    finally:
+        app.terminal.db.dispose()
+    without = make_kiosk_without_broker(kiosk_config)
+    assert "push" not in {item.kind for item in without.nav.header.statuses}
+    without.terminal.db.dispose()
+
+
+def make_kiosk_without_broker(config):
+    from kiosk.app import KioskApp
+
+    return KioskApp(config, (1920, 1080), animations=False)
+
+
 def test_every_home_tile_opens_its_screen(make_app):
     from kiosk.screens.home import FEATURES
 

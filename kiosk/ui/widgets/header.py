@@ -25,9 +25,9 @@ WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "�
 #: Words the header draws, per interface language.
 LABELS = {
     "zh": {"back": "返回", "home": "首页", "network": "网络", "camera": "摄像头", "microphone": "麦克风",
-           "content": "内容"},
+           "content": "内容", "gnss": "北斗", "push": "推送"},
     "en": {"back": "Back", "home": "Home", "network": "Network", "camera": "Camera", "microphone": "Mic",
-           "content": "Content"},
+           "content": "Content", "gnss": "BeiDou", "push": "Push"},
 }
 STATES = ("ok", "warn", "bad", "off")
 
@@ -83,6 +83,12 @@ def draw_status_icon(surface: pygame.Surface, kind: str, state: str, box: pygame
         for i in range(3):
             ly = y + round(s * (0.28 + 0.22 * i))
             pygame.draw.line(surface, color, (doc.x + lw * 2, ly), (doc.right - lw * 2 - 1, ly), lw)
+    elif kind == "push":  # a broadcast: a dot with two waves, as on a radio mast
+        c = (x + s // 2, y + round(s * 0.62))
+        pygame.draw.circle(surface, color, c, max(2, s // 9))
+        for r in (round(s * 0.28), round(s * 0.5)):
+            pygame.draw.arc(surface, color, (c[0] - r, c[1] - r, 2 * r, 2 * r), 0.45, 2.7, lw)
+        pygame.draw.line(surface, color, c, (c[0], y + s - 1), lw)
     else:
         pygame.draw.circle(surface, color, box.center, s // 2, lw)
     if state == "off":
