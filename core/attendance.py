@@ -3,7 +3,10 @@
 The rule that matters most: a sign-in is committed before anyone is told it happened. ``sign_in``
 commits in its own transaction and only then returns, so a screen that shows "签到成功" is showing a row
 that is on disk. It is idempotent — a second sign-in by the same member returns the first record — and
-the database's unique constraint keeps it so even when two terminals race.
+the database's unique constraint keeps it so even when two terminals race. When the disk is full the
+commit fails as a whole (record, audit and outbox row together) and ``sign_in`` raises
+``SignInStorageFullError``: a ``SignInError``, so every screen that shows a refused sign-in already shows
+this one, and a ``StorageFullError`` for code that handles storage.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.audit import audit
+from core.db import StorageFullError, is_storage_full, storage_path
 from core.meetings import OPEN_EARLY
 from core.models import SIGN_IN_METHODS, Attendance, Meeting, Member, new_uuid
 from core.outbox import attendance_payload, enqueue
@@ -26,6 +30,15 @@ LATE_AFTER = timedelta(minutes=5)
 
 class SignInError(ValueError):
     """A sign-in that is refused; the message can be shown to the member."""
+
+
+class SignInStorageFullError(SignInError, StorageFullError):
+    """The terminal's disk is full: the sign-in was not saved (nothing of it was written)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        Exception.__init__(self, f"存储空间已满，签到未保存，请联系管理员（{path}） / "
+                                 f"disk full: the sign-in was not saved, please call an administrator ({path})")
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,17 @@ def sign_in(session: Session, meeting: Meeting, member: Member, *, method: str, 
         if existing is None:
             raise
         return SignInResult(existing, created=False)
+    except SQLAlchemyError as exc:
+        session.rollback()
+        if is_storage_full(exc):
+            raise SignInStorageFullError(_where(session)) from exc
+        raise
     return SignInResult(record, created=True)
+
+
+def _where(session: Session) -> str:
+    """The database file the session writes to (for the message)."""
+    return storage_path(session.get_bind().url.render_as_string(hide_password=False))
 
 
 def _existing(session: Session, meeting: Meeting, member: Member) -> Attendance | None:

@@ -2,25 +2,70 @@
 
 SQLite runs in WAL mode with ``synchronous=FULL`` so a committed sign-in survives a power cut, and with
 foreign keys on. PostgreSQL needs nothing special. Both go through the same Alembic migrations.
+
+A full disk is the one storage failure an unattended terminal meets in the field (logs, photos, a
+neighbour's files). SQLite then rolls the transaction back and says "database or disk is full";
+``Database.session`` turns that into ``StorageFullError``, whose message names the file in Chinese and
+English, so a screen can say why nothing was saved instead of showing a driver error.
 """
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 class DatabaseError(Exception):
     """The database cannot be opened or migrated; the message says which and why."""
+
+
+class StorageFullError(DatabaseError):
+    """The disk holding the database is full: the transaction was rolled back, nothing was written.
+
+    The message reads "中文 / English" (as the kiosk's messages do) and names the file, so the person at
+    the terminal and the administrator both learn what to free.
+    """
+
+    def __init__(self, path: str):
+        self.path = path
+        super().__init__(f"存储空间已满，未能保存：{path} / disk full, nothing saved: {path}")
+
+
+#: SQLite's SQLITE_FULL and PostgreSQL's disk_full SQLSTATE.
+_SQLITE_FULL = 13
+_PG_DISK_FULL = "53100"
+
+
+def is_storage_full(exc: BaseException) -> bool:
+    """True when ``exc`` (or the driver error SQLAlchemy wraps in it) says the disk is full."""
+    for err in (exc, getattr(exc, "orig", None), exc.__cause__):
+        if err is None:
+            continue
+        if getattr(err, "sqlite_errorcode", None) == _SQLITE_FULL or getattr(err, "sqlstate", None) == _PG_DISK_FULL:
+            return True
+        if isinstance(err, OSError) and err.errno == errno.ENOSPC:
+            return True
+    return False
+
+
+def storage_path(url: str) -> str:
+    """The file of a SQLite URL, else the URL without its password: what a "disk full" message names."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return str(Path(parsed.database).resolve())
+    return parsed.render_as_string(hide_password=True)
 
 
 def make_engine(url: str, echo: bool = False) -> Engine:
@@ -43,6 +88,10 @@ def make_engine(url: str, echo: bool = False) -> Engine:
 
 
 def alembic_config(engine: Engine) -> AlembicConfig:
+    # Alembic is imported only to migrate: a process that opens a migrated database with migrate=False
+    # (a helper process, a status command) starts about 0.1 s sooner.
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -51,6 +100,8 @@ def alembic_config(engine: Engine) -> AlembicConfig:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration not yet applied (a no-op on an up-to-date database)."""
+    from alembic import command
+
     with engine.begin() as conn:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = conn
@@ -73,12 +124,15 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on error; a full disk raises StorageFullError."""
         with self.sessions() as s:
             try:
                 yield s
                 s.commit()
-            except BaseException:
+            except BaseException as exc:
                 s.rollback()
+                if isinstance(exc, Exception) and not isinstance(exc, StorageFullError) and is_storage_full(exc):
+                    raise StorageFullError(storage_path(self.url)) from exc
                 raise
 
     def dispose(self) -> None:

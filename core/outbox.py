@@ -273,6 +273,8 @@ class OutboxSettings:
 
 
 _TRANSIENT = (SQLAlchemyError, DatabaseError, OSError, TimeoutError)
+#: Local database trouble: a driver error, or StorageFullError (a full disk, raised by Database.session).
+_LOCAL = (SQLAlchemyError, DatabaseError)
 
 
 class OutboxSender:
@@ -333,7 +335,7 @@ class OutboxSender:
                 batch = [(e.id, e.kind, e.payload) for e in s.scalars(
                     select(OutboxEntry).where(OutboxEntry.sent_at.is_(None), OutboxEntry.failed_at.is_(None))
                     .order_by(OutboxEntry.id).limit(self.batch_size))]
-        except SQLAlchemyError as exc:
+        except _LOCAL as exc:
             return self._failed([], f"local database: {_short(exc)}", note=False)
         if not batch:
             return BatchResult()
@@ -367,7 +369,7 @@ class OutboxSender:
         result.already = len(batch) - len(malformed) - result.inserted
         try:
             self._mark([seq for seq, _, _ in batch if seq not in malformed], malformed, now)
-        except SQLAlchemyError as exc:  # sent, not marked: the next batch replays it harmlessly
+        except _LOCAL as exc:  # sent, not marked: the next batch replays it harmlessly
             return self._failed([], f"local database: {_short(exc)}", note=False)
         self.failures = 0
         self.last_error = None
@@ -414,7 +416,7 @@ class OutboxSender:
                 with self.local.session() as s:
                     s.execute(update(OutboxEntry).where(OutboxEntry.id.in_(ids)).values(
                         attempts=OutboxEntry.attempts + 1, last_attempt_at=self._now(), last_error=message[:500]))
-            except SQLAlchemyError:
+            except _LOCAL:
                 log.exception("outbox: cannot record the failure locally")
         return BatchResult(selected=len(ids), error=message)
 
@@ -514,7 +516,7 @@ class OutboxSender:
                 gone = prune(s, self.keep_sent_days, self._now())
             if gone:
                 log.info("outbox: pruned %d rows sent over %g days ago", gone, self.keep_sent_days)
-        except SQLAlchemyError:
+        except _LOCAL:
             log.exception("outbox: prune failed")
 
     def close(self) -> None:

@@ -3,22 +3,32 @@
 Why a wrapper: USB cameras vanish (a loose cable, a hub reset) and RTSP streams drop; the terminal
 runs unattended for months, so a lost camera is retried with exponential backoff for ever, the state
 is reported (``DeviceStatus`` via ``on_status``), and ``read()`` never blocks the worker waiting for it.
+Backoff alone would make a camera plugged back in after a minute wait up to ``backoff_max`` before it is
+used again, so while it is lost the source is also *probed* cheaply (its device node or file exists, the
+stream's port accepts a connection): when a source seen gone is there again, it is reopened at once.
 A video file stands in for a camera in tests and demos; ``loop=True`` replays it, and its frames carry
 the video's own time so a test runs in simulated time, not wall time.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import cv2
 import numpy as np
 
 OK, LOST, OFF = "ok", "lost", "off"
+
+#: Ports of stream URLs that name none, for the probe.
+DEFAULT_PORTS = {"http": 80, "https": 443, "rtsp": 554, "rtsps": 322, "rtmp": 1935}
 
 
 @dataclass(frozen=True)
@@ -54,12 +64,14 @@ class OpenCVCamera:
     A read that fails ``fail_after`` times in a row marks the camera lost: it is released and reopened
     after ``backoff_initial`` seconds, doubling up to ``backoff_max`` while it keeps failing. A file that
     ends is replayed when ``loop`` is set (reopened, so a file renamed away counts as a lost camera),
-    else the camera turns ``off``.
+    else the camera turns ``off``. While lost, the source is probed every ``probe_every`` seconds (None:
+    never); a source the probe saw absent and then present again is reopened without waiting for the
+    backoff. A source that is present but will not open gets no such shortcut: the backoff stands.
     """
 
     def __init__(self, source: int | str | Path, *, loop: bool = False, fail_after: int = 3,
-                 backoff_initial: float = 0.5, backoff_max: float = 30.0,
-                 clock: Callable[[], float] = time.monotonic,
+                 backoff_initial: float = 0.5, backoff_max: float = 30.0, probe_every: float | None = 0.25,
+                 probe_timeout: float = 0.2, clock: Callable[[], float] = time.monotonic,
                  capture_factory: Callable[[int | str], Any] = cv2.VideoCapture,
                  on_status: Callable[[str, str], None] | None = None):
         self.source = parse_source(source)
@@ -68,6 +80,8 @@ class OpenCVCamera:
         self.fail_after = fail_after
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
+        self.probe_every = probe_every
+        self.probe_timeout = probe_timeout
         self.clock = clock
         self.capture_factory = capture_factory
         self.on_status = on_status
@@ -82,6 +96,8 @@ class OpenCVCamera:
         self._t_offset = 0.0
         self._last_t = 0.0
         self._fps = 0.0
+        self._last_probe = float("-inf")
+        self._seen_absent = False
 
     # -------------------------------------------------------------------------------------- state
 
@@ -102,6 +118,7 @@ class OpenCVCamera:
         self._cap = cap
         self._failures = 0
         self._backoff = self.backoff_initial
+        self._seen_absent = False
         fps = cap.get(cv2.CAP_PROP_FPS) if hasattr(cap, "get") else 0.0
         self._fps = float(fps) if fps and fps > 0 else 0.0
         self._set_state(OK, f"camera {self.source!r} open")
@@ -123,12 +140,53 @@ class OpenCVCamera:
     def next_retry_in(self) -> float:
         return max(0.0, self._next_try - self.clock()) if self._cap is None else 0.0
 
+    def source_present(self) -> bool | None:
+        """Whether the source is there now, looked at without opening it: the device node or file exists,
+        a stream's host accepts a TCP connection on its port. None when that cannot be told — among others
+        for a stream named by host name: a name lookup on an offline terminal can stall for seconds."""
+        src = self.source
+        if isinstance(src, int):
+            return Path(f"/dev/video{src}").exists() if sys.platform.startswith("linux") else None
+        if self.is_file:
+            return Path(src).exists()
+        try:
+            url = urlsplit(src)
+            host, port = url.hostname, url.port or DEFAULT_PORTS.get(url.scheme.lower())
+        except ValueError:
+            return None
+        if not host or not port:
+            return None
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            if host != "localhost":
+                return None
+        try:
+            with socket.create_connection((host, port), timeout=self.probe_timeout):
+                return True
+        except OSError:
+            return False
+
+    def _came_back(self) -> bool:
+        """Probe (at most every ``probe_every`` s): True once when a source seen absent is present again."""
+        if self.probe_every is None or self.clock() - self._last_probe < self.probe_every:
+            return False
+        self._last_probe = self.clock()
+        present = self.source_present()
+        if present is False:
+            self._seen_absent = True
+            return False
+        if present and self._seen_absent:
+            self._seen_absent = False
+            return True
+        return False
+
     # --------------------------------------------------------------------------------------- read
 
     def read(self) -> Frame | None:
         if self.state == OFF:
             return None
-        if self._cap is None and (self.clock() < self._next_try or not self._open()):
+        if self._cap is None and ((self.clock() < self._next_try and not self._came_back()) or not self._open()):
             return None
         ok, image = self._cap.read()
         if ok and image is not None:

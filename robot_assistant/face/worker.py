@@ -5,7 +5,10 @@ draw, and front ends never call device code. The kiosk starts it and only sees e
 ``SignedIn``, ``ConfirmIdentity``, ``LivenessPrompt``, ``FaceSignInFailed`` and ``DeviceStatus``
 (camera ok / degraded / off). Templates are re-read every ``reload_every_s`` so an enrolment or an
 erasure made with ``launcher.py enroll`` / ``members erase`` in another process takes effect without
-a restart (an erased member stops matching within that time).
+a restart (an erased member stops matching within that time). When the camera is lost the faces being
+followed are forgotten: what was seen before the gap says nothing about who stands there when it ends
+(an accepted face is not encoded again, so a track carried over would sign the next person in as the
+last one).
 """
 
 from __future__ import annotations
@@ -46,6 +49,9 @@ class FaceWorker:
         """The last camera frame read (for the kiosk's preview; FaceSeen boxes are in its pixels)."""
 
     def _status(self, state: str, message: str) -> None:
+        """The camera's ``on_status``, called from ``camera.read()`` on this worker's thread."""
+        if state == LOST and self.pipeline is not None:
+            self.pipeline.tracks.clear()
         level = {OK: "ok", LOST: "degraded"}.get(state, "off")
         self.terminal.bus.publish(DeviceStatus("camera", level, message))
 
