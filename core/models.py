@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -362,3 +363,28 @@ class FleetQuizResult(Base):
     points: Mapped[int] = mapped_column(Integer)
     answers: Mapped[dict] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+ROSTER_KINDS = ("branch", "member", "meeting", "face")
+
+
+class FleetRosterChange(Base):
+    """Central side: the roster change log that terminals pull (``core.roster_sync``), central → terminals.
+
+    Each row is the full new state of one branch, member, meeting (with its roster's member numbers) or
+    member's face-template set, under its natural key (branch code, member number, meeting uuid, member
+    number), or a deletion (``deleted``). ``revision`` orders the log: the publisher locks the table, so
+    revision order is commit order and a terminal only keeps "the last revision applied". ``digest``
+    lets the publisher append only what changed. Face payloads hold ciphertexts only (bound to the member
+    number), and only the latest face row of a member is kept.
+    """
+
+    __tablename__ = "fleet_roster_changes"
+    __table_args__ = (Index("ix_fleet_roster_changes_kind_key", "kind", "key", "revision"),)
+    revision: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

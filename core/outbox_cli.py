@@ -1,4 +1,5 @@
-"""Command-line tools for the fleet: ``sync`` (the outbox) and ``publish`` (push a news item or notice).
+"""Command-line tools for the fleet: ``sync`` (the outbox, and the roster pull and publish) and ``publish``
+(push a news item or notice).
 
 Why here: launcher.py stays the one entry point and imports only this light module; paho-mqtt and the
 central database are touched inside the handlers. Wiring (in launcher.py), as for face_cli::
@@ -46,10 +47,12 @@ def _local(iso: str | None, tz: ZoneInfo) -> str:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    """Show what the outbox holds (offline), or with --once send it all to the central database now."""
+    """Show what the outbox holds and where the roster pull stands (offline); with --once send the outbox
+    now, with --pull apply the central roster now, with --publish-roster publish this database's roster."""
     from core.config import load_config
     from core.db import Database
     from core.outbox import OutboxSender, OutboxSettings, outbox_status
+    from core.roster_sync import roster_status
 
     config = load_config(args.config)
     settings = OutboxSettings.from_config(config)
@@ -57,9 +60,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
     db = Database(config.database_url)
     code = 0
     try:
+        if (args.once or getattr(args, "pull", False) or getattr(args, "publish_roster", False)) and not central:
+            return _err("no central database: set fleet.central_url in the configuration or give --central URL")
+        if getattr(args, "publish_roster", False):
+            code |= _publish_roster(args, config, db, central)
         if args.once:
-            if not central:
-                return _err("no central database: set fleet.central_url in the configuration or give --central URL")
             sender = OutboxSender(db, central, batch_size=settings.batch_size)
             try:
                 done = sender.drain()
@@ -70,8 +75,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if done.error:
                 print(f"stopped: {done.error} (the rest stays pending and is retried)", file=sys.stderr)
                 code = 1
+        if getattr(args, "pull", False):
+            code |= _pull_roster(args, config, db, central)
         with db.session() as s:
             status = outbox_status(s)
+            status["roster"] = roster_status(s)
     finally:
         db.dispose()
     status["central"] = _safe(central) if central else None
@@ -90,7 +98,77 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if status["failed"]:
         print(f"skipped as malformed: {status['failed']} (last: {status['last_failed_error']})")
     print(f"sent (kept {status['sent_kept']}): last {_local(status['last_sent'], tz)}")
+    _print_roster(status["roster"], tz)
     return code
+
+
+def _print_roster(r: dict[str, Any], tz: ZoneInfo) -> None:
+    line = f"roster: revision {r['revision']}"
+    line += f" (applied {_local(r['applied_at'], tz)})" if r["applied_at"] else " (nothing pulled yet)"
+    line += f"; last pull {_local(r['last_pull_at'], tz)}"
+    if r["last_pull_at"]:
+        line += f" failed: {r['last_error']}" if r["last_error"] else " ok"
+    print(line)
+    if r["skipped_total"]:
+        print(f"roster rows skipped: {r['skipped_total']} (last: {r['skipped_recent'][-1]})")
+
+
+def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str) -> int:
+    """Publish this (the master) database's roster to the central log; prints the counts."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from core.db import Database, DatabaseError
+    from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
+    from core.roster_sync import publish_roster, roster_central_url
+
+    cipher, key_error = None, None
+    try:
+        cipher = FaceCipher(load_key(key_file_for(config)))
+    except FaceKeyError as exc:
+        key_error = str(exc)
+    try:
+        central_db = Database(roster_central_url(central))
+    except DatabaseError as exc:
+        return _err(str(exc))
+    try:
+        result = publish_roster(db, central_db, cipher, compact=args.compact, key_error=key_error)
+    except FaceKeyError as exc:
+        return _err(f"cannot read this database's face templates (nothing published): {exc}")
+    except SQLAlchemyError as exc:
+        return _err(f"publishing the roster failed (nothing published): {str(exc).splitlines()[0]}")
+    finally:
+        central_db.dispose()
+    print(result.summary())
+    if result.faces_withheld:
+        print(f"warning: face templates of {result.faces_withheld} member(s) not published: "
+              f"{result.faces_withheld_reason}", file=sys.stderr)
+    return 0
+
+
+def _pull_roster(args: argparse.Namespace, config: Any, db: Any, central: str) -> int:
+    """Apply the central roster log to this database now; prints the counts; 1 if it stopped on an error."""
+    from core.facecrypt import key_file_for, load_key
+    from core.roster_sync import RosterPuller, RosterSettings
+
+    settings = RosterSettings.from_config(config)
+    key_path = key_file_for(config)
+    puller = RosterPuller(db, central, key_loader=lambda: load_key(key_path), faces=settings.faces,
+                          terminal_id=config.site.terminal_id)
+    try:
+        result = puller.pull_once(full=args.full)
+    finally:
+        puller.close()
+    print(result.summary())
+    for reason in result.reasons[:10]:
+        print(f"  skipped {reason}")
+    if len(result.reasons) > 10:
+        print(f"  … and {len(result.reasons) - 10} more skipped")
+    for note in result.notes[:10]:
+        print(f"  note: {note}")
+    if result.error:
+        print(f"stopped: {result.error} (the rest is pulled at the next try)", file=sys.stderr)
+        return 1
+    return 0
 
 
 # ----------------------------------------------------------------------------------------- publish
@@ -176,7 +254,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------------------------------- wiring
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
-    "sync": (cmd_sync, "show the outbox of sign-ins and quiz results waiting for the central database, or send it"),
+    "sync": (cmd_sync, "show or send the outbox of sign-ins and quiz results; pull or publish the roster"),
     "publish": (cmd_publish, "push a news item or notice to the terminals over MQTT (signed with Ed25519)"),
 }
 
@@ -186,6 +264,13 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
     if name == "sync":
         p.add_argument("--status", action="store_true", help="show what is pending (the default; works offline)")
         p.add_argument("--once", action="store_true", help="send everything pending now, then show the status")
+        p.add_argument("--pull", action="store_true",
+                       help="apply the branches, members, meetings and face templates published centrally, now")
+        p.add_argument("--full", action="store_true", help="with --pull: replay the whole roster log from the start")
+        p.add_argument("--publish-roster", action="store_true",
+                       help="administrator's workstation: publish this database's roster to the central log")
+        p.add_argument("--compact", action="store_true",
+                       help="with --publish-roster: also drop superseded rows from the central log")
         p.add_argument("--central", metavar="URL", help="central PostgreSQL URL (default fleet.central_url)")
         p.add_argument("--json", action="store_true", help="machine-readable status")
     elif name == "publish":

@@ -337,18 +337,24 @@ def _brief(args: dict[str, Any]) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------- health
 
-PACKAGES = ("pygame", "panda3d", "vosk", "faster-whisper", "face-recognition", "opencv-python", "pyttsx3",
-            "paho-mqtt", "SQLAlchemy", "transformers", "torch")
+PACKAGES = ("pygame", "panda3d", "vosk", "faster-whisper", "face-recognition", "dlib-bin",
+            ("opencv-python-headless", "opencv-python"), "pyttsx3", "paho-mqtt", "SQLAlchemy", "transformers", "torch")
+"""Distributions reported by ``health``; a tuple lists alternatives (the first installed one is named)."""
 
 
 def versions() -> dict[str, str]:
     """Python and the engines' versions (a package not installed says so)."""
     out = {"python": sys.version.split()[0]}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
+    for entry in PACKAGES:
+        names = entry if isinstance(entry, tuple) else (entry,)
+        for name in names:
+            try:
+                out[name] = metadata.version(name)
+                break
+            except metadata.PackageNotFoundError:
+                continue
+        else:
+            out[names[0]] = "not installed"
     return out
 
 

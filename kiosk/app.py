@@ -369,15 +369,22 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     from core.outbox import OutboxSender
     from core.push import PushSubscriber
     from core.remote import RemoteAdmin
+    from core.roster_sync import RosterPuller
     from kiosk.remote_handlers import kiosk_handlers
 
     outbox = OutboxSender.from_config(config, app.terminal.db)  # None when no central database is set
     if outbox is not None:
         outbox.start()
         app.outbox = outbox
+    # Members, meetings and face templates from the central database; new templates (or an erasure)
+    # reach the face index at once rather than at its next periodic reload.
+    roster = RosterPuller.from_config(config, app.terminal.db, on_applied=lambda _result: face.request_reload())
+    if roster is not None:
+        roster.start()
     push = PushSubscriber.for_terminal(app.terminal, on_fallback=syncer.sync_now)
     remote = RemoteAdmin.for_terminal(
-        app.terminal, kiosk_handlers(app, surface, syncer=syncer, push=push, outbox=outbox), publish=push.publish)
+        app.terminal, kiosk_handlers(app, surface, syncer=syncer, push=push, outbox=outbox, roster=roster),
+        publish=push.publish)
     for topic in remote.topics():
         push.add_route(topic, remote.on_message)
     push.start()
@@ -407,6 +414,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         push.stop()
         if outbox is not None:
             outbox.stop()
+        if roster is not None:
+            roster.stop()
         if gnss is not None:
             gnss.stop()
         app.listen_worker.stop()

@@ -38,7 +38,7 @@ def test_the_kiosk_can_run_here(report):
     assert code == 0 and data["kiosk_can_run"] is True
     checks = by_item(data)
     assert checks["Chinese font"]["status"] == OK
-    assert checks["database"]["status"] == OK and "schema 0003" in checks["database"]["detail"]
+    assert checks["database"]["status"] == OK and "schema 0004" in checks["database"]["detail"]
     assert checks["package pygame"]["status"] == OK and checks["package pygame"]["detail"].startswith("2.6.1")
     assert checks["knowledge base"]["status"] == OK
 

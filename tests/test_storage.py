@@ -42,7 +42,7 @@ def test_migrations_create_exactly_the_models(database):
     with database.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
         assert diff == [], diff
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0004"
     assert set(inspect(database.engine).get_table_names()) >= {
         "branches", "members", "meetings", "meeting_roster", "attendance", "content_items", "quiz_questions",
         "quiz_results", "audit_log", "settings"}

@@ -1,13 +1,8 @@
 """Encrypted storage of face templates, and the in-memory matrix searched 1:N.
 
-Why AES-GCM with the member id as associated data: a template is biometric data (DESIGN: stored
-encrypted, consent recorded, deletable per member). GCM authenticates as well as hides, and binding
-the ciphertext to its member id means a blob copied onto another member's row fails to decrypt instead
-of silently signing one person in as another.
-
-Why the key lives outside the database: whoever copies the database file (a backup, a PostgreSQL
-dump) must not get usable templates. The key comes from ``DANGJIAN_FACE_KEY`` (url-safe base64 of 32
-bytes) or from a key file readable by its owner only (mode 0600).
+Why AES-GCM with the member id as associated data, and where the key lives: see ``core/facecrypt.py``,
+which holds the codec (no numpy, so core's roster down-sync uses the same one); this module re-exports
+it and adds the numpy encodings.
 
 Why float32 and a precomputed norm: 1:N search is one matrix-vector product,
 ``|m - q|² = |m|² - 2 m·q + |q|²``, over a float32 matrix: half the memory traffic of float64, and no
@@ -16,93 +11,26 @@ Why float32 and a precomputed norm: 1:N search is one matrix-vector product,
 
 from __future__ import annotations
 
-import base64
-import binascii
-import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from core.audit import audit
+from core.facecrypt import KEY_ENV, FaceCipher, FaceKeyError, create_key_file, load_key
 from core.models import Consent, FacePhoto, FaceTemplate, Member, utcnow
 from robot_assistant.face.engine import MODEL_NAME
 
-KEY_ENV = "DANGJIAN_FACE_KEY"
-_VERSION = b"\x01"
+__all__ = ["DIM", "KEY_ENV", "EraseReport", "FaceKeyError", "Hit", "SearchResult", "TemplateCipher",
+           "TemplateIndex", "TemplateStore", "create_key_file", "load_key"]
+
 DIM = 128
 
 
-class FaceKeyError(RuntimeError):
-    """The template key is missing, malformed or too widely readable; the message says how to fix it."""
-
-
-def _decode_key(text_value: str, where: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(text_value.strip().encode())
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) != 32:
-        raise FaceKeyError(f"{where}: the face key must be url-safe base64 of 32 bytes "
-                           f"(make one with `launcher.py enroll --make-key`)")
-    return key
-
-
-def load_key(key_file: Path | None, environ: Mapping[str, str] | None = None) -> bytes:
-    """The 32-byte template key from ``$DANGJIAN_FACE_KEY`` or ``key_file`` (which must be mode 0600)."""
-    env = os.environ if environ is None else environ
-    if env.get(KEY_ENV):
-        return _decode_key(env[KEY_ENV], f"environment {KEY_ENV}")
-    if key_file is None:
-        raise FaceKeyError(f"no face key: set {KEY_ENV} or face.key_file")
-    path = Path(key_file)
-    if not path.is_file():
-        raise FaceKeyError(f"no face key: {path} does not exist and {KEY_ENV} is not set; create it with "
-                           f"`launcher.py enroll --make-key` (it is written with mode 0600)")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise FaceKeyError(f"face key file {path} has mode {mode:04o}: others can read it; run chmod 600 {path}")
-    return _decode_key(path.read_text(), str(path))
-
-
-def create_key_file(path: Path) -> Path:
-    """Write a new random key with mode 0600 (created so, never widened); refuse to overwrite one:
-    a lost key makes every stored template unreadable."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        fh.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
-    return path
-
-
-class TemplateCipher:
-    """AES-256-GCM with a random 96-bit nonce per blob: ``version | nonce | ciphertext+tag``."""
-
-    def __init__(self, key: bytes):
-        self._aead = AESGCM(key)
-
-    @staticmethod
-    def _aad(kind: str, member_id: int) -> bytes:
-        return f"dangjian-face:v1:{kind}:{member_id}".encode()
-
-    def encrypt(self, data: bytes, kind: str, member_id: int) -> bytes:
-        nonce = os.urandom(12)
-        return _VERSION + nonce + self._aead.encrypt(nonce, data, self._aad(kind, member_id))
-
-    def decrypt(self, blob: bytes, kind: str, member_id: int) -> bytes:
-        if blob[:1] != _VERSION:
-            raise FaceKeyError("unknown face template format")
-        try:
-            return self._aead.decrypt(blob[1:13], blob[13:], self._aad(kind, member_id))
-        except InvalidTag:
-            raise FaceKeyError("a face template cannot be decrypted: wrong key, or the row was tampered with") from None
+class TemplateCipher(FaceCipher):
+    """The codec of ``core.facecrypt`` plus 128-d float32 encodings as numpy arrays."""
 
     def encrypt_encoding(self, encoding: np.ndarray, member_id: int) -> bytes:
         return self.encrypt(np.asarray(encoding, dtype="<f4").reshape(DIM).tobytes(), "template", member_id)

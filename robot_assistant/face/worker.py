@@ -41,6 +41,7 @@ class FaceWorker:
         self.camera = camera
         self.engine = engine
         self.reload_every_s = reload_every_s
+        self._reload_now = threading.Event()
         self.pipeline: FacePipeline | None = None
         self.problem = ""
         self._stop = threading.Event()
@@ -97,7 +98,8 @@ class FaceWorker:
 
         def on_result(_result) -> None:
             nonlocal last
-            if time.monotonic() - last >= self.reload_every_s:
+            if self._reload_now.is_set() or time.monotonic() - last >= self.reload_every_s:
+                self._reload_now.clear()
                 last = time.monotonic()
                 self.pipeline.reload_index()
 
@@ -110,6 +112,11 @@ class FaceWorker:
         """The last frame as an RGB array, or None before the first (OpenCV frames are BGR)."""
         frame = self.latest
         return None if frame is None else frame.image[:, :, ::-1]
+
+    def request_reload(self) -> None:
+        """Re-read the templates at the next frame (a roster pull brought or erased some): an erasure must
+        not wait for the periodic reload."""
+        self._reload_now.set()
 
     def start(self) -> FaceWorker:
         self._thread = threading.Thread(target=self._run, name="face-worker", daemon=True)

@@ -1,0 +1,139 @@
+"""The face-template codec: the key rules and AES-GCM encryption bound to a member, with no numpy or
+device library, so that core (the roster down-sync) and robot_assistant.face share one implementation.
+
+Why AES-GCM with the member as associated data: a template is biometric data (DESIGN: stored encrypted,
+consent recorded, deletable per member). GCM authenticates as well as hides, and binding the ciphertext
+to its member means a blob copied onto another member's row fails to decrypt instead of silently signing
+one person in as another.
+
+Two bindings, never interchangeable (different associated-data prefixes):
+
+* **local**, to the member's row id on this terminal (``encrypt``/``decrypt``): what ``face_templates``
+  and ``face_photos`` hold;
+* **transport**, to the member *number* (``seal``/``unseal``): what crosses the central database in
+  ``fleet_roster_changes``, because row ids differ on every terminal. All terminals of an organisation
+  share the key (``DANGJIAN_FACE_KEY`` or the key file), so a terminal re-encrypts a received template
+  bound to its own row id.
+
+Why the key lives outside the database: whoever copies the database file (a backup, a PostgreSQL dump)
+must not get usable templates. The key comes from ``DANGJIAN_FACE_KEY`` (url-safe base64 of 32 bytes) or
+from a key file readable by its owner only (mode 0600).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+KEY_ENV = "DANGJIAN_FACE_KEY"
+_VERSION = b"\x01"
+
+
+class FaceKeyError(RuntimeError):
+    """The template key is missing, malformed or too widely readable, or a blob does not decrypt; the
+    message says which."""
+
+
+def _decode_key(text_value: str, where: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text_value.strip().encode())
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) != 32:
+        raise FaceKeyError(f"{where}: the face key must be url-safe base64 of 32 bytes "
+                           f"(make one with `launcher.py enroll --make-key`)")
+    return key
+
+
+def load_key(key_file: Path | None, environ: Mapping[str, str] | None = None) -> bytes:
+    """The 32-byte template key from ``$DANGJIAN_FACE_KEY`` or ``key_file`` (which must be mode 0600)."""
+    env = os.environ if environ is None else environ
+    if env.get(KEY_ENV):
+        return _decode_key(env[KEY_ENV], f"environment {KEY_ENV}")
+    if key_file is None:
+        raise FaceKeyError(f"no face key: set {KEY_ENV} or face.key_file")
+    path = Path(key_file)
+    if not path.is_file():
+        raise FaceKeyError(f"no face key: {path} does not exist and {KEY_ENV} is not set; create it with "
+                           f"`launcher.py enroll --make-key` (it is written with mode 0600)")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise FaceKeyError(f"face key file {path} has mode {mode:04o}: others can read it; run chmod 600 {path}")
+    return _decode_key(path.read_text(), str(path))
+
+
+def create_key_file(path: Path) -> Path:
+    """Write a new random key with mode 0600 (created so, never widened); refuse to overwrite one:
+    a lost key makes every stored template unreadable."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
+    return path
+
+
+def key_file_for(config: Any) -> Path | None:
+    """Where the configuration keeps the key: ``face.key_file``, else ``<site.data_dir>/face.key``."""
+    face = getattr(config, "face", None)
+    path = getattr(face, "key_file", None)
+    if path is None and hasattr(config, "site"):
+        path = Path(config.site.data_dir) / "face.key"
+    return path
+
+
+class FaceCipher:
+    """AES-256-GCM with a random 96-bit nonce per blob: ``version | nonce | ciphertext+tag``."""
+
+    def __init__(self, key: bytes):
+        self._aead = AESGCM(key)
+        self._mac_key = hmac.new(key, b"dangjian-face:v1:digest", hashlib.sha256).digest()
+
+    @staticmethod
+    def _aad(kind: str, member_id: int) -> bytes:
+        return f"dangjian-face:v1:{kind}:{member_id}".encode()
+
+    @staticmethod
+    def _transport_aad(kind: str, member_number: str) -> bytes:
+        return f"dangjian-face:v1:transport:{kind}:number:{member_number}".encode()
+
+    def _seal(self, data: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return _VERSION + nonce + self._aead.encrypt(nonce, data, aad)
+
+    def _open(self, blob: bytes, aad: bytes) -> bytes:
+        if blob[:1] != _VERSION:
+            raise FaceKeyError("unknown face template format")
+        try:
+            return self._aead.decrypt(blob[1:13], blob[13:], aad)
+        except InvalidTag:
+            raise FaceKeyError("a face template cannot be decrypted: wrong key, or the row was tampered with") from None
+
+    def encrypt(self, data: bytes, kind: str, member_id: int) -> bytes:
+        """Local binding: ``kind`` ("template" or "photo") and this terminal's member row id."""
+        return self._seal(data, self._aad(kind, member_id))
+
+    def decrypt(self, blob: bytes, kind: str, member_id: int) -> bytes:
+        return self._open(blob, self._aad(kind, member_id))
+
+    def seal(self, data: bytes, kind: str, member_number: str) -> bytes:
+        """Transport binding: ``kind`` and the member number (the same on every terminal)."""
+        return self._seal(data, self._transport_aad(kind, member_number))
+
+    def unseal(self, blob: bytes, kind: str, member_number: str) -> bytes:
+        return self._open(blob, self._transport_aad(kind, member_number))
+
+    def mac(self, data: bytes) -> str:
+        """Keyed digest (HMAC-SHA256, hex) of data derived from biometrics: the central database may keep
+        it to notice a change, and learns nothing it could test a guessed template against."""
+        return hmac.new(self._mac_key, data, hashlib.sha256).hexdigest()
