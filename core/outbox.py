@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from core.background import BackgroundLoop
 from core.db import Database, DatabaseError
 from core.models import (
     OUTBOX_KINDS,
@@ -277,13 +278,15 @@ _TRANSIENT = (SQLAlchemyError, DatabaseError, OSError, TimeoutError)
 _LOCAL = (SQLAlchemyError, DatabaseError)
 
 
-class OutboxSender:
+class OutboxSender(BackgroundLoop):
     """Copies pending outbox rows of ``local_db`` to the central database at ``central``.
 
     ``central`` is a URL (opened, and migrated to head, on first use — an unreachable server is just a
     failed batch) or an open ``Database``. ``send_batch`` never raises for database trouble: it returns a
     ``BatchResult`` whose ``error`` says what happened, and ``retry_delay()`` says how long to wait.
     """
+
+    thread_name = "outbox"
 
     def __init__(self, local_db: Database, central: str | Database, *, batch_size: int = 200,
                  interval_seconds: float = 30.0, backoff_base_seconds: float = 1.0,
@@ -305,9 +308,7 @@ class OutboxSender:
         self.after_central_commit: Callable[[list[int]], None] | None = None
         """Called with the batch's outbox ids between the central commit and the local mark (tests use it
         to crash exactly there)."""
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_loop()
         self._last_prune = 0.0
 
     @classmethod
@@ -420,13 +421,6 @@ class OutboxSender:
                 log.exception("outbox: cannot record the failure locally")
         return BatchResult(selected=len(ids), error=message)
 
-    def retry_delay(self) -> float:
-        """Seconds to wait after ``failures`` consecutive failures: doubling, capped, with ±25% jitter."""
-        if not self.failures:
-            return 0.0
-        base = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** min(self.failures - 1, 30))
-        return base * (0.75 + 0.5 * self._rng())
-
     def drain(self, max_batches: int | None = None) -> DrainResult:
         """Send batches until nothing is pending or one fails (no waiting): ``sync --once``."""
         total = DrainResult()
@@ -453,25 +447,6 @@ class OutboxSender:
 
     # ----------------------------------------------------------------------------------- thread
 
-    def start(self) -> None:
-        """Run ``run_forever`` in a daemon thread (a second call while it runs does nothing)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_forever, args=(self._stop,), name="outbox", daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def wake(self) -> None:
-        """Send now (e.g. right after a sign-in) instead of at the next interval."""
-        self._wake.set()
-
     def run_forever(self, stop_event: threading.Event) -> None:
         """Send while rows are pending; back off after a failure; otherwise wait ``interval_seconds``."""
         while not stop_event.is_set():
@@ -491,12 +466,7 @@ class OutboxSender:
                 wait = self.interval_seconds
                 self._release_central()
                 self._maybe_prune()
-            deadline = time.monotonic() + wait
-            while not stop_event.is_set() and not self._wake.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._wake.wait(min(remaining, 1.0))
+            self._wait(stop_event, wait)
 
     def _release_central(self) -> None:
         """Nothing pending: close the pooled central connections, so that ten thousand idle terminals do

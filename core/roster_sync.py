@@ -62,6 +62,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from core.audit import audit
+from core.background import BackgroundLoop
 from core.db import Database, DatabaseError
 from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
 from core.models import (
@@ -786,7 +787,7 @@ def roster_central_url(url: str) -> str:
     return central_url(url)
 
 
-class RosterPuller:
+class RosterPuller(BackgroundLoop):
     """Pulls the central roster log into ``local_db``; see the module docstring for the rules.
 
     ``central`` is a URL (opened, and migrated to head, on first use: an unreachable server is just a
@@ -794,6 +795,8 @@ class RosterPuller:
     ``key_loader()``. ``pull_once`` never raises for database trouble: its result's ``error`` says what
     happened, and ``retry_delay()`` how long to wait.
     """
+
+    thread_name = "roster-pull"
 
     def __init__(self, local_db: Database, central: str | Database, *, cipher: FaceCipher | None = None,
                  key_loader: Callable[[], bytes] | None = None, faces: bool = True, terminal_id: str = "",
@@ -824,9 +827,7 @@ class RosterPuller:
         self.last_error: str | None = None
         self.last_result: PullResult | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._init_loop()
 
     @classmethod
     def from_config(cls, config: Any, local_db: Database, **kwargs: Any) -> RosterPuller | None:
@@ -1053,46 +1054,19 @@ class RosterPuller:
         except SQLAlchemyError:
             log.exception("roster: WAL checkpoint after an erase failed")
 
-    def retry_delay(self) -> float:
-        """Seconds to wait after ``failures`` consecutive failures: doubling, capped, with ±25% jitter."""
-        if not self.failures:
-            return 0.0
-        base = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** min(self.failures - 1, 30))
-        return base * (0.75 + 0.5 * self._rng())
-
     def status(self) -> dict[str, Any]:
         """``roster_status`` (cursor, last pulls, skipped rows) plus this puller's memory."""
         with self.local.session() as s:
             data = roster_status(s)
         data.update(central=make_url(self._central_url).render_as_string(hide_password=True)
                     if self._central_url else "(open database)",
-                    running=self._thread is not None and self._thread.is_alive(),
+                    running=self.running,
                     consecutive_failures=self.failures, puller_error=self.last_error,
                     interval_seconds=self.interval_seconds, faces=self.faces,
                     face_key_error=self._key_error)
         return data
 
     # ----------------------------------------------------------------------------------- thread
-
-    def start(self) -> None:
-        """Run ``run_forever`` in a daemon thread (a second call while it runs does nothing)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_forever, args=(self._stop,), name="roster-pull",
-                                        daemon=True)
-        self._thread.start()
-
-    def stop(self, timeout: float | None = 15.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def wake(self) -> None:
-        """Pull now (e.g. an administrator just published) instead of at the next interval."""
-        self._wake.set()
 
     def run_forever(self, stop_event: threading.Event) -> None:
         """Pull until caught up; back off after a failure, otherwise wait ``interval_seconds``."""
@@ -1110,12 +1084,7 @@ class RosterPuller:
             else:
                 wait = self.interval_seconds
                 self._release_central()
-            deadline = time.monotonic() + wait
-            while not stop_event.is_set() and not self._wake.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._wake.wait(min(remaining, 1.0))
+            self._wait(stop_event, wait)
 
     def _release_central(self) -> None:
         """Caught up: close the pooled central connections (ten thousand idle terminals must not hold ten

@@ -1,0 +1,76 @@
+"""The background loop shared by the workers that talk to the central database (outbox, roster pull).
+
+Why one class: each runs in a daemon thread, can be woken early (a sign-in, an administrator's "sync
+now"), and backs off after failures — doubling to a cap with ±25 % jitter, so that ten thousand terminals
+do not all knock in the same second when the central server comes back. Getting that subtly different
+in two places is how one of them ends up hammering the server or never retrying.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class BackgroundLoop:
+    """``start``/``stop``/``wake`` for a ``run_forever(stop_event)`` thread, ``retry_delay`` and ``_wait``.
+
+    Subclasses call ``_init_loop()`` in ``__init__``, set ``thread_name``, and keep ``failures``,
+    ``backoff_base_seconds``, ``backoff_max_seconds`` and ``_rng`` (a ``random.random``-like function).
+    """
+
+    thread_name = "background"
+    failures: int
+    backoff_base_seconds: float
+    backoff_max_seconds: float
+    _rng: Callable[[], float]
+
+    def _init_loop(self) -> None:
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_forever(self, stop_event: threading.Event) -> None:  # pragma: no cover - subclasses implement
+        raise NotImplementedError
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Run ``run_forever`` in a daemon thread (a second call while it runs does nothing)."""
+        if self.running:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run_forever, args=(self._stop,), name=self.thread_name,
+                                        daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 15.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def wake(self) -> None:
+        """Work now (a sign-in, an administrator's request) instead of at the next interval."""
+        self._wake.set()
+
+    def retry_delay(self) -> float:
+        """Seconds to wait after ``failures`` consecutive failures: doubling, capped, with ±25% jitter."""
+        if not self.failures:
+            return 0.0
+        base = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** min(self.failures - 1, 30))
+        return base * (0.75 + 0.5 * self._rng())
+
+    def _wait(self, stop_event: threading.Event, seconds: float) -> None:
+        """Sleep up to ``seconds``, ending early when woken or stopped (checked at least once a second, so
+        a ``stop_event`` set by someone other than ``stop()`` is noticed too)."""
+        deadline = time.monotonic() + seconds
+        while not stop_event.is_set() and not self._wake.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            self._wake.wait(min(remaining, 1.0))
