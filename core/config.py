@@ -18,7 +18,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from core.yamlfile import Origin, YamlFileError, display_path, dotted, read_yaml, where
+from core.yamlfile import (
+    MarkedSafeLoader,
+    Origin,
+    YamlFileError,
+    cut,
+    display_path,
+    dotted,
+    read_yaml,
+    short_repr,
+    where,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "config.yaml"
@@ -30,7 +40,9 @@ MUST_BE_DIR = {"must_exist": "dir"}
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_default=True)
+    # No NaN or infinity anywhere: ".inf" passes a "gt=0" bound and would reach a timer as an endless
+    # (or overflowing) wait; no setting means anything by them.
+    model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
 
 
 class SiteSection(_Section):
@@ -44,7 +56,7 @@ class SiteSection(_Section):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name too long for a file name
             raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Asia/Shanghai)") from None
         return value
 
@@ -65,6 +77,7 @@ class FeedSection(_Section):
     name: str = Field(min_length=1)
     url: str = Field(min_length=1)
     format: Literal["auto", "rss", "json"] = "auto"
+    allow_unsigned: bool = False
 
 
 class ContentSection(_Section):
@@ -289,8 +302,10 @@ def _env_overrides(environ: dict[str, str]) -> tuple[dict, dict[tuple, Origin]]:
             continue
         keys = tuple(k.lower() for k in name[len(ENV_PREFIX) :].split("__"))
         try:
-            value = yaml.safe_load(raw) if raw.strip() else None
-        except yaml.YAMLError:
+            value = yaml.load(raw, Loader=MarkedSafeLoader) if raw.strip() else None
+        except (yaml.YAMLError, RecursionError):
+            # Not YAML, or YAML PyYAML cannot build (a date like 2024-13-45, "!!int x", "[[[[..."):
+            # the text itself, which validation then names if the key wants something else.
             value = raw
         node = data
         for k in keys[:-1]:
@@ -299,7 +314,8 @@ def _env_overrides(environ: dict[str, str]) -> tuple[dict, dict[tuple, Origin]]:
                 break
         else:
             node[keys[-1]] = value
-            origin = Origin(f"environment {name}", Path.cwd())
+            # A name with a line break (possible with env(1), not with a shell) would split the message.
+            origin = Origin(f"environment {name if name.isprintable() else repr(name)}", Path.cwd())
             for i in range(1, len(keys) + 1):
                 origins.setdefault(keys[:i], origin)
     return data, origins
@@ -331,10 +347,18 @@ def _list_item_model(annotation: Any) -> Any:
     return None
 
 
-def _got(value: Any) -> str:
+def _got(value: Any, limit: int = 80) -> str:
+    """The offending value as the administrator wrote it, cut to ``limit`` characters."""
     if isinstance(value, str):
-        return f'"{value}"'
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip().removesuffix("\n...")
+        text = f'"{value}"' if value.isprintable() else repr(value)  # a line break must not split the message
+    else:
+        try:
+            text = yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip().removesuffix("\n...")
+        except (yaml.YAMLError, RecursionError):
+            text = repr(value)
+        if "\n" in text:  # a long or quoted value folds over lines: one line, as Python writes it
+            text = repr(value)
+    return cut(text, limit)
 
 
 def _describe(error: dict) -> str:
@@ -351,6 +375,8 @@ def _describe(error: dict) -> str:
         if info is not None and info.annotation is float:
             what = "a positive number" if gt == 0 else "a number"
         return f"must be {what}, got {_got(value)}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {_got(value)}"
     if kind in ("float_parsing", "float_type"):
         return f"must be a number, got {_got(value)}"
     if kind in ("bool_parsing", "bool_type"):
@@ -366,8 +392,9 @@ def _describe(error: dict) -> str:
         return f"must match {ctx.get('pattern')}, got {_got(value)}"
     if kind == "string_too_short":
         return "must not be empty"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
+    if kind == "value_error":  # a validator's own words; a pasted 3000-character value is shortened
+        text = str(ctx.get("error", error["msg"]))
+        return text.replace(repr(value), short_repr(value)) if isinstance(value, str) else text
     if kind in ("model_type", "dict_type"):
         return f"must be a mapping of keys, got {_got(value)}"
     if kind in ("list_type", "tuple_type"):
@@ -442,14 +469,23 @@ def _resolve_paths(model: BaseModel, loc: tuple, origins: dict, fallback: str, p
             resolved = value if value.is_absolute() else (base / value)
             setattr(model, name, resolved)
             need = (info.json_schema_extra or {}).get("must_exist") if isinstance(info.json_schema_extra, dict) else None
-            if need == "file" and not resolved.is_file():
-                problems.append(f"{where(here, origins, fallback)}: {dotted(here)}: file not found: {resolved}")
-            if need == "dir" and not resolved.is_dir():
-                problems.append(f"{where(here, origins, fallback)}: {dotted(here)}: folder not found: {resolved}")
+            if need == "file" and not _is(resolved, Path.is_file):
+                problems.append(f"{where(here, origins, fallback)}: {dotted(here)}: file not found: {cut(str(resolved))}")
+            if need == "dir" and not _is(resolved, Path.is_dir):
+                problems.append(f"{where(here, origins, fallback)}: {dotted(here)}: folder not found: {cut(str(resolved))}")
         elif isinstance(value, list) and value and isinstance(value[0], Path):
             setattr(model, name, [v if v.is_absolute() else base / v for v in value])
         elif isinstance(value, dict) and value and all(isinstance(v, Path) for v in value.values()):
             setattr(model, name, {k: v if v.is_absolute() else base / v for k, v in value.items()})
+
+
+def _is(path: Path, check: Any) -> bool:
+    """``path.is_file()`` / ``is_dir()`` that says False, not raises, for a name the OS refuses (longer
+    than it allows: OSError; with a NUL byte: ValueError)."""
+    try:
+        return bool(check(path))
+    except (OSError, ValueError):
+        return False
 
 
 def _base_dir(loc: tuple, origins: dict[tuple, Origin]) -> Path:

@@ -95,6 +95,15 @@ def _time_of(entry) -> datetime | None:
     return None
 
 
+def resolve_url(base_url: str, href: str) -> str | None:
+    """``href`` made absolute against the feed's address; None for one no URL parser accepts
+    ("http://[::1"): the item is kept without its picture rather than the whole feed failing."""
+    try:
+        return urljoin(base_url, href) if base_url else href
+    except ValueError:
+        return None
+
+
 def parse_feed(data: bytes, base_url: str = "", now: datetime | None = None) -> list[FeedItem]:
     """Parse RSS/Atom (feedparser) bytes into FeedItems. Raises FeedError when nothing usable is in it.
 
@@ -119,7 +128,7 @@ def parse_feed(data: bytes, base_url: str = "", now: datetime | None = None) -> 
         image = None
         for enc in entry.get("enclosures", []):
             if str(enc.get("type", "")).startswith("image/") and enc.get("href"):
-                image = urljoin(base_url, enc["href"]) if base_url else enc["href"]
+                image = resolve_url(base_url, str(enc["href"]))
                 break
         state = str(entry.get("dj_review", "published")).strip() or "published"
         if state not in REVIEW_STATES:

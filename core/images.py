@@ -89,19 +89,25 @@ def cache_image(url: str, data_dir: Path, *, max_bytes: int, timeout: float,
     if target.is_file():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = local_path(url)
+    try:
+        source = local_path(url)
+        scheme = urlsplit(url).scheme
+    except ValueError:  # urlsplit refuses some broken URLs ("http://[::1") by raising
+        raise ImageRejected(f"malformed URL {url[:80]!r}") from None
     if source is not None:
         if not source.is_absolute():
-            raise ImageRejected(f"relative path {url!r} (resolve it against the feed first)")
+            raise ImageRejected(f"relative path {url[:80]!r} (resolve it against the feed first)")
         try:
             size = source.stat().st_size
         except OSError as exc:
-            raise ImageRejected(f"cannot read {source}: {exc.strerror or exc}") from None
+            raise ImageRejected(f"cannot read {str(source)[:80]!r}: {exc.strerror or exc}") from None
+        except ValueError:  # a NUL byte in the path (file:///a%00b)
+            raise ImageRejected(f"cannot read {str(source)[:80]!r}: not a valid file name") from None
         if size > max_bytes:
             raise ImageRejected(f"oversized: {size} bytes > {max_bytes}")
         _normalise(source, target)
         return target
-    if urlsplit(url).scheme not in ("http", "https"):
+    if scheme not in ("http", "https"):
         raise ImageRejected(f"unsupported URL scheme in {url[:80]!r}")
     download = _download(url, target.parent, max_bytes, timeout, session or requests.Session())
     try:

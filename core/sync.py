@@ -14,6 +14,12 @@ is cheap enough for the header to call every frame.
 Feeds may be RSS/Atom (``core.content.parse_feed``), JSON Feed 1/1.1 with a ``_dangjian`` extension
 (review state, English title, branch), or a local file (``file://`` URL or a path; its modification time
 stands in for the ETag).
+
+Signed content: with ``fleet.public_keys`` configured, a feed's items must each carry a valid Ed25519
+signature (``core.signing``, checked before parsing); unsigned or tampered items are not stored and are
+audited (``content.rejected``) once each, not every round. RSS and Atom cannot carry a signature, so with
+keys configured such a feed is refused as a whole unless its entry says ``allow_unsigned: true`` — an
+administrator's explicit choice for a feed trusted by its transport (an HTTPS intranet server).
 """
 
 from __future__ import annotations
@@ -29,18 +35,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import feedparser
 import requests
 from sqlalchemy import select
 
+from core.audit import audit
 from core.config import ROOT, ContentSection, FeedSection
-from core.content import FeedError, FeedItem, html_to_text, parse_feed, store_items
+from core.content import FeedError, FeedItem, html_to_text, parse_feed, resolve_url, store_items
 from core.db import Database
 from core.events import EventBus, NewsArrived, SyncStatus
 from core.images import ImageRejected, cache_image, local_path
 from core.models import REVIEW_STATES, ContentItem, Setting, utcnow
+from core.signing import Verifier, filter_json_feed
 
 if TYPE_CHECKING:
     from core.terminal import Terminal
@@ -153,7 +161,7 @@ def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None
             body=body,
             summary=(html_to_text(str(entry["summary"])) if entry.get("summary") else body)[:140],
             link=str(entry.get("url") or ""),
-            image_url=(urljoin(base, str(image)) if base else str(image)) if image else None,
+            image_url=resolve_url(base, str(image)) if image else None,
             category=str(tags[0])[:100] if tags else "",
             branch_code=str(ext.get("branch") or "").strip() or None,
             review_state=state if state in REVIEW_STATES else "draft",
@@ -183,8 +191,12 @@ class FeedSyncer:
 
     def __init__(self, content: ContentSection, db: Database, bus: EventBus, data_dir: Path, *,
                  now: Callable[[], datetime] = utcnow, sleep: Callable[[float], object] | None = None,
-                 http: requests.Session | None = None, tries: int = 3, backoff_seconds: float = 0.5) -> None:
+                 http: requests.Session | None = None, tries: int = 3, backoff_seconds: float = 0.5,
+                 verifier: Verifier | None = None, terminal_id: str = "") -> None:
         self.content = content
+        self.verifier = verifier or Verifier()
+        self.terminal_id = terminal_id
+        self._audited: set[tuple[str, str, str]] = set()  # (feed, guid, reason) already in the audit log
         self.db = db
         self.bus = bus
         self.data_dir = Path(data_dir)
@@ -205,8 +217,9 @@ class FeedSyncer:
 
     @classmethod
     def for_terminal(cls, terminal: Terminal, **kwargs: Any) -> FeedSyncer:
+        kwargs.setdefault("verifier", Verifier.from_config(terminal.config))
         return cls(terminal.config.content, terminal.db, terminal.bus, terminal.config.site.data_dir,
-                   now=terminal.now, **kwargs)
+                   now=terminal.now, terminal_id=terminal.terminal_id, **kwargs)
 
     # ----------------------------------------------------------------------------------- thread
 
@@ -338,8 +351,18 @@ class FeedSyncer:
         return f"{feed.name}: {len(new_ids)} new"
 
     def _parse(self, feed: FeedSection, fetched: _Fetched) -> list[FeedItem]:
+        check = self.verifier.required and not feed.allow_unsigned
         if looks_like_json(feed.format, fetched.content_type, fetched.body, feed.url):
-            return parse_json_feed(fetched.body, fetched.base_url, self.now())
+            body = fetched.body
+            if check:
+                body, rejected = filter_json_feed(body, self.verifier)
+                self._audit_rejections(feed, rejected)
+            return parse_json_feed(body, fetched.base_url, self.now())
+        if check:
+            self._audit_rejections(feed, [{"guid": "", "reason": "unsigned",
+                                           "message": "an RSS/Atom feed cannot be signed"}])
+            raise FeedError("refused: signatures are required here (fleet.public_keys) and RSS/Atom cannot "
+                            "carry one; publish a signed JSON Feed, or set allow_unsigned: true for this feed")
         items = parse_feed(fetched.body, fetched.base_url, self.now())
         if not items:
             # parse_feed forgives a broken document that yields nothing (e.g. one cut off mid-item); for a
@@ -348,6 +371,23 @@ class FeedSyncer:
             if problem is not None:
                 raise FeedError(f"not an RSS/Atom feed: malformed document ({problem})")
         return items
+
+    def _audit_rejections(self, feed: FeedSection, rejected: list[dict[str, str]]) -> None:
+        """Audit each refused item once (a feed is fetched every few minutes; the log must not fill up)."""
+        fresh = [r for r in rejected if (feed.name, r["guid"], r["reason"]) not in self._audited]
+        if rejected:
+            log.warning("feed %s: %d item(s) refused for their signature", feed.name, len(rejected))
+        if not fresh:
+            return
+        try:
+            with self.db.session() as session:
+                for r in fresh[:100]:
+                    audit(session, "feed", "content.rejected", (r["guid"] or feed.url)[:200], self.terminal_id,
+                          feed=feed.name, reason=r["reason"], message=r["message"][:200], scope="feed item")
+        except Exception:
+            log.exception("feed %s: cannot audit refused items", feed.name)
+            return
+        self._audited.update((feed.name, r["guid"], r["reason"]) for r in fresh[:100])
 
     # ----------------------------------------------------------------------------------- fetching
 
@@ -440,7 +480,11 @@ class FeedSyncer:
             url = item.image_url
             if not url or item.review_state != "published" or have.get(item.guid) or url in self._rejected_images:
                 continue
-            if remote and urlsplit(url).scheme not in ("http", "https"):
+            try:
+                scheme = urlsplit(url).scheme
+            except ValueError:  # "http://[::1" and the like: one bad picture must not fail the whole feed
+                scheme = ""
+            if remote and scheme not in ("http", "https"):
                 log.warning("image of %s rejected (a network feed may not name a local file): %s", item.guid, url)
                 continue
             try:

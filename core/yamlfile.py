@@ -40,6 +40,34 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+class MarkedSafeLoader(yaml.SafeLoader):
+    """SafeLoader whose bad values are YAML errors with a line. PyYAML's constructors let a date that
+    does not exist (``2024-13-45``), ``!!int abc`` or a 5000-digit number escape as a bare ValueError,
+    and ``!!timestamp x`` as an AttributeError, without a mark: a traceback for the administrator
+    instead of ``file:line: ...``."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception as exc:  # whatever a constructor raises on text it was never meant to see
+            what = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {short_repr(what)}: {exc}",
+                                                    node.start_mark) from None
+
+
+def cut(text: str, limit: int = 200) -> str:
+    """``text`` cut to about ``limit`` characters: a message must stay readable when the value in it is a
+    100 kB string someone pasted by mistake."""
+    return text if len(text) <= limit else f"{text[:limit - 5]}…({len(text)} characters)"
+
+
+def short_repr(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters."""
+    return cut(repr(value), limit)
+
+
 def read_yaml(path: Path, error: type[YamlFileError] = YamlFileError) -> tuple[Any, dict[tuple, Origin]]:
     """Parse ``path``; return the data and a map from key path (tuple of keys/indices) to its origin."""
     shown = display_path(path)
@@ -49,21 +77,49 @@ def read_yaml(path: Path, error: type[YamlFileError] = YamlFileError) -> tuple[A
         raise error([f"{shown}: file not found"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise error([f"{shown}: cannot read: {exc}"]) from None
+    loader: MarkedSafeLoader | None = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        loader = MarkedSafeLoader(text)  # already raises for a NUL or other unprintable character
+        # One parse gives both the node tree (with marks) and the data, as yaml.safe_load would.
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.reader.ReaderError as exc:  # a NUL or control character: it has a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1
+        char = f"#x{exc.character:04x}" if isinstance(exc.character, int) else repr(exc.character)
+        raise error([f"{shown}:{line}: YAML syntax error: unacceptable character {char} ({exc.reason})"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
         raise error([f"{shown}{line}: YAML syntax error: {problem}"]) from None
+    except RecursionError:  # thousands of nested brackets: PyYAML's composer recurses per level
+        raise error([f"{shown}: YAML syntax error: nested too deeply"]) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     origins: dict[tuple, Origin] = {}
     base = path.resolve().parent
+    seen: set[int] = set()
+
+    def key_of(key_node: yaml.Node) -> Any:
+        """The key as the data holds it (``1:`` is the int 1, ``on:`` is True), so lookups by the
+        locations pydantic reports find it; the raw text where it cannot be rebuilt."""
+        if isinstance(key_node, yaml.ScalarNode):
+            try:
+                return loader.construct_object(key_node)
+            except yaml.YAMLError:
+                pass
+        return key_node.value
 
     def walk(n: yaml.Node | None, key_path: tuple) -> None:
+        # An alias is the same node object as its anchor: walk it once, or a "billion laughs" file
+        # (nine aliases of nine aliases of ...) takes forever here while the parsed data stays small.
+        if n is None or id(n) in seen:
+            return
+        seen.add(id(n))
         if isinstance(n, yaml.MappingNode):
             for key_node, value_node in n.value:
-                child = (*key_path, key_node.value)
+                child = (*key_path, key_of(key_node))
                 origins[child] = Origin(f"{shown}:{key_node.start_mark.line + 1}", base)
                 walk(value_node, child)
         elif isinstance(n, yaml.SequenceNode):
@@ -85,9 +141,13 @@ def where(loc: tuple, origins: dict[tuple, Origin], fallback: str) -> str:
 
 
 def dotted(loc: tuple) -> str:
-    """('exhibits', 3, 'title_zh') -> 'exhibits[3].title_zh'."""
+    """('exhibits', 3, 'title_zh') -> 'exhibits[3].title_zh'. A key with a line break or another
+    unprintable character is shown quoted, so that a message stays one line; so is an empty key, or one
+    with spaces around it, which would not be seen otherwise."""
     out = ""
     for part in loc:
+        if isinstance(part, str) and (not part.isprintable() or not part or part != part.strip()):
+            part = repr(part)
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
 
@@ -109,7 +169,7 @@ def load_model(path: Path, model: type[M], wrap: str | None = None) -> M:
             shown_loc = loc[1:] if wrap is not None and loc and loc[0] == wrap else loc
             value = err.get("input")
             got = "" if err["type"] in ("missing", "extra_forbidden") or isinstance(value, (dict, list)) else (
-                f", got {value!r}")
+                f", got {short_repr(value)}")
             msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
             messages.append(f"{where(loc, origins, shown)}: {dotted(shown_loc) or '(top level)'}: {msg}{got}")
         raise YamlFileError(messages) from None

@@ -272,6 +272,16 @@ def test_a_non_image_served_as_png_is_rejected(database, tmp_path, server, caplo
     assert list((h.data_dir / "cache" / "images").iterdir()) == []
 
 
+def test_a_malformed_image_url_costs_only_that_picture(database, tmp_path, server):
+    """Found by fuzzing the image cache: "http://[::1" made urlsplit raise, which failed the whole feed."""
+    server.routes["/feed.xml"] = Reply(200, rss(rss_item("g1", "坏图片地址的新闻", image="http://[::1/x.png"),
+                                                rss_item("g2", "正常新闻")), RSS_TYPE)
+    h = harness(database, tmp_path, server.url("/feed.xml"))
+    _, status = h.sync()
+    assert status.online and sorted(h.titles()) == ["坏图片地址的新闻", "正常新闻"]
+    assert h.item("g1").image_path is None and h.feed_status()["last_error"] is None
+
+
 def test_a_missing_image_is_retried_on_a_later_round(database, tmp_path, server):
     server.routes["/feed.xml"] = Reply(200, rss(rss_item("g2", "图片稍后到", image="/later.png")), RSS_TYPE)
     server.routes["/later.png"] = [Reply(503, b"busy"), Reply(200, png((40, 30)), {"Content-Type": "image/png"})]

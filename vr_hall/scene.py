@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from core.yamlfile import YamlFileError, display_path, dotted, load_model, read_yaml, where
+from core.yamlfile import YamlFileError, cut, display_path, dotted, load_model, read_yaml, where
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
 Positive = Annotated[float, Field(gt=0)]
@@ -43,9 +43,11 @@ class SceneError(YamlFileError):
 
 
 class _Strict(BaseModel):
-    """Unknown keys are errors: a misspelt key must not be silently ignored."""
+    """Unknown keys are errors: a misspelt key must not be silently ignored. NaN and infinity are
+    errors too: ".nan" passes every bound (all comparisons are false) and ".inf" passes ``gt=0``, and
+    either would reach the renderer and the placement maths (``cos(inf)`` raises)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Spawn(_Strict):
@@ -307,6 +309,14 @@ def _doorway_span(room: Room, door: Doorway) -> tuple[float, float]:
     return (start + door.offset - door.width / 2, start + door.offset + door.width / 2)
 
 
+def _is_file(path: Path) -> bool:
+    """``Path.is_file`` that says False, not raises, for a name the OS refuses (too long, a NUL byte)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def check_scene(scene: Scene, check_media: bool = True) -> list[Problem]:
     """Everything the schema cannot see: references, placement and files. Empty when all is well."""
     problems: list[Problem] = []
@@ -386,14 +396,14 @@ def check_scene(scene: Scene, check_media: bool = True) -> list[Problem]:
             rel = getattr(e.media, need, None) if e.media else None
             if rel is None:
                 problems.append(((*loc, "media") if e.media else loc, f"a {e.kind} needs media.{need}"))
-            elif check_media and not scene.media_path(rel).is_file():
-                problems.append(((*loc, "media", need), f"media file not found: {rel} "
+            elif check_media and not _is_file(scene.media_path(rel)):
+                problems.append(((*loc, "media", need), f"media file not found: {cut(rel)} "
                                  f"(looked in {display_path(scene.base_dir)})"))
         elif e.media is not None and check_media:
             for key in ("image", "model"):
                 rel = getattr(e.media, key)
-                if rel is not None and not scene.media_path(rel).is_file():
-                    problems.append(((*loc, "media", key), f"media file not found: {rel}"))
+                if rel is not None and not _is_file(scene.media_path(rel)):
+                    problems.append(((*loc, "media", key), f"media file not found: {cut(rel)}"))
 
     tour_ids: set[str] = set()
     for i, t in enumerate(scene.tours):
@@ -410,8 +420,10 @@ def load_scene(path: str | Path, check_media: bool = True) -> Scene:
     """Read, validate and cross-check a scene file; raise SceneError listing every problem found."""
     path = Path(path)
     scene: Scene | None = None
-    # fast path: libyaml without line marks (a 3000-exhibit hall parses 6× faster)
-    with contextlib.suppress(OSError, UnicodeDecodeError, yaml.YAMLError, ValidationError):
+    # fast path: libyaml without line marks (a 3000-exhibit hall parses 6× faster). Anything wrong,
+    # including what PyYAML's constructors raise bare (ValueError for a date like 2024-13-45,
+    # AttributeError for "!!timestamp x"), falls to the slow path, which reports it with its line.
+    with contextlib.suppress(Exception):
         scene = Scene.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER))
     if scene is None:  # something is wrong: read again keeping lines, for file:line: field messages
         try:
@@ -423,5 +435,6 @@ def load_scene(path: str | Path, check_media: bool = True) -> Scene:
     problems = check_scene(scene, check_media=check_media)
     if problems:
         _, origins = read_yaml(path)
-        raise SceneError([f"{where(loc, origins, shown)}: {dotted(loc)}: {msg}" for loc, msg in problems])
+        # cut: the messages quote ids, and an id can be a 100 kB string pasted by mistake
+        raise SceneError([f"{where(loc, origins, shown)}: {dotted(loc)}: {cut(msg, 300)}" for loc, msg in problems])
     return scene

@@ -12,11 +12,14 @@ pose (yaw and roll from the 68 landmarks).
 
 from __future__ import annotations
 
+import io
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from robot_assistant.face.engine import Box, FaceEngine, Landmarks, box_height
 from robot_assistant.face.geometry import roll_degrees, yaw
@@ -77,14 +80,40 @@ class QualityReport:
         return {k: (round(v, 3) if isinstance(v, float) else v) for k, v in d.items()}
 
 
+MAX_PIXELS = 50_000_000
+"""Photos declaring more pixels than this (a 50 MP camera's) are not decoded. A PNG of a few kB can
+declare 60000x60000 (a decompression bomb): OpenCV would allocate gigabytes for it below its own limit
+of 2**30 pixels, and raise cv2.error instead of returning None above it."""
+
+
+def _declared_pixels(data: np.ndarray) -> int:
+    """Width x height from the file's header (Pillow reads only the header here); 0 when Pillow does
+    not know the format, which OpenCV then decides on alone."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data.tobytes())) as im:
+                return im.width * im.height
+    except Image.DecompressionBombError:  # above twice Pillow's own limit
+        return MAX_PIXELS + 1
+    except Exception:  # not an image Pillow can identify, or a header it cannot parse
+        return 0
+
+
 def read_rgb(path: str | Path, max_side: int = 1024) -> np.ndarray | None:
     """Read an image as RGB (np.fromfile copes with non-ASCII paths), shrinking its longer side to
-    ``max_side``: detection cost grows with pixels while faces this large gain nothing past it."""
+    ``max_side``: detection cost grows with pixels while faces this large gain nothing past it.
+    None for anything that is not a readable picture of at most MAX_PIXELS pixels."""
     try:
         data = np.fromfile(str(path), dtype=np.uint8)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         return None
-    bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if not data.size or _declared_pixels(data) > MAX_PIXELS:
+        return None
+    try:
+        bgr = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    except cv2.error:  # a decoder that gives up by raising, not by returning None
+        return None
     if bgr is None:
         return None
     scale = max_side / max(bgr.shape[:2])

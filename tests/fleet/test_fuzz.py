@@ -148,24 +148,29 @@ def test_json_feed_documents(doc):
     for verifier in (Verifier(), Verifier([KEY.public_key()])):
         kept, _ = filter_json_feed(data, verifier)
         with contextlib.suppress(FeedError):
-            parse_json_feed(kept)
+            parse_json_feed(kept, "https://intranet.example/feed.json")
 
 
 xml_text = st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=60)
 
 
+urls = xml_text | st.sampled_from(["http://[::1/x.png", "//[", "http://a:b@[/", "img/a.png", "file:///etc/x"])
+
+
 @FUZZ
-@given(title=xml_text, body=xml_text, guid=xml_text, date=xml_text, raw=st.booleans(), tail=st.binary(max_size=40))
-def test_rss_documents(title, body, guid, date, raw, tail):
+@given(title=xml_text, body=xml_text, guid=xml_text, date=xml_text, raw=st.booleans(), tail=st.binary(max_size=40),
+       image=urls)
+def test_rss_documents(title, body, guid, date, raw, tail, image):
     def esc(s: str) -> str:
         return s if raw else s.replace("&", "&amp;").replace("<", "&lt;")
 
     doc = (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:dj="https://xinghe-energy.example/ns/dangjian">'
            f"<channel><title>t</title><item><title>{esc(title)}</title><guid>{esc(guid)}</guid>"
            f"<description>{esc(body)}</description><pubDate>{esc(date)}</pubDate><dj:review>{esc(title[:8])}</dj:review>"
+           f'<enclosure url="{esc(image).replace(chr(34), "&quot;")}" type="image/png"/>'
            f"</item></channel></rss>").encode() + tail
     with contextlib.suppress(FeedError):
-        parse_feed(doc)
+        parse_feed(doc, "https://intranet.example/rss.xml")
 
 
 def test_signed_json_feed_items_survive_the_parser():

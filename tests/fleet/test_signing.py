@@ -166,3 +166,37 @@ def test_json_feed_items_are_filtered_by_signature():
     same, none = filter_json_feed(b"<rss/>", Verifier([KEY.public_key()]))
     assert same == b"<rss/>" and none == []
     assert filter_json_feed(json.dumps(doc).encode(), Verifier()) == (json.dumps(doc).encode(), [])
+
+
+def test_feed_syncer_stores_only_signed_items_and_audits_each_refusal_once(local_db, tmp_path):
+    """The feed worker applies the same rule as push: a JSON Feed's items need a valid signature, and an
+    RSS feed (which cannot carry one) is refused unless its entry allows it unsigned."""
+    from core.config import ContentSection, FeedSection
+    from core.sync import FeedSyncer
+
+    feed = tmp_path / "feed.json"
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "集团党建资讯",
+           "items": [sign({"id": "s1", "title": "已签名的资讯", "content_text": "正文"}, KEY),
+                     {"id": "u1", "title": "未签名的资讯", "content_text": "正文"},
+                     sign({"id": "t1", "title": "原标题", "content_text": "正文"}, KEY) | {"title": "篡改后的标题"}]}
+    feed.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    rss = tmp_path / "feed.xml"
+    rss.write_text('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
+                   "<item><guid>r1</guid><title>RSS 资讯</title><description>正文</description></item>"
+                   "</channel></rss>", encoding="utf-8")
+    feeds = [FeedSection(name="json", url=str(feed)), FeedSection(name="rss", url=str(rss)),
+             FeedSection(name="trusted", url=str(rss), allow_unsigned=True)]
+    bus = EventBus()
+    syncer = FeedSyncer(ContentSection(demo_site=None, feeds=feeds), local_db, bus, tmp_path / "data",
+                        verifier=Verifier([KEY.public_key()]), terminal_id="kiosk-01")
+    status = syncer.sync_once()
+    with local_db.session() as s:
+        stored = sorted((r.source, r.guid) for r in s.scalars(select(ContentItem)))
+    assert stored == [("feed:json", "s1"), ("feed:trusted", "r1")]
+    assert status["feeds"]["json"]["online"] and status["feeds"]["trusted"]["online"]
+    assert status["feeds"]["rss"]["online"] is False and "allow_unsigned" in status["feeds"]["rss"]["last_error"]
+    reasons = sorted((r.target, r.detail["reason"]) for r in rejections(local_db))
+    assert reasons == [(str(rss), UNSIGNED), ("t1", BAD_SIGNATURE), ("u1", UNSIGNED)]
+    feed.write_text(feed.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # changed: fetched again
+    syncer.sync_once()
+    assert len(rejections(local_db)) == 3  # the same refusals are not audited every round
