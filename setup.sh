@@ -95,7 +95,7 @@ start_postgres() {
 
 run_kiosk() {
   if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-    exec .venv/bin/python launcher.py kiosk
+    MALLOC_MMAP_THRESHOLD_=131072 exec .venv/bin/python launcher.py kiosk  # see deploy/dangjian-kiosk.service
   fi
   log "No display here: rendering every kiosk screen to data/screenshots/ instead"
   .venv/bin/python launcher.py screenshot kiosk --all --out data/screenshots

@@ -23,6 +23,10 @@ from kiosk.ui.widgets.button import Button
 from kiosk.ui.widgets.label import Label
 from kiosk.ui.widgets.scroll_list import ScrollList
 
+#: Messages kept in a conversation (both sides). A visitor who keeps asking without a pause long enough for the
+#: idle timeout would otherwise grow the history, and the cost of re-wrapping it on every message, without end.
+MAX_MESSAGES = 40
+
 STARTERS_ZH = ("什么是三会一课", "党费怎么计算", "展厅几点开放", "怎么刷脸签到", "带我去北斗科技馆", "看看新闻")
 STARTERS_EN = ("What is three meetings and one lesson?", "How are party dues calculated?",
                "When is the hall open?", "How do I sign in by face?", "Take me to the BeiDou room", "Show me the news")
@@ -47,6 +51,7 @@ class Conversation(ScrollList):
 
     def add(self, who: str, text: str) -> None:
         self.messages.append((who, text))
+        del self.messages[:-MAX_MESSAGES]
         self.live = ""
         self._rebuild()
 
@@ -106,8 +111,7 @@ class AssistantScreen(Screen):
         else:  # conversation on the left, microphone and suggestions on the right
             chat, side = take_left(area, int(area.w * 0.64), gap)
         self.chat = self.add(Conversation(chat, th))
-        for who, text in self.history:
-            self.chat.messages.append((who, text))
+        self.chat.messages.extend(self.history[-MAX_MESSAGES:])
         if not self.history:
             self.chat.messages.append(("bot", ctx.t("您好！我是智慧党建助手。请点下面的问题，或按住话筒说话。",
                                                     "Hello! I'm the party-building assistant. Tap a question below, "
@@ -169,6 +173,7 @@ class AssistantScreen(Screen):
 
     def _say(self, who: str, text: str) -> None:
         self.history.append((who, text))
+        del self.history[:-MAX_MESSAGES]
         self.chat.add(who, text)
         if who == "bot":
             self.status.set_text(self.ctx.t("可以继续问我：", "Ask me more:"))

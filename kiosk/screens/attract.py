@@ -33,8 +33,26 @@ class Slide:
     image: str | None
 
 
+_HIGHLIGHTS: dict[tuple[str, int, int, int], list[Slide]] = {}
+
+
 def hall_highlights(scene: Path, limit: int = 6) -> list[Slide]:
-    """Exhibits of the first tour (or the first exhibits), from the hall's scene file; none if unreadable."""
+    """Exhibits of the first tour (or the first exhibits), from the hall's scene file; none if unreadable.
+
+    Kept while the file is unchanged (by modification time and size): the attract loop is built at every
+    idle timeout, and parsing the scene took about 0.1 s each time."""
+    try:
+        info = scene.stat()
+    except OSError:
+        return []
+    key = (str(scene), info.st_mtime_ns, info.st_size, limit)
+    if key not in _HIGHLIGHTS:
+        _HIGHLIGHTS.clear()
+        _HIGHLIGHTS[key] = _read_highlights(scene, limit)
+    return list(_HIGHLIGHTS[key])
+
+
+def _read_highlights(scene: Path, limit: int) -> list[Slide]:
     try:
         data = yaml.safe_load(scene.read_text(encoding="utf-8"))
         exhibits = {e["id"]: e for e in data.get("exhibits", [])}

@@ -354,6 +354,23 @@ def test_push_and_beidou_states_show_in_the_header(kiosk_config, tmp_path):
     without.terminal.db.dispose()
 
 
+def test_the_admin_corner_follows_a_turned_screen(make_app):
+    app = make_app()
+    assert app.nav.corner.rect.right == 1920
+    app.nav.resize((1080, 1920))
+    assert app.nav.corner.rect.right == 1080 and app.nav.corner.rect.top == 0
+
+
+def test_voice_commands_jump_to_a_screen_instead_of_stacking(make_app):
+    from core.events import OpenScreen
+
+    app = make_app()
+    for _ in range(10):
+        app.terminal.bus.publish(OpenScreen("news"))
+        app.on_frame(0.05)
+    assert isinstance(app.nav.top, NewsScreen) and app.nav.depth == 2
+
+
 def make_kiosk_without_broker(config):
     from kiosk.app import KioskApp
 

@@ -22,6 +22,7 @@ from kiosk.ui.widgets.base import Widget
 
 MIN_SPEED = 12.0  # px/s under which motion stops
 STOP_SPEED = 80.0  # a touch while moving faster than this only stops the list
+CACHE_MIN_ROWS = 24  # rendered rows kept at least (see ScrollList._cache_limit)
 
 
 @dataclass(frozen=True)
@@ -224,10 +225,24 @@ class ScrollList(Widget):
         else:
             self._draw_default_row(row_surface, local, self.items[index], pressed)
         self.rows_rendered += 1
-        if len(self._row_cache) > 256:
-            self._row_cache.clear()
         self._row_cache[key] = row_surface
+        if len(self._row_cache) > self._cache_limit():
+            self._evict_far_rows()
         return row_surface
+
+    def _cache_limit(self) -> int:
+        """Rows kept rendered: four views' worth. Each is a full-width surface (a 1920-pixel news row is
+        0.9 MB), so caching every row of a 200-item list scrolled end to end held about 180 MB until the
+        screen closed."""
+        return max(CACHE_MIN_ROWS, 4 * (self.rect.h // max(1, self.row_height) + 2))
+
+    def _evict_far_rows(self) -> None:
+        """Drop the cached rows farthest from the view, down to three quarters of the limit (so eviction
+        runs once per many renders, and the rows a fling is about to reach stay)."""
+        centre = (self.offset + self.rect.h / 2) / max(1, self.row_height)
+        by_distance = sorted(self._row_cache, key=lambda k: abs(k[0] - centre), reverse=True)
+        for key in by_distance[:len(self._row_cache) - self._cache_limit() * 3 // 4]:
+            del self._row_cache[key]
 
     def _draw_default_row(self, surface: pygame.Surface, row: pygame.Rect, item: object, pressed: bool) -> None:
         t = self.theme
