@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not args.verbose:  # Alembic narrates every migration step and plugin; the commands say what matters
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     command = args.command or "kiosk"
     if command not in COMMANDS:
         parser.error(f"the {command} command is not available in this build")
