@@ -120,7 +120,18 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
     from core.db import Database, DatabaseError
     from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
     from core.roster_sync import publish_roster, roster_central_url
+    from core.signing import KeyFileError, Verifier, load_private_key
 
+    private = None
+    key_path = args.key or getattr(getattr(config, "fleet", None), "signing_key", None)
+    if key_path:
+        try:
+            private = load_private_key(key_path)
+        except KeyFileError as exc:
+            return _err(str(exc))
+    elif Verifier.from_sources(getattr(config.fleet, "admin_keys", None) or []).required:
+        return _err("terminals here check roster signatures (fleet.admin_keys): give the administrator's key "
+                    "with --key FILE (or fleet.signing_key)")
     cipher, key_error = None, None
     try:
         cipher = FaceCipher(load_key(key_file_for(config)))
@@ -131,14 +142,18 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
     except DatabaseError as exc:
         return _err(str(exc))
     try:
-        result = publish_roster(db, central_db, cipher, compact=args.compact, key_error=key_error)
+        result = publish_roster(db, central_db, cipher, compact=args.compact, key_error=key_error,
+                                private_key=private)
     except FaceKeyError as exc:
         return _err(f"cannot read this database's face templates (nothing published): {exc}")
     except SQLAlchemyError as exc:
         return _err(f"publishing the roster failed (nothing published): {str(exc).splitlines()[0]}")
     finally:
         central_db.dispose()
-    print(result.summary())
+    from core.signing import key_id
+
+    signed = f"signed with key {key_id(private.public_key())}" if private is not None else "unsigned"
+    print(f"{result.summary()} ({signed})")
     if result.faces_withheld:
         print(f"warning: face templates of {result.faces_withheld} member(s) not published: "
               f"{result.faces_withheld_reason}", file=sys.stderr)
@@ -152,8 +167,11 @@ def _pull_roster(args: argparse.Namespace, config: Any, db: Any, central: str) -
 
     settings = RosterSettings.from_config(config)
     key_path = key_file_for(config)
+    from core.signing import Verifier
+
     puller = RosterPuller(db, central, key_loader=lambda: load_key(key_path), faces=settings.faces,
-                          terminal_id=config.site.terminal_id)
+                          terminal_id=config.site.terminal_id,
+                          verifier=Verifier.from_sources(config.fleet.admin_keys))
     try:
         result = puller.pull_once(full=args.full)
     finally:
@@ -272,6 +290,8 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--compact", action="store_true",
                        help="with --publish-roster: also drop superseded rows from the central log")
         p.add_argument("--central", metavar="URL", help="central PostgreSQL URL (default fleet.central_url)")
+        p.add_argument("--key", metavar="FILE",
+                       help="with --publish-roster: sign the rows with this Ed25519 key (default fleet.signing_key)")
         p.add_argument("--json", action="store_true", help="machine-readable status")
     elif name == "publish":
         p.add_argument("--title", help="title (Chinese)")

@@ -38,6 +38,10 @@ other direction.
   central database at the next publish. A terminal with face sign-in off ignores face rows but still
   applies erasures; one without the key skips them with the reason (fix the key, then ``sync --pull
   --full`` replays the log).
+* **Signatures.** With a signing key the publisher signs each row (Ed25519, ``core.signing``) over its
+  revision, kind, key, deleted flag and payload, choosing the revisions itself under the lock; a terminal
+  with ``fleet.admin_keys`` applies only rows signed by one of them, so write access to the central table
+  alone (a leaked password) cannot change a roster, nor replay an erased face at a later revision.
 """
 
 from __future__ import annotations
@@ -82,6 +86,7 @@ from core.models import (
     utcnow,
 )
 from core.outbox import central_url
+from core.signing import SIG_FIELD, SignatureError, Verifier, sign
 
 log = logging.getLogger(__name__)
 
@@ -287,8 +292,16 @@ def plan_changes(snap: RosterSnapshot, latest: dict[tuple[str, str], tuple[int, 
     return out
 
 
+def signed_body(revision: int, kind: str, key: str, deleted: bool, payload: dict[str, Any]) -> dict[str, Any]:
+    """What a roster row's Ed25519 signature covers: the payload *and* its place in the log, so a row
+    copied to another key or replayed later at a new revision (an erased face brought back) fails."""
+    return {"revision": int(revision), "kind": kind, "key": key, "deleted": bool(deleted),
+            "payload": {k: v for k, v in payload.items() if k != SIG_FIELD}}
+
+
 def publish_roster(local_db: Database, central: Database, cipher: FaceCipher | None, *, compact: bool = False,
-                   key_error: str | None = None, now: Callable[[], datetime] = utcnow) -> PublishResult:
+                   key_error: str | None = None, now: Callable[[], datetime] = utcnow,
+                   private_key: Any = None) -> PublishResult:
     """Append the master roster's changes to the central log in one locked transaction.
 
     ``cipher`` None: face rows are neither published nor deleted for members who should have one (their
@@ -297,14 +310,29 @@ def publish_roster(local_db: Database, central: Database, cipher: FaceCipher | N
     started = time.monotonic()
     with local_db.session() as s:
         snap = build_snapshot(s, cipher, key_error)
+    if private_key is not None:
+        # Signed rows carry their own digest form, so turning signing on republishes every unsigned row
+        # (a terminal that requires signatures could not use them) and turning it off does the reverse.
+        snap.rows = {kind: {key: (p, "s" + dg[:63]) for key, (p, dg) in rows.items()} for kind, rows in snap.rows.items()}
     result = PublishResult()
     when = now()
     with central.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"LOCK TABLE {TABLE.name} IN EXCLUSIVE MODE"))
         rows = plan_changes(snap, _latest(conn), result)
+        if rows and private_key is not None:
+            # Signed rows name their revision, so it is chosen here (the lock keeps it unique) and the
+            # id sequence is moved past it afterwards.
+            base = int(conn.execute(select(func.max(TABLE.c.revision))).scalar() or 0)
+            for i, r in enumerate(rows, start=1):
+                r["revision"] = base + i
+                sig = sign(signed_body(r["revision"], r["kind"], r["key"], r["deleted"], r["payload"]), private_key)
+                r["payload"] = {**r["payload"], SIG_FIELD: sig[SIG_FIELD]}
         if rows:
             conn.execute(insert(TABLE), [{**r, "changed_at": when} for r in rows])
+            if private_key is not None and conn.dialect.name == "postgresql":
+                conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{TABLE.name}', 'revision'), :v)"),
+                             {"v": rows[-1]["revision"]})
         faces = select(func.max(TABLE.c.revision)).where(TABLE.c.kind == "face").group_by(TABLE.c.key)
         result.scrubbed = conn.execute(delete(TABLE).where(TABLE.c.kind == "face",
                                                            TABLE.c.revision.not_in(faces))).rowcount or 0
@@ -502,6 +530,15 @@ class _Applier:
             raise RowSkip("malformed row: no key")
         if not isinstance(row.payload, dict):
             raise RowSkip("malformed payload: an object expected")
+        verifier = self.p.verifier
+        if verifier.required:
+            body = signed_body(row.revision, row.kind, row.key, row.deleted, row.payload)
+            if SIG_FIELD in row.payload:
+                body[SIG_FIELD] = row.payload[SIG_FIELD]
+            try:
+                verifier.verify(body)
+            except SignatureError as exc:
+                raise RowSkip(f"signature {exc.reason}: {exc}") from None
         getattr(self, f"{'delete' if row.deleted else 'upsert'}_{row.kind}")(row, depth)
 
     def upsert_branch(self, row: Any, depth: int) -> None:
@@ -802,9 +839,11 @@ class RosterPuller(BackgroundLoop):
                  key_loader: Callable[[], bytes] | None = None, faces: bool = True, terminal_id: str = "",
                  batch_size: int = 500, interval_seconds: float = 300.0, backoff_base_seconds: float = 1.0,
                  backoff_max_seconds: float = 300.0, rng: Callable[[], float] = random.random,
-                 now: Callable[[], datetime] = utcnow,
+                 now: Callable[[], datetime] = utcnow, verifier: Verifier | None = None,
                  on_applied: Callable[[PullResult], None] | None = None) -> None:
         self.local = local_db
+        self.verifier = verifier or Verifier()
+        """With keys (``fleet.admin_keys``), only rows signed by one of them are applied."""
         self._central = central if isinstance(central, Database) else None
         self._central_url = None if isinstance(central, Database) else roster_central_url(central)
         self._cipher = cipher
@@ -840,7 +879,9 @@ class RosterPuller(BackgroundLoop):
         site = getattr(config, "site", None)
         options: dict[str, Any] = {"key_loader": lambda: load_key(key_path), "faces": s.faces,
                                    "terminal_id": getattr(site, "terminal_id", "") or "",
-                                   "interval_seconds": s.interval_seconds, "backoff_max_seconds": s.backoff_max_seconds}
+                                   "interval_seconds": s.interval_seconds, "backoff_max_seconds": s.backoff_max_seconds,
+                                   "verifier": Verifier.from_sources(getattr(getattr(config, "fleet", None),
+                                                                             "admin_keys", None) or [])}
         return cls(local_db, s.central_url, **(options | kwargs))
 
     # ---------------------------------------------------------------------------------- pulling

@@ -613,16 +613,27 @@ def test_sync_publish_roster_pull_and_status(tmp_path, monkeypatch, capsys, pg_u
     assert cmd_sync(sync_args("--publish-roster", "--central", pg_url)) == 0
     out = capsys.readouterr().out
     assert "roster published: 13 change(s) (branch +2, member +6, meeting +3, face +2)" in out
+    assert "(unsigned)" in out
+    from core.signing import generate_private_key, save_keypair
+
+    private, public = save_keypair(generate_private_key(), tmp_path / "keys" / "admin.key")
+    monkeypatch.setenv("DANGJIAN__FLEET__ADMIN_KEYS", f"[{public}]")
+    assert cmd_sync(sync_args("--publish-roster", "--central", pg_url)) == 1  # terminals want signatures
+    assert "--key" in capsys.readouterr().err
+    assert cmd_sync(sync_args("--publish-roster", "--central", pg_url, "--key", str(private))) == 0
+    assert "roster published: 13 change(s)" in (out := capsys.readouterr().out) and "signed with key" in out
 
     monkeypatch.setenv("DANGJIAN__SITE__DATA_DIR", str(tmp_path / "kiosk"))
     assert cmd_sync(sync_args("--status")) == 0
     assert "roster: revision 0 (nothing pulled yet)" in capsys.readouterr().out
     assert cmd_sync(sync_args("--pull", "--central", pg_url)) == 0
     out = capsys.readouterr().out
-    assert "roster: 13 change(s) in 1 batch(es); applied branch 2, member 6, meeting 3, face 2" in out
-    assert "roster: revision 13 (applied" in out and " ok" in out
+    # The unsigned rows are refused (fleet.admin_keys is set here), the signed ones applied (the first
+    # publish's face rows are gone: each publish keeps only a member's latest face row).
+    assert "24 change(s) in 1 batch(es); applied branch 2, member 6, meeting 3, face 2; skipped 11" in out
+    assert "roster: revision 26 (applied" in out
     assert cmd_sync(sync_args("--json")) == 0
-    assert json.loads(capsys.readouterr().out)["roster"]["revision"] == 13
+    assert json.loads(capsys.readouterr().out)["roster"]["revision"] == 26
     assert cmd_sync(sync_args("--pull")) == 1  # no central database configured
     assert "no central database" in capsys.readouterr().err
     bad = "postgresql+psycopg://u:secret@127.0.0.1:9/x"
@@ -630,3 +641,40 @@ def test_sync_publish_roster_pull_and_status(tmp_path, monkeypatch, capsys, pg_u
     captured = capsys.readouterr()
     assert "stopped:" in captured.err and "secret" not in captured.out + captured.err
     assert "failed: " in captured.out
+
+
+@pytest.mark.postgres
+def test_signed_rows_and_terminals_that_require_them(master, central, terminals):
+    """With fleet.admin_keys a terminal applies only rows the administrator signed; the signature binds
+    the row's revision, kind and key, so a copied or replayed row is refused too."""
+    from core.signing import SIG_FIELD, Verifier, generate_private_key
+
+    admin = generate_private_key()
+    strict = Verifier([admin.public_key()])
+    seed_master(master, members=6, meetings=4, faces=2)
+    unsigned = publish_roster(master, central, FaceCipher(KEY))
+    t1 = terminals("t1")
+    first = puller(t1, central, verifier=strict).pull_once()
+    assert first.skipped == unsigned.appended and roster_of(t1)["member"] == {}  # nothing unsigned applied
+
+    signed = publish_roster(master, central, FaceCipher(KEY), private_key=admin)
+    assert signed.appended == unsigned.appended  # turning signing on republishes every row, signed
+    assert publish_roster(master, central, FaceCipher(KEY), private_key=admin).appended == 0
+    done = puller(t1, central, verifier=strict).pull_once()
+    assert done.skipped == 0 and roster_of(t1) == roster_of(master) and set(faces_of(t1)) == {number(1), number(2)}
+
+    # An attacker with write access to the log: an unsigned row, a tampered one, a signed row replayed.
+    with central.session() as s:
+        rows = {(r.kind, r.key): r for r in s.scalars(select(FleetRosterChange).order_by(FleetRosterChange.revision))}
+        old_face = dict(rows[("face", number(1))].payload)
+        old_member = dict(rows[("member", number(3))].payload)
+    _raw_row(central, "member", "M9999", {"number": "M9999", "name": "冒名", "branch_code": "B01", "active": True})
+    _raw_row(central, "member", number(3), {**old_member, "name": "改名"})
+    _raw_row(central, "face", number(1), old_face)  # a signed face row copied to a new revision
+    _raw_row(central, "member", number(4), {**old_member, SIG_FIELD: old_member[SIG_FIELD]})  # copied to M0004
+    attack = puller(t1, central, verifier=strict).pull_once()
+    assert attack.skipped == 4 and attack.applied == {k: 0 for k in attack.applied}
+    assert all("signature" in r for r in attack.reasons)
+    assert "M9999" not in roster_of(t1)["member"] and roster_of(t1)["member"][number(3)]["name"] == "党员3"
+    lax = puller(terminals("t2"), central).pull_once()  # without keys configured, signatures are not needed:
+    assert lax.skipped == 1 and "does not match" in lax.reasons[0]  # only the copy to M0004 is refused
