@@ -16,7 +16,7 @@ from collections.abc import Callable
 class BackgroundLoop:
     """``start``/``stop``/``wake`` for a ``run_forever(stop_event)`` thread, ``retry_delay`` and ``_wait``.
 
-    Subclasses call ``_init_loop()`` in ``__init__``, set ``thread_name``, and keep ``failures``,
+    Subclasses define ``run_forever``, call ``_init_loop()`` in ``__init__``, set ``thread_name``, and keep ``failures``,
     ``backoff_base_seconds``, ``backoff_max_seconds`` and ``_rng`` (a ``random.random``-like function).
     """
 
@@ -30,9 +30,6 @@ class BackgroundLoop:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def run_forever(self, stop_event: threading.Event) -> None:  # pragma: no cover - subclasses implement
-        raise NotImplementedError
 
     @property
     def running(self) -> bool:

@@ -43,7 +43,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.audit import audit
+from core.audit import AuditBudget, audit
 from core.content import FeedItem, html_to_text, store_items
 from core.db import Database
 from core.events import DeviceStatus, EventBus, NewsArrived, UrgentNotice
@@ -358,8 +358,7 @@ class PushSubscriber:
             self._state = _State(mode="off", last_error=str(exc))
         self._client: Any = None
         self._routes: dict[str, Callable[[str, bytes], None]] = {}
-        self._audit_budget = audits_per_minute
-        self._audit_window = (time.monotonic(), 0, 0)  # (window start, audits written, suppressed)
+        self._audits = AuditBudget(audits_per_minute)
 
     @classmethod
     def for_terminal(cls, terminal: Any, on_fallback: Callable[[], None] | None = None) -> PushSubscriber:
@@ -574,13 +573,9 @@ class PushSubscriber:
 
     def _audit_rejection(self, topic: str, guid: str, exc: SignatureError, whole_message: bool = False) -> None:
         """Audit a signature rejection; at most ``audits_per_minute`` rows, the rest counted in the next."""
-        start, written, suppressed = self._audit_window
-        if time.monotonic() - start >= 60:
-            start, written = time.monotonic(), 0
-        if written >= self._audit_budget:
-            self._audit_window = (start, written, suppressed + 1)
+        suppressed = self._audits.take()
+        if suppressed is None:
             return
-        self._audit_window = (start, written + 1, 0)
         try:
             with self.db.session() as session:
                 audit(session, "push", "content.rejected", (guid or topic)[:200], self.terminal_id,

@@ -46,7 +46,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from core.audit import audit
+from core.audit import AuditBudget, audit
 from core.db import Database
 from core.events import EventBus, UrgentNotice
 from core.models import AuditEntry, utcnow
@@ -145,8 +145,7 @@ class RemoteAdmin:
         self.max_age_s = max_age_s
         self.now = now
         self._lock = threading.Lock()  # one command at a time (a restart must not overtake a screenshot)
-        self._audit_budget = audits_per_minute
-        self._audit_window = (time.monotonic(), 0, 0)
+        self._audits = AuditBudget(audits_per_minute)
         self.counts = {"accepted": 0, "refused": 0, "failed": 0}
 
     @classmethod
@@ -289,13 +288,9 @@ class RemoteAdmin:
 
     def _audit_refusal(self, topic: str, cid: str, reason: str, message: str) -> None:
         """At most ``audits_per_minute`` rows a minute (a flood of forged commands must not fill the disk)."""
-        start, written, suppressed = self._audit_window
-        if time.monotonic() - start >= 60:
-            start, written = time.monotonic(), 0
-        if written >= self._audit_budget:
-            self._audit_window = (start, written, suppressed + 1)
+        suppressed = self._audits.take()
+        if suppressed is None:
             return
-        self._audit_window = (start, written + 1, 0)
         try:
             with self.db.session() as session:
                 audit(session, "remote", "remote.refused", (cid or topic)[:200], self.terminal_id,

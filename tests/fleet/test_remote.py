@@ -193,3 +193,13 @@ def test_build_command_validates():
     with pytest.raises(ValueError):
         build_command("health", org=ORG, terminal="a/b")
     assert command_topic(ORG, "*") == "dangjian/xinghe/terminals/cmd"
+
+
+def test_audit_budget_counts_what_it_drops_and_refills_each_minute():
+    from core.audit import AuditBudget
+
+    now = [0.0]
+    budget = AuditBudget(2, clock=lambda: now[0])
+    assert [budget.take() for _ in range(5)] == [0, 0, None, None, None]
+    now[0] = 61.0
+    assert [budget.take(), budget.take(), budget.take()] == [3, 0, None]
