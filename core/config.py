@@ -449,6 +449,7 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
 
     problems: list[str] = []
     _resolve_paths(config, (), origins, default_where, problems)
+    _check_public_keys(config, origins, default_where, problems)
     if problems:
         raise ConfigError(problems)
     return config
@@ -477,6 +478,22 @@ def _resolve_paths(model: BaseModel, loc: tuple, origins: dict, fallback: str, p
             setattr(model, name, [v if v.is_absolute() else base / v for v in value])
         elif isinstance(value, dict) and value and all(isinstance(v, Path) for v in value.values()):
             setattr(model, name, {k: v if v.is_absolute() else base / v for k, v in value.items()})
+
+
+def _check_public_keys(config: Config, origins: dict, fallback: str, problems: list[str]) -> None:
+    """Every ``fleet.public_keys`` / ``fleet.admin_keys`` file must be an Ed25519 public key: the kiosk
+    loads them at start, and an unreadable one must stop the configuration, not the kiosk."""
+    from core.signing import KeyFileError, load_public_key
+
+    for name in ("public_keys", "admin_keys"):
+        for i, path in enumerate(getattr(config.fleet, name)):
+            here = ("fleet", name, i)
+            try:
+                load_public_key(path)
+            except KeyFileError as exc:
+                problems.append(f"{where(here, origins, fallback)}: fleet.{name}[{i}]: {cut(str(exc))}")
+            except ValueError as exc:  # a path the OS refuses (NUL byte)
+                problems.append(f"{where(here, origins, fallback)}: fleet.{name}[{i}]: {cut(str(exc))}")
 
 
 def _is(path: Path, check: Any) -> bool:

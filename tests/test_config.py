@@ -129,3 +129,23 @@ def test_launcher_exits_2_with_the_message_and_no_traceback(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == f'{site}:2: kiosk.idle_seconds: must be a positive integer, got "abc"'
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_fleet_key_files_must_be_ed25519_public_keys(tmp_path):
+    """The kiosk loads these at start: a wrong file stops the configuration with its key, not the kiosk."""
+    from core.signing import generate_private_key, save_keypair
+
+    private, public = save_keypair(generate_private_key(), tmp_path / "admin.key")
+    (tmp_path / "bad.pub").write_text("not a key\n", encoding="utf-8")
+    site = tmp_path / "site.yaml"
+    site.write_text(f"fleet:\n  public_keys: [{public}]\n  admin_keys:\n    - bad.pub\n    - missing.pub\n"
+                    f"    - {private}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(site, environ={})
+    messages = err.value.messages
+    assert len(messages) == 3 and all(m.startswith(f"{site}:") for m in messages), messages
+    assert "fleet.admin_keys[0]: " in messages[0] and "not a PEM public key" in messages[0]
+    assert "fleet.admin_keys[1]: cannot read public key" in messages[1]
+    assert "fleet.admin_keys[2]: " in messages[2]
+    site.write_text(f"fleet:\n  public_keys: [{public}]\n  admin_keys: [admin.key.pub]\n", encoding="utf-8")
+    assert load_config(site, environ={}).fleet.admin_keys == [public]
