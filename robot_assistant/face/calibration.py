@@ -12,6 +12,9 @@ on a folder with one sub-folder of photos per identity:
 
 A probe is ``frames`` slightly different camera-like frames made from the photo (shift, scale,
 rotation, brightness, noise, JPEG), fed through the same ``Agreement`` the pipeline uses.
+
+Encodings are cached by file content, engine model and settings, so re-running with another policy
+(``face-check``, the bench's sweeps) costs only the matching.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from robot_assistant.face.engine import FaceEngine, largest
+from robot_assistant.face.engine import FaceEngine, TemplateModel, largest
 from robot_assistant.face.matcher import ACCEPT, ASK, REJECT, Agreement, MatchPolicy
 from robot_assistant.face.quality import QualityLimits, assess, read_rgb
 from robot_assistant.face.templates import TemplateIndex
@@ -42,6 +45,9 @@ class PhotoData:
     """Enrolment encoding (``enroll_jitters``), None when the photo fails enrolment quality."""
     frames: list[np.ndarray] = field(default_factory=list)
     """Probe encodings, one per simulated frame where a face was found."""
+    metric: str = "euclidean"
+    reason: str | None = None
+    """Why the photo cannot be enrolled (a quality reason code), None when it can."""
 
 
 def identity_folders(root: Path) -> dict[str, list[Path]]:
@@ -71,25 +77,33 @@ def load_photos(root: Path, engine: FaceEngine, *, frames: int = 3, enroll_jitte
                 progress: Callable[[str], None] | None = None) -> list[PhotoData]:
     """Encode every photo once (enrolment encoding + probe frames), cached by file content."""
     limits = limits or QualityLimits()
+    model: TemplateModel | None = getattr(engine, "template_model", None)
+    metric = model.metric if model else "euclidean"
+    dim = model.dim if model else 128
+    tag = f"{model.key if model else 'engine'}:{frames}:{enroll_jitters}:{limits}".encode()
     photos = []
-    for identity, paths in identity_folders(root).items():
+    folders = identity_folders(root) if isinstance(root, (str, Path)) else root
+    for identity, paths in folders.items():
         for path in paths:
-            key = hashlib.sha1(path.read_bytes() + f"{frames}:{enroll_jitters}:{limits}".encode()).hexdigest()[:16]
+            key = hashlib.sha1(path.read_bytes() + tag).hexdigest()[:16]
             cached = cache_dir / f"{key}.npz" if cache_dir else None
             if cached and cached.is_file():
                 z = np.load(cached)
                 gallery = z["gallery"] if z["gallery"].size else None
-                photos.append(PhotoData(identity, path, bool(z["enrollable"]), gallery, list(z["frames"])))
+                reason = str(z["reason"]) or None if "reason" in z else None
+                photos.append(PhotoData(identity, path, bool(z["enrollable"]), gallery, list(z["frames"]), metric,
+                                        reason))
                 continue
             if progress:
                 progress(f"{identity}/{path.name}")
             photos.append(_encode_photo(identity, path, engine, frames, enroll_jitters, limits))
+            photos[-1].metric = metric
             if cached:
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 p = photos[-1]
                 np.savez(cached, enrollable=p.enrollable,
                          gallery=p.gallery if p.gallery is not None else np.zeros(0, np.float32),
-                         frames=np.array(p.frames, np.float32).reshape(-1, 128))
+                         frames=np.array(p.frames, np.float32).reshape(-1, dim), reason=p.reason or "")
     return photos
 
 
@@ -97,7 +111,7 @@ def _encode_photo(identity: str, path: Path, engine: FaceEngine, frames: int, ji
                   limits: QualityLimits) -> PhotoData:
     rgb = read_rgb(path)
     if rgb is None:
-        return PhotoData(identity, path, False, None)
+        return PhotoData(identity, path, False, None, reason="unreadable")
     report = assess(rgb, engine, limits)
     gallery = engine.encode(rgb, [report.box], jitters)[0] if report.ok else None
     rng = np.random.default_rng(int(hashlib.sha1(path.name.encode()).hexdigest()[:8], 16))
@@ -107,7 +121,7 @@ def _encode_photo(identity: str, path: Path, engine: FaceEngine, frames: int, ji
         box = largest(engine.detect(frame, upsample=0) or engine.detect(frame, upsample=1))
         if box is not None:
             encs.append(engine.encode(frame, [box], 1)[0])
-    return PhotoData(identity, path, report.ok, gallery, encs)
+    return PhotoData(identity, path, report.ok, gallery, encs, reason=report.reason)
 
 
 # -------------------------------------------------------------------------------------- evaluation
@@ -140,9 +154,15 @@ class OpenSetResult:
     policy: MatchPolicy
     genuine: Outcomes
     stranger: Outcomes
+    genuine_distances: list[float] = field(default_factory=list)
+    """Per genuine probe: distance of its frame-averaged encoding to its own identity."""
+    stranger_distances: list[float] = field(default_factory=list)
+    """Per stranger probe: distance to the nearest enrolled identity."""
 
 
 def _index(photos: Iterable[PhotoData], aggregate: str) -> TemplateIndex:
+    photos = list(photos)
+    metric = photos[0].metric if photos else "euclidean"
     rows, members, ids = [], {}, {}
     for p in photos:
         if p.gallery is None:
@@ -150,7 +170,7 @@ def _index(photos: Iterable[PhotoData], aggregate: str) -> TemplateIndex:
         mid = ids.setdefault(p.identity, len(ids) + 1)
         members[mid] = (p.identity, p.identity)
         rows.append((mid, p.gallery))
-    return TemplateIndex.from_templates(rows, members, aggregate)
+    return TemplateIndex.from_templates(rows, members, aggregate, metric)
 
 
 @dataclass
@@ -179,6 +199,7 @@ def _probes(photos: list[PhotoData], aggregate: str) -> list[_Probe]:
 def evaluate(photos: list[PhotoData], policy: MatchPolicy, aggregate: str = "centroid",
              probes: list[_Probe] | None = None) -> OpenSetResult:
     genuine, stranger = Outcomes(), Outcomes()
+    gd, sd = [], []
     for probe in probes if probes is not None else _probes(photos, aggregate):
         agreement = Agreement(probe.index, policy)
         frames = probe.frames[:policy.frames_to_agree]
@@ -187,6 +208,13 @@ def evaluate(photos: list[PhotoData], policy: MatchPolicy, aggregate: str = "cen
         for enc in frames:
             decision = agreement.add(enc)
         out = genuine if probe.kind == "genuine" else stranger
+        mean = np.mean(frames, axis=0)
+        d = probe.index.distances(mean)
+        if probe.kind == "genuine":
+            own = [i for i, m in enumerate(probe.index.member_ids) if probe.index.members[int(m)][0] == probe.truth]
+            gd.append(float(d[own].min()))
+        elif len(d):
+            sd.append(float(d.min()))
         if decision.outcome == ACCEPT:
             if probe.kind == "genuine" and decision.best.number != probe.truth:
                 out.wrong += 1
@@ -196,17 +224,24 @@ def evaluate(photos: list[PhotoData], policy: MatchPolicy, aggregate: str = "cen
             out.asked += 1
         elif decision.outcome == REJECT:
             out.rejected += 1
-    return OpenSetResult(policy, genuine, stranger)
+    return OpenSetResult(policy, genuine, stranger, gd, sd)
 
 
 def grid_search(photos: list[PhotoData], *, frames_to_agree: int = 3, max_stranger_accept: float = 0.01,
                 ask_tolerance: float = 0.46, aggregate: str = "centroid",
-                tolerances: Iterable[float] = np.arange(0.28, 0.451, 0.005),
+                tolerances: Iterable[float] | None = None,
                 margins: Iterable[float] = np.arange(0.0, 0.121, 0.01)) -> list[OpenSetResult]:
     """Every (tolerance, margin) with strangers accepted ≤ ``max_stranger_accept`` and no genuine
     probe accepted as someone else, best first: most genuine accepted, then the most conservative
-    (lowest tolerance, widest margin) among equals — with test sets this small, safety wins ties."""
+    (lowest tolerance, widest margin) among equals — with test sets this small, safety wins ties.
+    ``tolerances`` default: steps of 0.005 from 0.1 below the closest genuine distance to just past
+    the closest stranger (the scale differs per engine)."""
     probes = _probes(photos, aggregate)
+    if tolerances is None:
+        base = evaluate(photos, MatchPolicy(1.0, 1.0, 0.0, frames_to_agree), aggregate, probes)
+        lo = min(base.genuine_distances or [0.3]) - 0.1
+        hi = min(base.stranger_distances or [1.0]) + 0.02
+        tolerances = np.arange(max(0.005, round(lo, 2)), hi, 0.005)
     ok = []
     for t, m in itertools.product(tolerances, margins):
         policy = MatchPolicy(round(float(t), 3), max(ask_tolerance, round(float(t), 3)), round(float(m), 3),

@@ -1,7 +1,16 @@
-"""The face engine interface and its face_recognition (dlib) implementation.
+"""The face engine interface, the template model identity, and the face_recognition (dlib) engine.
 
 Why an interface: the pipeline, enrolment and tests talk to ``FaceEngine`` only, so a caching wrapper
 (tests) or another engine can stand in, and nothing imports dlib until a face is actually looked at.
+Two engines implement it: ``SFaceEngine`` (robot_assistant/face/sface.py: YuNet detector + SFace
+recogniser through OpenCV; the default, because on East Asian faces it separates members from strangers
+where dlib's 128-d model cannot, see README "Face recognition engines") and ``DlibEngine`` (here).
+``make_engine`` picks one by name (``face.engine``).
+
+Why ``TemplateModel``: an encoding means something only to the model that made it (SFace and dlib are
+both 128-d, but their spaces have nothing in common, and SFace compares by cosine). Every stored template
+records engine, model-file hash and dimension; a 1:N index is built only from templates whose model is
+the running engine's.
 
 Why the import is guarded: ``face_recognition_models`` imports ``pkg_resources``; when setuptools is
 missing (or >= 82) ``import face_recognition`` prints a hint and calls ``quit()`` — the process would
@@ -17,8 +26,11 @@ needs a licence for it or another landmark model; the README must say so.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -26,8 +38,50 @@ import numpy as np
 Box = tuple[int, int, int, int]
 Landmarks = dict[str, list[tuple[int, int]]]
 
-#: Name stored with every template so a later engine/model change can tell old templates apart.
+#: What templates made by dlib before engines were recorded carry in ``face_templates.model``.
 MODEL_NAME = "dlib_face_recognition_resnet_model_v1"
+ENGINES = ("sface", "dlib")
+METRICS = {"sface": "cosine", "dlib": "euclidean"}
+
+
+@dataclass(frozen=True)
+class TemplateModel:
+    """Which model made an encoding: engine name, the first 16 hex digits of the model file's sha256,
+    and the dimension. Stored as ``key`` (``sface:fb143eea07838aa5:128``) in ``face_templates.model``."""
+
+    engine: str
+    model_hash: str
+    dim: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.engine}:{self.model_hash}:{self.dim}"
+
+    @property
+    def metric(self) -> str:
+        """``cosine`` (distance 1 - cos, SFace) or ``euclidean`` (dlib)."""
+        return METRICS.get(self.engine, "euclidean")
+
+    @classmethod
+    def parse(cls, key: str) -> TemplateModel:
+        """The model of a stored key; templates from before engines were recorded are dlib's."""
+        if key == MODEL_NAME:
+            return cls("dlib", "legacy", 128)
+        parts = (key or "").split(":")
+        if len(parts) == 3 and parts[2].isdigit():
+            return cls(parts[0], parts[1], int(parts[2]))
+        return cls(key or "unknown", "", 0)
+
+    def accepts(self, key: str) -> bool:
+        """Whether a stored template of model ``key`` can be compared with this model's encodings."""
+        other = TemplateModel.parse(key)
+        if other.engine != self.engine or other.dim != self.dim:
+            return False
+        return other.model_hash == self.model_hash or (self.engine == "dlib" and other.model_hash == "legacy")
+
+    def stored_keys(self) -> tuple[str, ...]:
+        """Every ``face_templates.model`` value this model accepts (for a SQL ``IN``)."""
+        return (self.key, MODEL_NAME) if self.engine == "dlib" else (self.key,)
 
 
 class FaceEngineUnavailable(RuntimeError):
@@ -35,15 +89,42 @@ class FaceEngineUnavailable(RuntimeError):
 
 
 class FaceEngine(Protocol):
-    """Detection, 68-point landmarks and 128-d encodings on RGB uint8 images."""
+    """Detection, landmarks and fixed-size encodings on RGB uint8 images.
+
+    ``landmarks`` returns dlib's 68-point groups (DlibEngine) or the five YuNet points in the same group
+    names (SFaceEngine: one point per eye, so blink liveness needs dlib; head turn works with both)."""
+
+    name: str
+
+    @property
+    def template_model(self) -> TemplateModel: ...
 
     def detect(self, rgb: np.ndarray, upsample: int = 0) -> list[Box]: ...
 
     def landmarks(self, rgb: np.ndarray, boxes: list[Box]) -> list[Landmarks]: ...
 
     def encode(self, rgb: np.ndarray, boxes: list[Box], jitters: int = 1) -> np.ndarray:
-        """One float32 row of 128 values per box."""
+        """One float32 row of ``template_model.dim`` values per box."""
         ...
+
+
+def make_engine(name: str = "sface", model_dir: Path | str | None = None) -> FaceEngine:
+    """The engine called ``name`` (``face.engine``), not yet loaded (it loads on first use)."""
+    if name == "sface":
+        from robot_assistant.face.sface import SFaceEngine
+
+        return SFaceEngine(model_dir)
+    if name == "dlib":
+        return DlibEngine()
+    raise FaceEngineUnavailable(f"unknown face engine {name!r}: use one of {', '.join(ENGINES)}")
+
+
+def sha256_prefix(path: Path, n: int = 16) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()[:n]
 
 
 _lock = threading.Lock()
@@ -84,16 +165,39 @@ class DlibEngine:
     more, so small faces need it, at about 4x the cost per step.
     """
 
-    name = MODEL_NAME
+    name = "dlib"
+    needs_upsample = True
+    """HOG misses faces under ~80 px unless the image is upsampled (quality.detect_all uses this)."""
 
     def __init__(self) -> None:
         self._fr: Any = None
+        self._model: TemplateModel | None = None
+        self.load_s: float | None = None
 
     @property
     def fr(self) -> Any:
         if self._fr is None:
+            import time
+
+            start = time.perf_counter()
             self._fr = load_face_recognition()
+            self.load_s = time.perf_counter() - start
         return self._fr
+
+    def load(self) -> DlibEngine:
+        """Import face_recognition now (2.2 s, ~130 MB), not at the first face."""
+        self.fr  # noqa: B018
+        return self
+
+    @property
+    def template_model(self) -> TemplateModel:
+        """dlib's ResNet file hashed once (22 MB, ~60 ms); found without importing face_recognition."""
+        if self._model is None:
+            spec = importlib.util.find_spec("face_recognition_models")
+            path = (Path(next(iter(spec.submodule_search_locations))) / "models" /
+                    "dlib_face_recognition_resnet_model_v1.dat") if spec and spec.submodule_search_locations else None
+            self._model = TemplateModel("dlib", sha256_prefix(path) if path and path.is_file() else "legacy", 128)
+        return self._model
 
     def detect(self, rgb: np.ndarray, upsample: int = 0) -> list[Box]:
         return [tuple(int(v) for v in b) for b in self.fr.face_locations(rgb, number_of_times_to_upsample=upsample)]

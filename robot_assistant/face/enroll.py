@@ -29,7 +29,7 @@ from core.models import Consent, Member, utcnow
 from robot_assistant.face.calibration import IMAGE_SUFFIXES
 from robot_assistant.face.engine import FaceEngine
 from robot_assistant.face.quality import UNREADABLE, QualityLimits, assess, read_rgb
-from robot_assistant.face.templates import TemplateStore
+from robot_assistant.face.templates import TemplateIndex, TemplateStore
 
 INCONSISTENT = "inconsistent"
 UNKNOWN_MEMBER = "unknown_member"
@@ -117,6 +117,12 @@ class Enroller:
     keep_photos: bool = False
     aggregate: str = "centroid"
 
+    def __post_init__(self) -> None:
+        made_by = getattr(self.engine, "template_model", None)
+        if made_by is not None and (made_by.engine, made_by.dim) != (self.store.model.engine, self.store.model.dim):
+            raise EnrollError(f"the template store is for {self.store.model.key} but the engine makes "
+                              f"{made_by.key}: build the store with engine.template_model")
+
     def enroll(self, session: Session, sources: dict[str, list[Path]], *, consent_version: str, actor: str,
                terminal_id: str = "", replace: bool = True, allow_duplicates: bool = False,
                progress: Progress | None = None) -> EnrollReport:
@@ -127,7 +133,7 @@ class Enroller:
         total = sum(len(v) for v in sources.values())
         done = 0
         existing = self.store.load_index(session, self.aggregate)
-        batch: dict[str, np.ndarray] = {}
+        batch: dict[str, tuple[str, np.ndarray]] = {}
         for number, paths in sources.items():
             member = session.scalars(select(Member).where(Member.number == number)).first()
             if member is None:
@@ -164,7 +170,7 @@ class Enroller:
                   rejected=len(paths) - len(good), consent_version=consent_version, jitters=self.jitters,
                   photos_kept=self.keep_photos)
             session.commit()
-            batch[number] = centroid
+            batch[number] = (member.name, centroid)
             report.members.append(MemberResult(number, "enrolled", len(good)))
         return report
 
@@ -187,10 +193,12 @@ class Enroller:
         if len(good) < 2:
             return good
         encs = np.array([g[1] for g in good])
+        metric = self.store.model.metric
         keep = []
         for i, g in enumerate(good):
-            others = np.delete(encs, i, axis=0).mean(axis=0)
-            d = float(np.linalg.norm(encs[i] - others))
+            others = TemplateIndex.from_templates([(0, e) for e in np.delete(encs, i, axis=0)], {0: (number, "")},
+                                                  "centroid", metric, self.store.model)
+            d = float(others.distances(encs[i])[0])
             if d <= self.consistency_tolerance:
                 keep.append(g)
             else:
@@ -203,21 +211,36 @@ class Enroller:
             if r.member_number == number and r.source == str(path):
                 r.ok, r.reason, r.detail = False, reason, detail
 
-    def _duplicate_of(self, member: Member, centroid: np.ndarray, existing, batch: dict[str, np.ndarray]) -> str:
-        """Another member this face would be confused with, as text; empty when none."""
+    def _duplicate_of(self, member: Member, centroid: np.ndarray, existing,
+                      batch: dict[str, tuple[str, np.ndarray]]) -> str:
+        """Another member this face would be confused with, as text naming both members, the distance
+        and the override; empty when none. Compared with the same engine's templates only (``existing``
+        is this engine's index), in the engine's own metric."""
+        found: tuple[str, str, float] | None = None
         if len(existing):
             d = existing.distances(centroid)
             for i in np.argsort(d):
                 if int(existing.member_ids[i]) == member.id:
                     continue
                 if d[i] <= self.duplicate_tolerance:
-                    return f"looks like {existing.members[int(existing.member_ids[i])][0]} (distance {d[i]:.2f})"
+                    found = (*existing.members[int(existing.member_ids[i])], float(d[i]))
                 break
-        for other, c in batch.items():
-            d = float(np.linalg.norm(c - centroid))
-            if other != member.number and d <= self.duplicate_tolerance:
-                return f"looks like {other} (distance {d:.2f})"
-        return ""
+        if found is None and batch:
+            numbers = [n for n in batch if n != member.number]
+            if numbers:
+                probe = TemplateIndex.from_templates([(i, batch[n][1]) for i, n in enumerate(numbers)],
+                                                     {i: (n, batch[n][0]) for i, n in enumerate(numbers)}, "centroid",
+                                                     existing.metric, existing.model)
+                hit = probe.search(centroid).best
+                if hit is not None and hit.distance <= self.duplicate_tolerance:
+                    found = (hit.number, hit.name, hit.distance)
+        if found is None:
+            return ""
+        number, name, distance = found
+        engine = getattr(self.engine, "name", "")
+        return (f"{member.number} {member.name} looks like {number} {name}".rstrip() +
+                f" (distance {distance:.2f} <= {self.duplicate_tolerance}, {engine} engine): not enrolled; "
+                f"if they are different people, enrol with --allow-duplicates")
 
     def _store(self, session: Session, member: Member, good: list, consent_version: str, actor: str,
                replace: bool) -> None:
@@ -241,3 +264,76 @@ def _jpeg(rgb: np.ndarray, max_side: int = 640) -> bytes:
     small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else rgb
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90])
     return buf.tobytes() if ok else b""
+
+
+# ------------------------------------------------------------------------------- engine switches
+
+READY, REENCODABLE, NEEDS_PHOTOS, NOT_ENROLLED = "ready", "reencodable", "needs_new_photos", "not_enrolled"
+
+
+@dataclass
+class EngineStatus:
+    number: str
+    name: str
+    status: str
+    """ready | reencodable (photos kept) | needs_new_photos (templates of another engine only) | not_enrolled"""
+    models: tuple[str, ...] = ()
+    photos: int = 0
+
+
+def engine_status(session: Session, store: TemplateStore) -> list[EngineStatus]:
+    """Per member: can the running engine (``store.model``) recognise them? After an engine switch, members
+    with only another engine's templates and no kept photos must be enrolled again; until then they sign
+    in with member number + PIN."""
+    from sqlalchemy import func
+
+    from core.models import FacePhoto
+
+    models = store.template_models(session)
+    photos = dict(session.execute(select(FacePhoto.member_id, func.count()).group_by(FacePhoto.member_id)).all())
+    out = []
+    for m in session.scalars(select(Member).order_by(Member.number)):
+        keys = models.get(m.id, set())
+        if any(store.model.accepts(k) for k in keys):
+            status = READY
+        elif photos.get(m.id):
+            status = REENCODABLE
+        elif keys:
+            status = NEEDS_PHOTOS
+        else:
+            status = NOT_ENROLLED
+        out.append(EngineStatus(m.number, m.name, status, tuple(sorted(keys)), photos.get(m.id, 0)))
+    return out
+
+
+def reencode_from_photos(session: Session, enroller: Enroller, *, actor: str, terminal_id: str = "",
+                         numbers: list[str] | None = None) -> dict[str, int]:
+    """Make the running engine's templates from the kept (encrypted) enrolment photos of every member who
+    has photos but no template of this engine; commits per member. Returns member number -> templates
+    made (0: no photo passed the quality checks: they need new photos)."""
+    from core.models import FacePhoto
+
+    done: dict[str, int] = {}
+    store = enroller.store
+    for status in engine_status(session, store):
+        if status.status != REENCODABLE or (numbers is not None and status.number not in numbers):
+            continue
+        member = session.scalars(select(Member).where(Member.number == status.number)).one()
+        made = 0
+        for row in session.scalars(select(FacePhoto).where(FacePhoto.member_id == member.id).order_by(FacePhoto.id)):
+            data = np.frombuffer(store.photo(row), np.uint8)
+            bgr = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+            if bgr is None:
+                continue
+            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+            q = assess(rgb, enroller.engine, enroller.limits)
+            if not q.ok:
+                continue
+            enc = enroller.engine.encode(rgb, [q.box], enroller.jitters)[0]
+            store.add_template(session, member, enc, source=row.source, quality=q.summary(), jitters=enroller.jitters)
+            made += 1
+        audit(session, actor, "face.reencode", f"member:{member.number}", terminal_id, templates=made,
+              model=store.model.key)
+        session.commit()
+        done[member.number] = made
+    return done

@@ -15,7 +15,10 @@ from robot_assistant.face.engine import Landmarks
 
 
 def eye_aspect_ratio(eye: list[tuple[int, int]]) -> float:
-    """Soukupová & Čech's EAR: eye height over width (about 0.2–0.45 open, below ~0.15 closed)."""
+    """Soukupová & Čech's EAR: eye height over width (about 0.2–0.45 open, below ~0.15 closed).
+    NaN when the eye has fewer than dlib's six points (SFace's YuNet gives one point per eye)."""
+    if len(eye) < 6:
+        return float("nan")
     p = np.asarray(eye, dtype=float)
     width = np.linalg.norm(p[0] - p[3])
     if width == 0:

@@ -81,6 +81,9 @@ class LivenessChecker:
         if n < s.min_samples:
             return LivenessState(False, samples=n)
         ears = np.array([x[1] for x in self._samples])
+        has_eyes = bool(np.isfinite(ears).all())  # five-point landmarks (SFace) carry no eye contour
+        if not has_eyes:
+            ears = np.ones_like(ears)
         yaws = np.array([x[2] for x in self._samples])
         k = max(1, s.smooth)
         smooth = np.array([np.median(yaws[max(0, i - k + 1):i + 1]) for i in range(k - 1, n)])
@@ -88,7 +91,7 @@ class LivenessChecker:
         baseline = float(np.percentile(ears, 75))
         ratios = ears / baseline if baseline > 0 else np.ones_like(ears)
         how = None
-        if BLINK in s.methods and _dip_and_recover(ratios, s.blink_ratio, s.reopen_ratio):
+        if BLINK in s.methods and has_eyes and _dip_and_recover(ratios, s.blink_ratio, s.reopen_ratio):
             how = BLINK
         elif TURN in s.methods and yaw_range >= s.turn_range:
             how = TURN

@@ -136,8 +136,11 @@ def sharpness(rgb: np.ndarray, box: Box, size: int = 150) -> float:
 def detect_all(rgb: np.ndarray, engine: FaceEngine, min_face_px: int) -> list[Box]:
     """Every face that matters, cheaply: HOG without upsampling finds faces of ~80 px and more, so when
     it finds a face at least twice that, any second face big enough to matter was found too; otherwise
-    look again at twice the resolution (4x the cost) for small or second faces."""
+    look again at twice the resolution (4x the cost) for small or second faces. Engines that need no
+    upsampling (YuNet) are asked once."""
     boxes = engine.detect(rgb, upsample=0)
+    if not getattr(engine, "needs_upsample", True):
+        return boxes
     if boxes and max(box_height(b) for b in boxes) >= 2 * max(80, min_face_px):
         return boxes
     return engine.detect(rgb, upsample=1)

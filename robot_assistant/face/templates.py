@@ -4,6 +4,11 @@ Why AES-GCM with the member id as associated data, and where the key lives: see 
 which holds the codec (no numpy, so core's roster down-sync uses the same one); this module re-exports
 it and adds the numpy encodings.
 
+Why the model travels with the index: encodings of different engines (or model files) are not
+comparable, so ``TemplateStore`` reads only the rows whose ``model`` its ``TemplateModel`` accepts, and
+the index knows its metric: ``euclidean`` (dlib) or ``cosine`` (SFace; rows and probes are normalised
+and the distance is ``1 - cos``, so a member's centroid is the mean direction of their photos).
+
 Why float32 and a precomputed norm: 1:N search is one matrix-vector product,
 ``|m - q|² = |m|² - 2 m·q + |q|²``, over a float32 matrix: half the memory traffic of float64, and no
 ``M - q`` temporary of the matrix's size per probe (what ``face_recognition.face_distance`` allocates).
@@ -21,19 +26,21 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.facecrypt import KEY_ENV, FaceCipher, FaceKeyError, create_key_file, load_key
 from core.models import Consent, FacePhoto, FaceTemplate, Member, utcnow
-from robot_assistant.face.engine import MODEL_NAME
+from robot_assistant.face.engine import TemplateModel
 
 __all__ = ["DIM", "KEY_ENV", "EraseReport", "FaceKeyError", "Hit", "SearchResult", "TemplateCipher",
            "TemplateIndex", "TemplateStore", "create_key_file", "load_key"]
 
 DIM = 128
+"""The dimension of both shipped engines (dlib and SFace); the index takes any."""
+DLIB_LEGACY = TemplateModel("dlib", "legacy", 128)
 
 
 class TemplateCipher(FaceCipher):
-    """The codec of ``core.facecrypt`` plus 128-d float32 encodings as numpy arrays."""
+    """The codec of ``core.facecrypt`` plus float32 encodings as numpy arrays."""
 
     def encrypt_encoding(self, encoding: np.ndarray, member_id: int) -> bytes:
-        return self.encrypt(np.asarray(encoding, dtype="<f4").reshape(DIM).tobytes(), "template", member_id)
+        return self.encrypt(np.asarray(encoding, dtype="<f4").reshape(-1).tobytes(), "template", member_id)
 
     def decrypt_encoding(self, blob: bytes, member_id: int) -> np.ndarray:
         return np.frombuffer(self.decrypt(blob, "template", member_id), dtype="<f4").astype(np.float32)
@@ -66,17 +73,29 @@ class SearchResult:
 class TemplateIndex:
     """Rows of float32 encodings with the member each belongs to; ``search`` is vectorised 1:N."""
 
-    def __init__(self, matrix: np.ndarray, member_ids: np.ndarray, members: Mapping[int, tuple[str, str]]):
-        self.matrix = np.ascontiguousarray(matrix, dtype=np.float32).reshape(-1, DIM)
+    def __init__(self, matrix: np.ndarray, member_ids: np.ndarray, members: Mapping[int, tuple[str, str]],
+                 metric: str = "euclidean", model: TemplateModel | None = None):
+        if metric not in ("euclidean", "cosine"):
+            raise ValueError(f"unknown metric {metric!r}: euclidean or cosine")
+        matrix = np.asarray(matrix, dtype=np.float32)
+        self.dim = matrix.shape[1] if matrix.ndim == 2 and matrix.shape[1] else (model.dim if model else DIM)
+        self.matrix = np.ascontiguousarray(matrix.reshape(-1, self.dim))
+        if metric == "cosine" and len(self.matrix):
+            self.matrix /= np.maximum(np.linalg.norm(self.matrix, axis=1, keepdims=True), 1e-12)
         self.member_ids = np.asarray(member_ids, dtype=np.int64)
         self.members = dict(members)
+        self.metric = metric
+        self.model = model
         self._sq = np.einsum("ij,ij->i", self.matrix, self.matrix)
 
     def __len__(self) -> int:
         return len(self.member_ids)
 
     def distances(self, probe: np.ndarray) -> np.ndarray:
-        q = np.asarray(probe, dtype=np.float32).reshape(DIM)
+        q = np.asarray(probe, dtype=np.float32).reshape(self.dim)
+        if self.metric == "cosine":
+            q = q / max(float(np.linalg.norm(q)), 1e-12)
+            return 1.0 - np.einsum("ij,j->i", self.matrix, q)
         # einsum, not ``matrix @ q``: a matrix-vector product is memory-bound, and OpenBLAS threads it;
         # measured on 2 busy cores, the threaded product took 8-12 ms at 10k-100k rows (thread hand-off)
         # against 0.24 ms / 4 ms for this single-threaded loop.
@@ -101,21 +120,27 @@ class TemplateIndex:
 
     @classmethod
     def from_templates(cls, rows: list[tuple[int, np.ndarray]], members: Mapping[int, tuple[str, str]],
-                       aggregate: str = "centroid") -> TemplateIndex:
+                       aggregate: str = "centroid", metric: str = "euclidean",
+                       model: TemplateModel | None = None) -> TemplateIndex:
         """``centroid``: one row per member, the mean of their templates (measured on the East Asian
         test faces: strangers' nearest distance rose and genuine distances fell against nearest-photo
-        matching); ``none``: one row per template (nearest photo wins)."""
+        matching); ``none`` / ``nearest``: one row per template (nearest photo wins). With ``cosine``
+        each template is normalised before averaging."""
+        dim = model.dim if model else DIM
         if not rows:
-            return cls(np.zeros((0, DIM), np.float32), np.zeros(0, np.int64), members)
-        if aggregate == "none":
-            return cls(np.stack([r[1] for r in rows]), np.array([r[0] for r in rows]), members)
+            return cls(np.zeros((0, dim), np.float32), np.zeros(0, np.int64), members, metric, model)
+        encs = [np.asarray(r[1], np.float32) for r in rows]
+        if metric == "cosine":
+            encs = [e / max(float(np.linalg.norm(e)), 1e-12) for e in encs]
+        if aggregate in ("none", "nearest"):
+            return cls(np.stack(encs), np.array([r[0] for r in rows]), members, metric, model)
         if aggregate != "centroid":
-            raise ValueError(f"unknown aggregate {aggregate!r}: centroid or none")
+            raise ValueError(f"unknown aggregate {aggregate!r}: centroid or nearest")
         by_member: dict[int, list[np.ndarray]] = {}
-        for mid, enc in rows:
+        for (mid, _), enc in zip(rows, encs, strict=True):
             by_member.setdefault(mid, []).append(enc)
         ids = sorted(by_member)
-        return cls(np.stack([np.mean(by_member[m], axis=0) for m in ids]), np.array(ids), members)
+        return cls(np.stack([np.mean(by_member[m], axis=0) for m in ids]), np.array(ids), members, metric, model)
 
 
 # ------------------------------------------------------------------------------------------ storage
@@ -130,16 +155,26 @@ class EraseReport:
 
 
 class TemplateStore:
-    """Reads and writes encrypted templates, kept photos and consents in the caller's session."""
+    """Reads and writes encrypted templates, kept photos and consents in the caller's session.
 
-    def __init__(self, cipher: TemplateCipher, model: str = MODEL_NAME):
+    ``model`` is the running engine's ``TemplateModel`` (``engine.template_model``): new templates are
+    stored under its key, and only templates it accepts are read. The default, dlib's model as stored
+    before engines were recorded, keeps old callers and old databases working."""
+
+    def __init__(self, cipher: TemplateCipher, model: TemplateModel | str | None = None):
         self.cipher = cipher
-        self.model = model
+        if isinstance(model, str):
+            model = TemplateModel.parse(model)
+        self.model = model or DLIB_LEGACY
 
     def add_template(self, session: Session, member: Member, encoding: np.ndarray, *, source: str = "",
                      quality: dict | None = None, jitters: int = 1) -> FaceTemplate:
+        encoding = np.asarray(encoding, np.float32).reshape(-1)
+        if encoding.size != self.model.dim:
+            raise ValueError(f"a {encoding.size}-d encoding cannot be stored as {self.model.key}")
+        stored = "dlib_face_recognition_resnet_model_v1" if self.model == DLIB_LEGACY else self.model.key
         row = FaceTemplate(member_id=member.id, blob=self.cipher.encrypt_encoding(encoding, member.id),
-                           model=self.model, jitters=jitters, source=source[:200], quality=quality or {})
+                           model=stored, jitters=jitters, source=source[:200], quality=quality or {})
         session.add(row)
         return row
 
@@ -152,7 +187,7 @@ class TemplateStore:
         return self.cipher.decrypt(row.blob, "photo", row.member_id)
 
     def encodings(self, session: Session, member_id: int | None = None) -> list[tuple[int, np.ndarray]]:
-        query = select(FaceTemplate).where(FaceTemplate.model == self.model).order_by(FaceTemplate.id)
+        query = select(FaceTemplate).where(FaceTemplate.model.in_(self.model.stored_keys())).order_by(FaceTemplate.id)
         if member_id is not None:
             query = query.where(FaceTemplate.member_id == member_id)
         return [(t.member_id, self.cipher.decrypt_encoding(t.blob, t.member_id)) for t in session.scalars(query)]
@@ -163,7 +198,14 @@ class TemplateStore:
         members = {m.id: (m.number, m.name) for m in session.scalars(
             select(Member).where(Member.active, Member.id.in_(consented)))}
         rows = [r for r in self.encodings(session) if r[0] in members]
-        return TemplateIndex.from_templates(rows, members, aggregate)
+        return TemplateIndex.from_templates(rows, members, aggregate, self.model.metric, self.model)
+
+    def template_models(self, session: Session) -> dict[int, set[str]]:
+        """member id -> the model keys of their stored templates (any engine)."""
+        out: dict[int, set[str]] = {}
+        for mid, key in session.execute(select(FaceTemplate.member_id, FaceTemplate.model)):
+            out.setdefault(mid, set()).add(key)
+        return out
 
     def delete_templates(self, session: Session, member_id: int) -> tuple[int, int]:
         _secure_delete(session)

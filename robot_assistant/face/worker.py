@@ -13,13 +13,14 @@ last one).
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
 
 from core.events import DeviceStatus
 from robot_assistant.face.camera import LOST, OK, Camera, OpenCVCamera
-from robot_assistant.face.engine import FaceEngine, FaceEngineUnavailable
+from robot_assistant.face.engine import FaceEngine, FaceEngineUnavailable, make_engine
 from robot_assistant.face.pipeline import FacePipeline, run_worker
 from robot_assistant.face.settings import FaceSettings
 from robot_assistant.face.templates import (
@@ -29,6 +30,8 @@ from robot_assistant.face.templates import (
     TemplateStore,
     load_key,
 )
+
+log = logging.getLogger(__name__)
 
 
 class FaceWorker:
@@ -46,6 +49,8 @@ class FaceWorker:
         self.problem = ""
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.reencoded: dict[str, int] = {}
+        """Members re-encoded from kept photos at start (number -> templates made)."""
         self.latest: Any = None
         """The last camera frame read (for the kiosk's preview; FaceSeen boxes are in its pixels)."""
 
@@ -67,17 +72,17 @@ class FaceWorker:
             bus.publish(DeviceStatus("camera", "off", self.problem))
             return False
         try:
-            store = TemplateStore(TemplateCipher(load_key(s.key_file)))
+            cipher = TemplateCipher(load_key(s.key_file))
             if self.engine is None:
-                from robot_assistant.face.engine import DlibEngine
-
-                self.engine = DlibEngine()
-                self.engine.fr  # noqa: B018 — load in this worker thread, once
+                self.engine = make_engine(s.engine, s.model_dir)
+                self.engine.load()  # in this worker thread, once: a missing model file turns face sign-in off
+            store = TemplateStore(cipher, self.engine.template_model)
         except (FaceKeyError, FaceEngineUnavailable) as exc:
             self.problem = f"face sign-in is off: {exc}"
             bus.publish(DeviceStatus("camera", "off", self.problem))
             return False
         db = self.terminal.db
+        self._reencode(store)
 
         def index() -> TemplateIndex:
             with db.session() as session:
@@ -90,6 +95,21 @@ class FaceWorker:
         if self.camera is None:
             self.camera = OpenCVCamera(self.terminal.config.devices.camera, on_status=self._status)
         return True
+
+    def _reencode(self, store: TemplateStore) -> None:
+        """After an engine switch, members whose enrolment photos were kept get this engine's templates
+        before the first frame; the others are listed by ``launcher.py members list`` and sign in with
+        member number + PIN until enrolled again. A failure here only leaves those members out."""
+        from robot_assistant.face.enroll import Enroller, reencode_from_photos
+
+        s = self.settings
+        try:
+            enroller = Enroller(self.engine, store, s.quality, jitters=s.enroll_jitters, aggregate=s.aggregate)
+            with self.terminal.db.session() as session:
+                self.reencoded = reencode_from_photos(session, enroller, actor="system:face-worker",
+                                                      terminal_id=self.terminal.terminal_id)
+        except Exception:  # sign-in must still start for everyone already enrolled
+            log.exception("re-encoding kept enrolment photos for %s failed", store.model.key)
 
     def _run(self) -> None:
         if not self._build():

@@ -1,5 +1,6 @@
 """Face test fixtures: the real engine (loaded once), a memoising wrapper so a photo is detected and
-encoded once per session, a template key, and a seeded database.
+encoded once per session, a template key, and a seeded database. ``engine`` is dlib (face_recognition),
+``sface`` the default SFace + YuNet engine.
 
 Why memoise: the suite must stay under two minutes on two cores while every test runs the real dlib
 models; the same photos are enrolled in several tests, so each (image, call) is computed once.
@@ -51,6 +52,9 @@ class MemoEngine:
     def encode(self, rgb, boxes, jitters=1):
         return self._memo("encode", rgb, [tuple(b) for b in boxes], jitters)
 
+    def __getattr__(self, name):  # template_model, needs_upsample, load, load_s: the engine's own
+        return getattr(self.inner, name)
+
 
 @pytest.fixture(scope="session")
 def engine():
@@ -59,6 +63,20 @@ def engine():
     real = DlibEngine()
     try:
         real.fr  # noqa: B018 — load now: a missing engine must skip (or fail in CI) here, not mid-test
+    except FaceEngineUnavailable as exc:
+        need(False, str(exc))
+    return MemoEngine(real)
+
+
+@pytest.fixture(scope="session")
+def sface():
+    """The default engine (SFace + YuNet), memoised; skips (fails in CI) without its model folder."""
+    from robot_assistant.face.engine import FaceEngineUnavailable
+    from robot_assistant.face.sface import SFaceEngine
+
+    real = SFaceEngine()
+    try:
+        real.load()
     except FaceEngineUnavailable as exc:
         need(False, str(exc))
     return MemoEngine(real)

@@ -40,8 +40,14 @@ def test_missing_pkg_resources_is_an_error_not_a_silent_exit():
 def test_settings_defaults_and_config_section(tmp_path: Path):
     config = SimpleNamespace(site=SimpleNamespace(data_dir=tmp_path))
     s = FaceSettings.from_config(config)
-    assert s.key_file == tmp_path / "face.key" and s.policy.accept_tolerance == 0.36
+    assert s.engine == "sface" and s.key_file == tmp_path / "face.key" and s.policy.accept_tolerance == 0.56
+    assert (s.policy.ask_tolerance, s.policy.min_margin, s.duplicate_tolerance) == (0.61, 0.08, 0.50)
     assert s.policy.frames_to_agree == 3 and s.liveness.methods == ("blink", "turn") and not s.keep_photos
+    # dlib keeps its own calibration; empty (None) config values mean "the engine's"
+    config.face = {"engine": "dlib", "accept_tolerance": None, "enroll_jitters": None}
+    s = FaceSettings.from_config(config)
+    assert (s.policy.accept_tolerance, s.policy.ask_tolerance, s.enroll_jitters, s.duplicate_tolerance) == \
+        (0.36, 0.45, 10, 0.36)
     config.face = {"accept_tolerance": 0.33, "ask_tolerance": 0.44, "min_margin": 0.05, "frames_to_agree": 4,
                    "keep_photos": True, "min_face_px": 90, "key_file": tmp_path / "k",
                    "liveness": {"methods": ["turn"], "turn_range": 0.2}}
@@ -50,3 +56,21 @@ def test_settings_defaults_and_config_section(tmp_path: Path):
         (0.33, 0.44, 0.05, 4)
     assert s.keep_photos and s.quality.min_face_px == 90 and s.key_file == tmp_path / "k"
     assert s.liveness.methods == ("turn",) and s.liveness.turn_range == 0.2
+
+
+def test_the_shipped_config_uses_the_engines_calibration():
+    from core.config import load_config
+
+    s = FaceSettings.from_config(load_config(None))
+    assert s.engine == "sface" and s.policy == FaceSettings.for_engine("sface").policy
+
+
+def test_template_model_keys():
+    from robot_assistant.face.engine import MODEL_NAME, TemplateModel
+
+    sface = TemplateModel("sface", "fb143eea07838aa5", 128)
+    assert TemplateModel.parse(sface.key) == sface and sface.metric == "cosine"
+    dlib = TemplateModel("dlib", "0123456789abcdef", 128)
+    assert dlib.accepts(MODEL_NAME) and dlib.accepts(dlib.key) and dlib.metric == "euclidean"
+    assert not sface.accepts(MODEL_NAME) and not sface.accepts(dlib.key) and not dlib.accepts(sface.key)
+    assert not sface.accepts("sface:0000000000000000:128")  # another model file: never mixed

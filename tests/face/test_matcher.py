@@ -21,6 +21,10 @@ def encode(engine, path: Path) -> np.ndarray | None:
     return engine.encode(rgb, [report.box])[0]
 
 
+def metric(engine) -> str:
+    return engine.template_model.metric
+
+
 def gallery(engine, root: Path, hold_back_last: bool) -> tuple[TemplateIndex, dict[str, list[np.ndarray]]]:
     """Enrol each identity from its photos (minus the last when it has 3+); return the held-back ones."""
     rows, members, held = [], {}, {}
@@ -36,7 +40,7 @@ def gallery(engine, root: Path, hold_back_last: bool) -> tuple[TemplateIndex, di
                 rows.append((i, enc))
             else:
                 held.setdefault(name, []).append(enc)
-    return TemplateIndex.from_templates(rows, members), held
+    return TemplateIndex.from_templates(rows, members, metric=metric(engine)), held
 
 
 def run(index: TemplateIndex, encodings: list[np.ndarray], policy: MatchPolicy):
@@ -47,8 +51,16 @@ def run(index: TemplateIndex, encodings: list[np.ndarray], policy: MatchPolicy):
     return decision
 
 
-def test_held_back_photos_are_identified(engine, faces: Path, east_asian: Path):
-    policy = MatchPolicy(frames_to_agree=1)
+def one_frame(engine) -> MatchPolicy:
+    from dataclasses import replace
+
+    from robot_assistant.face.settings import FaceSettings
+
+    return replace(FaceSettings.for_engine(engine.name).policy, frames_to_agree=1)
+
+
+def test_held_back_photos_are_identified(sface, faces: Path, east_asian: Path):
+    engine, policy = sface, one_frame(sface)
     for root in (faces, east_asian):
         index, held = gallery(engine, root, hold_back_last=True)
         assert len(held) >= 4
@@ -59,11 +71,12 @@ def test_held_back_photos_are_identified(engine, faces: Path, east_asian: Path):
                 assert d.outcome in (ACCEPT, ASK), (name, d)
                 assert d.best.number == name or d.outcome == ASK, (name, d)
                 outcomes.append(d.outcome == ACCEPT and d.best.number == name)
-        assert sum(outcomes) >= len(outcomes) // 2, outcomes  # most are signed in without a question
+        assert sum(outcomes) >= 0.9 * len(outcomes), outcomes  # nearly all signed in without a question
 
 
-def test_unknown_people_are_not_accepted(engine, faces: Path, east_asian: Path):
-    policy = MatchPolicy(frames_to_agree=1)
+def test_unknown_people_are_not_accepted(sface, faces: Path, east_asian: Path):
+    """SFace with its shipped policy, one frame only (the pipeline needs three): no stranger accepted."""
+    engine, policy = sface, one_frame(sface)
     western, _ = gallery(engine, faces, hold_back_last=False)
     for name in identities(east_asian):  # nobody from the other set is enrolled: all rejected
         for p in sorted((east_asian / name).iterdir()):
@@ -75,7 +88,7 @@ def test_unknown_people_are_not_accepted(engine, faces: Path, east_asian: Path):
     asked = 0
     for mid, (name, _) in everyone.members.items():
         keep = everyone.member_ids != mid
-        others = TemplateIndex(everyone.matrix[keep], everyone.member_ids[keep], everyone.members)
+        others = TemplateIndex(everyone.matrix[keep], everyone.member_ids[keep], everyone.members, everyone.metric)
         for p in sorted((east_asian / name).iterdir()):
             enc = encode(engine, p)
             if enc is None:
@@ -83,7 +96,25 @@ def test_unknown_people_are_not_accepted(engine, faces: Path, east_asian: Path):
             d = run(others, [enc], policy)
             assert d.outcome != ACCEPT, (name, p, d)
             asked += d.outcome == ASK
-    assert asked > 0  # the look-alikes exist, which is why "ask" exists
+    assert asked <= 2  # strangers are asked to confirm rarely (measured: 0 of 70 photos)
+
+
+def test_dlib_with_its_policy_accepts_an_east_asian_stranger(engine, east_asian: Path):
+    """Why SFace is the default (issue #13): dlib's shipped policy signs a stranger in on these photos."""
+    from robot_assistant.face.settings import FaceSettings
+
+    assert engine.template_model.engine == "dlib"
+    policy = FaceSettings.for_engine("dlib").policy
+    everyone, _ = gallery(engine, east_asian, hold_back_last=False)
+    accepted = 0
+    for mid, (name, _) in everyone.members.items():
+        keep = everyone.member_ids != mid
+        others = TemplateIndex(everyone.matrix[keep], everyone.member_ids[keep], everyone.members)
+        for p in sorted((east_asian / name).iterdir()):
+            enc = encode(engine, p)
+            accepted += enc is not None and run(others, [enc], policy.__class__(
+                policy.accept_tolerance, policy.ask_tolerance, policy.min_margin, 1)).outcome == ACCEPT
+    assert accepted >= 1
 
 
 def test_tolerance_0_6_would_accept_east_asian_strangers(engine, east_asian: Path):

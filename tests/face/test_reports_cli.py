@@ -138,5 +138,5 @@ def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, fa
 
 def test_commands_fit_the_launcher_table():
     for name, (handler, help_text) in face_cli.COMMANDS.items():
-        assert callable(handler) and help_text and name in ("enroll", "members", "meetings", "report")
+        assert callable(handler) and help_text and name in ("enroll", "members", "face-check", "meetings", "report")
     assert os.path.basename(face_cli.__file__) == "face_cli.py"
