@@ -170,6 +170,9 @@ def _face_commands() -> None:
     from core import remote_cli
 
     COMMANDS.update(remote_cli.COMMANDS)
+    from core import content_cli
+
+    COMMANDS.update(content_cli.COMMANDS)
 
 
 _face_commands()
@@ -221,6 +224,10 @@ def build_parser() -> argparse.ArgumentParser:
             from core import remote_cli
 
             remote_cli.add_arguments(name, p)
+        elif name == "content":
+            from core import content_cli
+
+            content_cli.add_arguments(name, p)
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser

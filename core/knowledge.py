@@ -1,15 +1,23 @@
 """The knowledge base the assistant answers from: entries with several phrasings in zh and en.
 
 Only the file format lives here (validated, with file:line errors); retrieval is the assistant's.
+Entries carry a review state and the source of the facts they state (``core.review``); only published
+entries reach the assistant. Site facts (``${office_zh}``) are filled in from the site file beside the
+knowledge file (``core.sitefacts``).
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from core.review import Review, is_published
+from core.sitefacts import facts_beside
 from core.yamlfile import load_model
+
+log = logging.getLogger(__name__)
 
 
 class KnowledgeEntry(BaseModel):
@@ -24,6 +32,13 @@ class KnowledgeEntry(BaseModel):
     questions_en: list[str] = []
     answer_zh: str = Field(min_length=1)
     answer_en: str = ""
+    source: str = ""
+    """Where its real-world facts come from (document, article, date), or ``site`` for the site's own."""
+    review: Review | None = None
+
+    @property
+    def published(self) -> bool:
+        return is_published(self.review)
 
 
 class KnowledgeBase(BaseModel):
@@ -43,6 +58,14 @@ class KnowledgeBase(BaseModel):
         return next((e for e in self.entries if e.id == entry_id), None)
 
 
-def load_knowledge(path: Path) -> KnowledgeBase:
-    """Read a knowledge-base YAML file (a list of entries). Raises YamlFileError naming file:line:key."""
-    return load_model(path, KnowledgeBase, wrap="entries")
+def load_knowledge(path: Path, *, published_only: bool = True) -> KnowledgeBase:
+    """Read a knowledge-base YAML file (a list of entries) with its site facts filled in; by default only
+    the published entries. Raises YamlFileError naming file:line:key."""
+    kb = load_model(path, KnowledgeBase, wrap="entries", facts=facts_beside(path))
+    if not published_only:
+        return kb
+    withheld = [e.id for e in kb.entries if not e.published]
+    if withheld:
+        log.warning("knowledge base %s: %d entries not published (not answered): %s%s", path, len(withheld),
+                    ", ".join(withheld[:10]), " …" if len(withheld) > 10 else "")
+    return KnowledgeBase(entries=[e for e in kb.entries if e.published])

@@ -3,18 +3,24 @@
 
 Validated with pydantic so a wrong file names file, line and key (via ``core.yamlfile``) and nothing
 half-valid reaches the database. Cross-references (a member's branch, a roster member) are checked
-here too, for the same reason.
+here too, for the same reason. The site file's ``facts:`` block holds what content repeats (contact
+office, 主题党日, opening hours, room names): content refers to them as ``${name}`` (``core.sitefacts``).
+Quiz questions carry a review state and a source like knowledge entries (``core.review``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.models import MEETING_TYPES, MEMBER_CATEGORIES, MEMBER_STATUSES
+from core.review import Review, is_published
+from core.sitefacts import FACT_NAME
+
+FactName = Annotated[str, Field(pattern=f"^{FACT_NAME}$")]
 
 MeetingType = Literal["支部党员大会", "支委会", "党小组会", "党课"]
 assert set(MeetingType.__args__) == set(MEETING_TYPES)  # type: ignore[attr-defined]
@@ -91,6 +97,8 @@ class SiteFile(_Strict):
     branches: list[BranchFile] = Field(min_length=1)
     members: list[MemberFile] = []
     meetings: list[MeetingFile] = []
+    facts: dict[FactName, Annotated[str, Field(min_length=1, max_length=500)]] = {}
+    """What content repeats, written once: ``office_zh: 党群工作部`` is ``${office_zh}`` in content."""
 
     @model_validator(mode="after")
     def _references(self) -> SiteFile:
@@ -130,6 +138,7 @@ class NoticeFile(_Strict):
     pinned: bool = False
     urgent: bool = False
     review: Literal["draft", "branch_approved", "published", "rejected"] = "published"
+    source: str = ""
 
 
 class NoticesFile(_Strict):
@@ -147,6 +156,8 @@ class ArticleFile(_Strict):
     summary_en: str = ""
     body_zh: str = Field(min_length=1)
     points: int = Field(0, ge=0)
+    source: str = ""
+    """The documents its real-world statements come from (checked by ``content check``)."""
 
 
 class ArticlesFile(_Strict):
@@ -165,6 +176,13 @@ class QuestionFile(_Strict):
     answer: list[int] | bool
     explanation_zh: str = ""
     explanation_en: str = ""
+    source: str = ""
+    """Where the answer comes from (document, article, date)."""
+    review: Review | None = None
+
+    @property
+    def published(self) -> bool:
+        return is_published(self.review)
 
     @model_validator(mode="after")
     def _consistent(self) -> QuestionFile:

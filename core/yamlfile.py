@@ -7,6 +7,7 @@ pairs them with the parsed data.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -152,10 +153,19 @@ def dotted(loc: tuple) -> str:
     return out
 
 
-def load_model(path: Path, model: type[M], wrap: str | None = None) -> M:
+def load_model(path: Path, model: type[M], wrap: str | None = None, facts: Mapping[str, str] | None = None) -> M:
     """Read ``path`` and validate it as ``model``; ``wrap`` puts the document under that key first
-    (for files whose top level is a list). Raises YamlFileError with file:line:key messages."""
+    (for files whose top level is a list); ``facts`` fills ``${name}`` site facts into every string
+    (content files; ``core.sitefacts``). Raises YamlFileError with file:line:key messages."""
     data, origins = read_yaml(path)
+    if facts is not None:
+        from core.sitefacts import render_tree
+
+        data, problems = render_tree(data, facts)
+        if problems:
+            shown = display_path(path)
+            raise YamlFileError([f"{where(loc, origins, shown)}: {dotted(loc) or '(top level)'}: {msg}"
+                                 for loc, msg in problems])
     if wrap is not None:
         data = {wrap: data}
         origins = {(wrap, *k): v for k, v in origins.items()}

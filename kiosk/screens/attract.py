@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pygame
-import yaml
 
 from core import content
 from kiosk.context import KioskContext
@@ -53,18 +52,19 @@ def hall_highlights(scene: Path, limit: int = 6) -> list[Slide]:
 
 
 def _read_highlights(scene: Path, limit: int) -> list[Slide]:
+    from vr_hall.scene import SceneError, load_scene  # schema only: site facts filled, published exhibits
+
     try:
-        data = yaml.safe_load(scene.read_text(encoding="utf-8"))
-        exhibits = {e["id"]: e for e in data.get("exhibits", [])}
-        tours = data.get("tours") or [{}]
-        ids = [i for i in tours[-1].get("stops", []) if i in exhibits] or list(exhibits)
-    except (OSError, yaml.YAMLError, AttributeError, KeyError, TypeError):
+        hall = load_scene(scene, check_media=False)
+    except (SceneError, OSError):  # the hall tile reports a broken scene; the attract loop just skips it
         return []
+    exhibits = {e.id: e for e in hall.exhibits}
+    ids = [i for i in (hall.tours[-1].stops if hall.tours else []) if i in exhibits] or list(exhibits)
     slides = []
     for exhibit_id in ids[:limit]:
         e = exhibits[exhibit_id]
-        image = (e.get("media") or {}).get("image")
-        slides.append(Slide("VR展厅 · 展品", e.get("title_zh", ""), e.get("description_zh", ""),
+        image = e.media.image if e.media else None
+        slides.append(Slide("VR展厅 · 展品", e.title_zh, e.description_zh,
                             str(scene.parent / image) if image else None))
     return slides
 

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
 from core.knowledge import KnowledgeEntry
 from robot_assistant.qa.pinyin import keys
 from robot_assistant.qa.text import CJK_CHAR, normalize
@@ -151,12 +149,15 @@ class PlaceCatalog:
 
     @classmethod
     def from_scene(cls, scene: Path, knowledge: Iterable[KnowledgeEntry] = (), threshold: float = 0.68) -> PlaceCatalog:
-        """Read rooms and exhibits from a hall YAML (only ids, names and titles are used).
+        """Read rooms and published exhibits from a hall scene file (only ids, names and titles are used);
+        SceneError when the file is wrong.
 
         Knowledge-base tags become aliases when they belong to one place only: 北斗展区 (tag of the entry about
         the BeiDou room) or 红船精神 (tag of the Red Boat exhibit's entry); 党史, shared by twelve exhibits, does not.
         """
-        data = yaml.safe_load(scene.read_text(encoding="utf-8")) or {}
+        from vr_hall.scene import load_scene  # schema only, no Panda3D: site facts filled, published exhibits
+
+        hall = load_scene(scene, check_media=False)
         aliases: dict[str, list[str]] = {}
         owners: dict[str, set[str]] = {}
         for entry in knowledge:
@@ -168,16 +169,14 @@ class PlaceCatalog:
             if len(targets) == 1:
                 aliases.setdefault(next(iter(targets)), []).append(tag)
         places = []
-        for room in data.get("rooms", []):
-            rid = str(room["id"])
-            places.append(Place(rid, "room", room.get("name_zh", rid), room.get("name_en", ""), None,
-                                tuple(aliases.get(rid, []))))
-        for ex in data.get("exhibits", []):
-            eid = str(ex["id"])
-            title_zh, title_en = ex.get("title_zh", eid), ex.get("title_en", "")
+        for room in hall.rooms:
+            places.append(Place(room.id, "room", room.name_zh or room.id, room.name_en or "", None,
+                                tuple(aliases.get(room.id, []))))
+        for ex in hall.exhibits:
+            title_zh, title_en = ex.title_zh or ex.id, ex.title_en or ""
             parts = [_QUOTES.sub("", p).strip() for t in (title_zh, title_en) for p in _SPLIT_TITLE.split(t)]
             parts += _QUOTED.findall(title_zh)
             extra = [p for p in parts if len(p) >= 2 and p not in (title_zh, title_en)]
-            places.append(Place(eid, "exhibit", title_zh, title_en, ex.get("room"),
-                                tuple(dict.fromkeys([*extra, *aliases.get(eid, [])]))))
+            places.append(Place(ex.id, "exhibit", title_zh, title_en, ex.room,
+                                tuple(dict.fromkeys([*extra, *aliases.get(ex.id, [])]))))
         return cls(places, threshold)
