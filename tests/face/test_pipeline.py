@@ -185,7 +185,7 @@ def test_worker_thread_signs_in_from_a_video_camera(engine, store, face_key, fac
     sub = bus.subscribe(SignedIn, DeviceStatus)
     terminal = SimpleNamespace(bus=bus, db=site, terminal_id="kiosk-w", now=lambda: T0,
                                config=SimpleNamespace(devices=SimpleNamespace(camera=str(video))))
-    settings = FaceSettings(key_file=key_file)
+    settings = FaceSettings.for_engine("dlib", key_file=key_file)
     worker = FaceWorker(terminal, settings, engine=engine,
                         camera=OpenCVCamera(video, loop=True)).start()
     try:
