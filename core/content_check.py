@@ -173,8 +173,13 @@ def check_site(site: Path, knowledge: Path | None = None, scene: Path | None = N
 
 def _scene_facts(scene: Path, report: Report) -> dict[str, str] | None:
     try:
-        data, _ = read_yaml(scene)
-        return facts_for_scene(scene, data)
+        data, origins = read_yaml(scene)
     except YamlFileError as exc:
         report.problems += [Problem(display_path(scene), "-", "file", m) for m in exc.messages]
+        return None
+    try:
+        return facts_for_scene(scene, data)
+    except YamlFileError as exc:
+        at = where(("hall", "site"), origins, display_path(scene))
+        report.problems += [Problem(at, "-", "file", f"hall.site: {m}") for m in exc.messages]
         return None

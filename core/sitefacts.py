@@ -148,14 +148,9 @@ def facts_beside(content_file: Path) -> dict[str, str]:
 
 def facts_for_scene(scene_file: Path, data: Any) -> dict[str, str]:
     """The facts for a hall scene file: those of the site file its ``hall.site`` names (relative to the
-    scene file), or none. ``data`` is the parsed scene."""
+    scene file), or none. ``data`` is the parsed scene. YamlFileError carries the site file's problems."""
     hall = data.get("hall") if isinstance(data, dict) else None
     site = hall.get("site") if isinstance(hall, dict) else None
     if not isinstance(site, str) or not site:
         return {}
-    from core.yamlfile import YamlFileError, display_path
-
-    try:
-        return facts_from_file(Path(scene_file).resolve().parent / site)
-    except YamlFileError as exc:
-        raise YamlFileError([f"{display_path(Path(scene_file))}: hall.site: {m}" for m in exc.messages]) from None
+    return facts_from_file(Path(scene_file).resolve().parent / site)

@@ -434,7 +434,12 @@ def scene_facts(path: Path, data: object) -> dict[str, str]:
     try:
         return facts_for_scene(path, data)
     except YamlFileError as exc:
-        raise SceneError(exc.messages) from None
+        shown = display_path(path)
+        try:
+            at = where(("hall", "site"), read_yaml(path)[1], shown)
+        except YamlFileError:
+            at = shown
+        raise SceneError([f"{at}: hall.site: {m}" for m in exc.messages]) from None
 
 
 def published_only(scene: Scene) -> Scene:

@@ -207,7 +207,9 @@ class PathWalker:
             self.pose.heading = wrap_degrees(target)
             self.leftover = available - need
             return True
-        self.pose.heading = turn_towards(self.pose.heading, target, self.turn_rate * dt)
+        # as above: only the time after the path ended turns (a 20-fps frame would otherwise turn
+        # for its whole 50 ms and finish the turn, and the next walk, earlier than a 120-fps one)
+        self.pose.heading = turn_towards(self.pose.heading, target, self.turn_rate * available)
         return self.done
 
 

@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 from core.yamlfile import display_path
 from tests.conftest import ROOT
 from tests.fuzz.helpers import assert_clear, fuzz, outcome
+from tests.hall.conftest import portable
 from vr_hall.scene import Scene, SceneError, load_scene
 
 HALL = ROOT / "scenes" / "hall.yaml"
-HALL_DATA = yaml.safe_load(HALL.read_text(encoding="utf-8"))
+HALL_DATA = yaml.safe_load(portable(HALL.read_text(encoding="utf-8")))
 _DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -113,7 +114,7 @@ def test_mutated_scene_data(scene_dir, data):
             assert all(math.isfinite(v) for v in (*r.origin, *r.size))
 
 
-HALL_BYTES = HALL.read_bytes()
+HALL_BYTES = portable(HALL.read_text(encoding="utf-8")).encode("utf-8")
 
 
 @st.composite

@@ -18,6 +18,14 @@ from vr_hall.scene import Scene, load_scene
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "scenes" / "hall.yaml"
+SITE_LINE = "site: ../content/demo/site.yaml"
+
+
+def portable(text: str) -> str:
+    """The demo scene's text for a copy elsewhere: ``hall.site`` made absolute (same line), so the copy
+    still finds its site facts."""
+    assert SITE_LINE in text
+    return text.replace(SITE_LINE, f"site: {ROOT / 'content' / 'demo' / 'site.yaml'}")
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 from vr_hall.scene import SceneError, load_scene
 from vr_hall.synth import write_scene
 
-from .conftest import DEMO
+from .conftest import DEMO, ROOT, portable
 
 LINE = re.compile(r"^(?P<file>.+hall\.yaml):(?P<line>\d+): (?P<field>\S+): (?P<msg>.+)$")
 
@@ -18,7 +18,7 @@ LINE = re.compile(r"^(?P<file>.+hall\.yaml):(?P<line>\d+): (?P<field>\S+): (?P<m
 def broken(tmp_path: Path, old: str, new: str, nth: int = 0) -> tuple[Path, int]:
     """A copy of the demo scene with the ``nth`` occurrence of ``old`` replaced; returns its path and
     the line number where the replacement starts. Media resolve through a link to the real folder."""
-    text = DEMO.read_text(encoding="utf-8")
+    text = portable(DEMO.read_text(encoding="utf-8"))
     at = -1
     for _ in range(nth + 1):
         at = text.index(old, at + 1)
@@ -113,7 +113,7 @@ def test_spawn_outside_its_room(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    text = DEMO.read_text(encoding="utf-8")
+    text = portable(DEMO.read_text(encoding="utf-8"))
     text = text.replace("media: {image: media/h04.png}", "media: {image: media/nope.png}")
     text = text.replace("stops: [h01, h02, h04", "stops: [h01, h02, h40")
     (tmp_path / "media").symlink_to(DEMO.parent / "media")
@@ -134,3 +134,16 @@ def test_generated_hall_is_a_valid_scene(tmp_path: Path) -> None:
     scene = load_scene(write_scene(40, tmp_path))
     assert len(scene.exhibits) == 40
     assert all(scene.media_path(e.media.image).is_file() for e in scene.exhibits if e.kind == "image_panel")
+
+
+def test_a_missing_site_file_is_reported_at_hall_site(tmp_path: Path) -> None:
+    """The scene's texts use ${name} site facts: a hall.site that names no file is one clear error."""
+    path, line = broken(tmp_path, f"site: {ROOT / 'content' / 'demo' / 'site.yaml'}", "site: ../nosuch/site.yaml")
+    [e] = errors(path)
+    assert (int(e["line"]), e["field"]) == (line, "hall.site") and "site file not found" in e["msg"]
+
+
+def test_unpublished_exhibits_stay_out_of_the_hall(tmp_path: Path) -> None:
+    path, _ = broken(tmp_path, "review: {state: published", "review: {state: draft")
+    scene = load_scene(path)
+    assert len(scene.exhibits) == 29 and len(load_scene(path, published=False).exhibits) == 30
