@@ -121,7 +121,7 @@ def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, fa
     assert cli("enroll", str(photos.parent), "--consent", "v1", "--jitters", "1", "--actor", "admin:li") == 0
     assert "M0101: enrolled (2 templates)" in capsys.readouterr().out
     assert cli("members", "list") == 0
-    assert "templates 2\tconsent v1" in capsys.readouterr().out
+    assert "templates 2\tconsent v1\tready for sface" in capsys.readouterr().out
 
     assert cli("members", "erase", "M0101", "--yes", "--actor", "admin:li") == 0
     assert "2 templates" in capsys.readouterr().out

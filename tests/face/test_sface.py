@@ -205,3 +205,38 @@ def test_copy_of_model_folder_is_what_the_engine_loads(tmp_path: Path, sface):
     shutil.copytree(sface.inner.model_dir, folder)
     engine = SFaceEngine(folder).load()
     assert engine.template_model == sface.template_model and engine.load_s < 5
+
+
+def test_cli_engine_switch_lists_who_needs_new_photos(tmp_path: Path, faces: Path, engine, sface,
+                                                      monkeypatch: pytest.MonkeyPatch, capsys):
+    """The whole path through launcher commands and a real database: enrol with dlib (one member with
+    kept photos, one without), switch face.engine to sface, list, re-encode, list again."""
+    from tests.face.test_reports_cli import cli
+
+    monkeypatch.setenv("DANGJIAN__SITE__DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DANGJIAN_FACE_KEY", raising=False)
+    monkeypatch.setenv("DANGJIAN__FACE__ENGINE", "dlib")
+    assert cli("enroll", "--make-key") == 0
+    for number, who, keep in (("M0101", "obama", True), ("M0102", "kit_harington", False)):
+        src = tmp_path / f"photos-{number}" / number
+        src.mkdir(parents=True)
+        for p in photos(faces, who):
+            shutil.copy(p, src / p.name)
+        args = ["enroll", str(src.parent), "--consent", "v1", "--jitters", "1"] + (["--keep-photos"] if keep else [])
+        assert cli(*args) == 0, capsys.readouterr()
+    capsys.readouterr()
+    monkeypatch.setenv("DANGJIAN__FACE__ENGINE", "sface")
+    assert cli("members", "list") == 0
+    out = capsys.readouterr().out
+    line = {x.split("\t")[0]: x for x in out.splitlines() if x.startswith("M01")}
+    assert "photos kept" in line["M0101"] and "NEEDS NEW PHOTOS for sface" in line["M0102"]
+    assert "1 member(s) need new photos for the sface engine: M0102" in out
+    assert cli("members", "reencode") == 0
+    assert "M0101: 3 templates for sface" in capsys.readouterr().out
+    assert cli("members", "list") == 0
+    out = capsys.readouterr().out
+    line = {x.split("\t")[0]: x for x in out.splitlines() if x.startswith("M01")}
+    assert "ready for sface" in line["M0101"] and "NEEDS NEW PHOTOS" in line["M0102"]
+    monkeypatch.setenv("DANGJIAN__FACE__ENGINE", "dlib")  # switching back: both still have dlib templates
+    assert cli("members", "list") == 0
+    assert "need new photos" not in capsys.readouterr().out
