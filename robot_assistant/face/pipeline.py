@@ -148,6 +148,9 @@ class FacePipeline:
         return [tuple(int(round(v / scale)) for v in b) for b in self.engine.detect(small, self.upsample)]
 
     def _detect_roi(self, rgb: np.ndarray, box: Box, side: int = 240) -> Box | None:
+        near = getattr(self.engine, "detect_near", None)
+        if near is not None:  # SFace: keeps the five points it finds for landmarks and encode
+            return near(rgb, box, side)
         top, right, bottom, left = box
         cy, cx, size = (top + bottom) / 2, (left + right) / 2, max(bottom - top, right - left) * 2.2
         h, w = rgb.shape[:2]

@@ -137,10 +137,48 @@ class SFaceEngine:
         self._last = (_fingerprint(rgb), found)
         return list(found)
 
+    def _remember(self, rgb: np.ndarray, rows: dict[Box, np.ndarray]) -> None:
+        fp = _fingerprint(rgb)
+        known = self._last[1] if self._last[0] == fp else {}
+        self._last = (fp, {**known, **rows})
+
     def _rows(self, rgb: np.ndarray, boxes: list[Box]) -> list[np.ndarray]:
-        """YuNet's row (with the five points) for each box, in full-image coordinates."""
-        known = self._last[1] if self._last[0] == _fingerprint(rgb) else {}
-        return [known[tuple(b)] if tuple(b) in known else self._redetect(rgb, tuple(b)) for b in boxes]
+        """YuNet's row (with the five points) for each box, in full-image coordinates; a box not found
+        in this image is looked for again around itself, once (landmarks and encode share the result)."""
+        fp = _fingerprint(rgb)
+        known = self._last[1] if self._last[0] == fp else {}
+        missing = {tuple(b): self._redetect(rgb, tuple(b)) for b in boxes if tuple(b) not in known}
+        if missing:
+            known = {**known, **missing}
+            self._last = (fp, known)
+        return [known[tuple(b)] for b in boxes]
+
+    def detect_near(self, rgb: np.ndarray, box: Box, side: int = 240) -> Box | None:
+        """Follow a face between full detections: YuNet on a region 2.2x the box, scaled to ``side`` px,
+        mapped back to full-image coordinates. The pipeline calls this instead of ``detect`` on a crop, so
+        the five points found here serve ``landmarks`` and ``encode`` on the same frame without a
+        second detection."""
+        top, right, bottom, left = box
+        h, w = rgb.shape[:2]
+        cy, cx, size = (top + bottom) / 2, (left + right) / 2, max(bottom - top, right - left) * 2.2
+        y0, y1 = int(max(0, cy - size / 2)), int(min(h, cy + size / 2))
+        x0, x1 = int(max(0, cx - size / 2)), int(min(w, cx + size / 2))
+        if y1 - y0 < 8 or x1 - x0 < 8:
+            return None
+        scale = side / max(y1 - y0, x1 - x0)
+        crop = cv2.resize(rgb[y0:y1, x0:x1], None, fx=scale, fy=scale,
+                          interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        faces = self._faces(crop)
+        if not len(faces):
+            return None
+        rows = faces.copy()
+        rows[:, :14] /= scale
+        rows[:, 0:14:2] += x0
+        rows[:, 1:14:2] += y0
+        best = max(rows, key=lambda r: _iou(self._box(r, rgb.shape), box))
+        found = self._box(best, rgb.shape)
+        self._remember(rgb, {found: best})
+        return found
 
     def _redetect(self, rgb: np.ndarray, box: Box) -> np.ndarray:
         top, right, bottom, left = box

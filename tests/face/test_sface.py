@@ -240,3 +240,22 @@ def test_cli_engine_switch_lists_who_needs_new_photos(tmp_path: Path, faces: Pat
     monkeypatch.setenv("DANGJIAN__FACE__ENGINE", "dlib")  # switching back: both still have dlib templates
     assert cli("members", "list") == 0
     assert "need new photos" not in capsys.readouterr().out
+
+
+def test_following_a_face_keeps_its_points_for_encoding(sface, faces: Path, monkeypatch: pytest.MonkeyPatch):
+    """Between full detections the pipeline follows a face with ``detect_near``; landmarks and encode on
+    that frame then reuse its five points instead of running YuNet again."""
+    eng = sface.inner
+    rgb = quality.read_rgb(faces / "obama" / "1.jpg")
+    (box,) = eng.detect(rgb)
+    reference = eng.encode(rgb, [box])[0]
+    shifted = np.ascontiguousarray(np.roll(rgb, (6, -4), axis=(0, 1)))
+    calls = []
+    real = eng._faces
+    monkeypatch.setattr(eng, "_faces", lambda img: calls.append(img.shape) or real(img))
+    near = eng.detect_near(shifted, box)
+    assert near is not None and abs(near[0] - box[0] - 6) <= 3 and abs(near[3] - box[3] + 4) <= 3
+    eng.landmarks(shifted, [near])
+    enc = eng.encode(shifted, [near])[0]
+    assert len(calls) == 1 and max(calls[0][:2]) <= 240  # one small YuNet run for all three
+    assert float(enc @ reference) > 0.95
