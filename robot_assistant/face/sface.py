@@ -47,6 +47,10 @@ from robot_assistant.face.sface_model import (
 )
 
 DIM = 128
+_XS = [0, 4, 6, 8, 10, 12]
+_YS = [1, 5, 7, 9, 11, 13]
+"""Columns of a YuNet row that are x (box left, five points) and y coordinates; 2 and 3 are width and
+height, which a shift must not change."""
 
 #: Where YuNet's five points fall inside its box on a frontal face (measured on the test photos);
 #: used only when a box comes from elsewhere and YuNet finds no face around it.
@@ -173,8 +177,8 @@ class SFaceEngine:
             return None
         rows = faces.copy()
         rows[:, :14] /= scale
-        rows[:, 0:14:2] += x0
-        rows[:, 1:14:2] += y0
+        rows[:, _XS] += x0
+        rows[:, _YS] += y0
         best = max(rows, key=lambda r: _iou(self._box(r, rgb.shape), box))
         found = self._box(best, rgb.shape)
         self._remember(rgb, {found: best})
@@ -190,8 +194,8 @@ class SFaceEngine:
             faces = self._faces(rgb[y0:y1, x0:x1])
             if len(faces):
                 shifted = faces.copy()
-                shifted[:, 0:14:2] += x0
-                shifted[:, 1:14:2] += y0
+                shifted[:, _XS] += x0
+                shifted[:, _YS] += y0
                 best = max(shifted, key=lambda r: _iou(self._box(r, rgb.shape), box))
                 if _iou(self._box(best, rgb.shape), box) > 0.3:
                     return best
