@@ -71,10 +71,13 @@ def test_member_signs_in_with_the_shipped_policy(sface, sface_store, faces: Path
     results = play(pipe, video, until=lambda r: r.signed)
     (event,) = results[-1].signed
     assert event.member_number == number_of(MEMBER) and event.method == "face"
-    # liveness by head turn decides when: YuNet's five points see this pair of photos turn by 0.12 (dlib's
-    # 68 points: 0.20), so it takes a few more frames than with dlib; the processing stays well under 0.5 s
-    assert results[-1].t - results[0].t <= 1.5, f"signed in after {results[-1].t:.2f} s of video"
-    assert sum(r.latency_s for r in results) < 0.5 * 2  # 0.5 s on an idle 2-core machine; slack for a busy one
+    # recognised (accept) from the third frame; liveness by head turn decides when: YuNet's five points see
+    # this pair of stills turn by only ~0.12-0.16 (dlib's 68 points: 0.20), so the turn is seen later than
+    # with dlib. The processing stays under 0.5 s (bench: ~0.3 s idle; doubled here for a busy machine).
+    first_accept = next(r for r in results if any(t.decision.outcome == "accept" for t in r.tracks))
+    assert first_accept.t - results[0].t <= 0.3
+    assert results[-1].t - results[0].t <= 2.0, f"signed in after {results[-1].t:.2f} s of video"
+    assert sum(r.latency_s for r in results) < 0.5 * 2
     with site.session() as s:
         row = s.scalars(select(Attendance)).one()
         assert row.match_distance <= SHIPPED.policy.accept_tolerance and row.liveness == "turn"
