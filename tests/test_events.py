@@ -17,6 +17,7 @@ SAMPLES = [
     events.SyncStatus(online=False, last_success_iso="2026-11-26T06:00:00+00:00", message="timeout"),
     events.Transcript(text="带我去北斗展区", language="zh", final=False, confidence=0.8),
     events.Answer(text="三会一课是……", source_id="kb001", suggestions=("党费怎么交",)),
+    events.DuesAsked(pay="8000", category="在职", monthly="120.00"),
     events.GuideTo(exhibit_id="b01"),
     events.OpenScreen(screen="news"),
     events.Speak(text="您好", interrupt=True),

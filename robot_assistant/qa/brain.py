@@ -8,21 +8,29 @@ SignInRequested, StopSpeaking). Speech output and device code stay elsewhere.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.events import Answer, Event, GuideTo, OpenScreen, SignInRequested, Speak, StopSpeaking
+from core.events import Answer, DuesAsked, Event, GuideTo, OpenScreen, SignInRequested, Speak, StopSpeaking
 from core.knowledge import KnowledgeEntry, load_knowledge
 from robot_assistant.intents import Intent, IntentParser
 from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, question_in, starter_entries
+from robot_assistant.qa.fusion import FusedRetriever, FusionSettings
 from robot_assistant.qa.places import PlaceCatalog
 from robot_assistant.qa.retriever import LexicalRetriever, LexicalSettings, Retriever
 from robot_assistant.qa.synonyms import DEFAULT_SYNONYMS, Synonyms
 from robot_assistant.qa.text import Language
 from robot_assistant.qa.tokenize import Analyzer
+from robot_assistant.qa.tools import answer_dues, parse_dues_question
+
+#: ``entry_id`` / ``Answer.source_id`` of an answer worked out by the dues calculator.
+DUES_TOOL = "tool:dues"
+
+log = logging.getLogger(__name__)
 
 REPLIES: dict[str, dict[str, str]] = {
     "greet": {"zh": "您好！我是智慧党建助手，可以回答党建知识、展厅参观和终端使用方面的问题，也可以带您参观展厅。",
@@ -54,6 +62,8 @@ class BrainResult:
     suggestions: tuple[str, ...] = ()
     score: float | None = None
     """Retrieval confidence (ask) or place-name match (guide)."""
+    extra_events: tuple[Event, ...] = ()
+    """Published after the answer (a worked-out dues figure opens the calculator: DuesAsked)."""
 
     @property
     def declined(self) -> bool:
@@ -64,15 +74,16 @@ class BrainResult:
         """Events to publish, in order: an action's event, then the spoken confirmation (Answer events are
         shown and spoken by themselves)."""
         if isinstance(self.event, Answer) or not self.answer:
-            return (self.event,)
-        return (self.event, Speak(self.answer, self.language))
+            return (self.event, *self.extra_events)
+        return (self.event, Speak(self.answer, self.language), *self.extra_events)
 
 
 @dataclass(frozen=True)
 class BrainSettings:
     """What the configuration controls (see the report to the lead for the config keys)."""
 
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float | None = None
+    """None: the threshold calibrated for the retrieval in use (fused or lexical)."""
     suggestions: int = 3
     synonyms: Path = DEFAULT_SYNONYMS
     lexical: LexicalSettings = LexicalSettings()
@@ -81,8 +92,13 @@ class BrainSettings:
     embedding_model: Path | None = None
     embedding_languages: tuple[Language, ...] = ("en",)
     embedding_weight: float = 0.5
+    #: "use": meaning (USE multilingual) fused with BM25; "none": BM25 only.
+    sentence_encoder: str = "use"
+    fusion: FusionSettings = FusionSettings()
     #: Where jieba keeps its dictionary cache (None: the system temp folder).
     cache_dir: Path | None = None
+    #: Where phrasing embeddings are cached (None: not cached).
+    embedding_cache: Path | None = None
 
 
     @classmethod
@@ -101,7 +117,9 @@ class BrainSettings:
             embedding_model=getattr(a, "embedding_model", None),
             embedding_languages=tuple(getattr(a, "embedding_languages", d.embedding_languages)),
             embedding_weight=getattr(a, "embedding_weight", d.embedding_weight),
+            sentence_encoder=getattr(a, "sentence_encoder", d.sentence_encoder),
             cache_dir=Path(config.site.data_dir) / "cache" / "jieba",
+            embedding_cache=Path(config.site.data_dir) / "cache" / "embeddings",
         )
 
 
@@ -122,12 +140,15 @@ class Brain:
         settings: BrainSettings = BrainSettings(),
         retriever: Retriever | None = None,
     ) -> Brain:
-        """Wire the default parts: lexical retrieval (+ embedding reranking when a model folder is set)."""
+        """Wire the default parts: retrieval (``build_retriever``), intents and places, the decline threshold."""
         places = PlaceCatalog.from_scene(scene, entries, settings.place_threshold) if scene else None
         if retriever is None:
             retriever = build_retriever(entries, settings, places)
+        threshold = settings.threshold
+        if threshold is None:
+            threshold = retriever.settings.threshold if isinstance(retriever, FusedRetriever) else DEFAULT_THRESHOLD
         fallback = starter_entries(entries)
-        return cls(IntentParser(places), QA(retriever, settings.threshold, settings.suggestions, fallback))
+        return cls(IntentParser(places), QA(retriever, threshold, settings.suggestions, fallback))
 
     @classmethod
     def from_files(cls, knowledge: Path, scene: Path | None = None, settings: BrainSettings = BrainSettings()) -> Brain:
@@ -142,7 +163,15 @@ class Brain:
         """Decide what to do with one utterance (an ASR transcript or a typed question)."""
         u = self.parser.parse(text)
         lang = u.language
-        if u.intent == "ask":
+        dues = parse_dues_question(text) if u.intent == "ask" else None
+        if dues is not None:  # an income stated: work it out (core.dues) instead of reciting the bands
+            say, monthly = answer_dues(dues, lang)
+            event = Answer(say, lang, DUES_TOOL, ())
+            pay = f"{dues.pay.normalize():f}" if dues.pay is not None else ""
+            extra = (DuesAsked(pay, dues.category, f"{monthly:.2f}"),)
+            slots = {"pay": pay, "category": dues.category, "monthly": f"{monthly:.2f}"}
+            result = BrainResult(text, "ask", lang, say, event, slots, DUES_TOOL, (), 1.0, extra)
+        elif u.intent == "ask":
             r = self.qa.answer(u.query or text)
             event = Answer(r.text, r.language, r.entry.id if r.entry else None, r.suggestions)
             result = BrainResult(text, "ask", r.language, r.text, event, {}, event.source_id, r.suggestions, r.score)
@@ -179,7 +208,9 @@ class Brain:
 def build_retriever(
     entries: Sequence[KnowledgeEntry], settings: BrainSettings = BrainSettings(), places: PlaceCatalog | None = None
 ) -> Retriever:
-    """The configured retriever: lexical, wrapped by the embedding reranker when a model folder is set.
+    """The configured retriever: BM25 fused with the sentence encoder (the default), or BM25 alone (wrapped by
+    the transformers reranker when a model folder is set). Without the encoder's package it says so in the
+    log and answers by words.
 
     Place names and knowledge-base tags join jieba's dictionary so that 北斗展区 or 三会一课 stay one word.
     """
@@ -187,8 +218,17 @@ def build_retriever(
     user_words = [t for e in entries for t in e.tags] + synonyms.terms()
     if places is not None:
         user_words += [a for p in places.places for a in (p.name_zh, *p.aliases)]
-    retriever: Retriever = LexicalRetriever(entries, Analyzer(user_words, settings.cache_dir), synonyms,
-                                            settings.lexical)
+    lexical = LexicalRetriever(entries, Analyzer(user_words, settings.cache_dir), synonyms, settings.lexical)
+    if settings.sentence_encoder == "use":
+        try:
+            from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder, load_examples
+
+            semantic = SemanticRetriever(entries, UseEncoder(), settings.embedding_cache,
+                                         decline_texts=load_examples())
+            return FusedRetriever(lexical, semantic, settings.fusion)
+        except (ModuleNotFoundError, OSError, ValueError) as exc:  # degrade to words, say why
+            log.warning("sentence encoder unavailable, answering by words only: %s", exc)
+    retriever: Retriever = lexical
     if settings.embedding_model is not None:
         from robot_assistant.qa.rerank import EmbeddingModel, EmbeddingReranker
 

@@ -39,7 +39,7 @@ def model() -> EmbeddingModel:
 
 @pytest.fixture(scope="module")
 def lexical(entries):
-    return build_retriever(entries, BrainSettings())
+    return build_retriever(entries, BrainSettings(sentence_encoder="none"))
 
 
 @pytest.fixture(scope="module")

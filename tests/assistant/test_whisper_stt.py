@@ -44,9 +44,12 @@ def recognizers() -> dict[str, WhisperRecognizer]:
 
 @pytest.fixture(scope="module")
 def results(recognizers: dict[str, WhisperRecognizer]) -> dict[str, tuple[str, int, int]]:
-    """clip → (text, edits, reference length), each clip decoded once through transcribe()."""
+    """clip → (text, edits, reference length), each of the bounded clips decoded once through transcribe().
+    The test data holds more clips (the unseen ones measure #15's work in bench/whisper_bench.py)."""
     out = {}
     for name, (language, reference) in references().items():
+        if name not in BOUNDS:
+            continue
         text = recognizers[language].transcribe(WavFileSource(SPEECH / name, realtime=False).chunks()).text
         out[name] = (text, *error_rate(text, reference, language))
     return out

@@ -371,6 +371,18 @@ def test_voice_commands_jump_to_a_screen_instead_of_stacking(make_app):
     assert isinstance(app.nav.top, NewsScreen) and app.nav.depth == 2
 
 
+def test_a_dues_answer_opens_the_calculator_filled_in(make_app):
+    """DuesAsked from the assistant ("月工资8000块，党费多少"): the dues screen with the pay typed in."""
+    from core.events import DuesAsked
+
+    app = make_app()
+    app.terminal.bus.publish(DuesAsked("8000", "在职", "120.00"))
+    app.on_frame(0.05)
+    top = app.nav.top
+    assert top.name == "dues" and top.keypad.value == "8000" and top.category == "在职"
+    assert "120.00" in top.result.text()
+
+
 def make_kiosk_without_broker(config):
     from kiosk.app import KioskApp
 

@@ -322,6 +322,17 @@ class DuesScreen(Screen):
         self.recompute()
 
     # -- behaviour ----------------------------------------------------------------------------------
+    def prefill(self, pay: str, category: str) -> None:
+        """Show a calculation the assistant made (a DuesAsked event): the category and the pay typed in."""
+        digits = "".join(c for c in pay if c.isdigit() or c == ".")
+        self._value = digits
+        if self.widgets:
+            self.keypad.value = digits
+            self.keypad._sync()
+        self.set_category("学生" if category == "无业" else category)
+        if self.widgets:
+            self.recompute(submitted=bool(digits))
+
     def set_category(self, category: str) -> None:
         self.category = category
         for value, toggle in self.toggles.items():
