@@ -136,3 +136,32 @@ def test_a_still_photo_fails_liveness(sface, sface_store, faces: Path, site, tmp
     assert not any(isinstance(e, SignedIn) for e in events)
     track = next(iter(results[-1].tracks))
     assert track.live.samples >= 10 and track.live.yaw_range < 0.15
+
+
+def test_worker_builds_the_configured_engine_and_reencodes_kept_photos(sface, engine, face_key, faces: Path,
+                                                                       sqlite_db, tmp_path: Path):
+    """An engine switch on a running site: a member enrolled with dlib whose photos were kept gets SFace
+    templates when the worker starts; one without kept photos stays out of the index (number + PIN)."""
+    import base64
+    from types import SimpleNamespace
+
+    key_file = tmp_path / "face.key"
+    key_file.write_text(base64.urlsafe_b64encode(face_key).decode())
+    key_file.chmod(0o600)
+    dlib_store = TemplateStore(TemplateCipher(face_key), engine.template_model)
+    with sqlite_db.session() as s:
+        seed_members(s, ["obama", "kit_harington"])
+        Enroller(engine, dlib_store, jitters=1, keep_photos=True).enroll(
+            s, {"OBAMA": sorted((faces / "obama").iterdir())}, consent_version="v1", actor="admin:t")
+        Enroller(engine, dlib_store, jitters=1).enroll(
+            s, {"KIT_HARINGTON": sorted((faces / "kit_harington").iterdir())}, consent_version="v1", actor="admin:t")
+    from robot_assistant.face.worker import FaceWorker
+
+    terminal = SimpleNamespace(bus=EventBus(), db=sqlite_db, terminal_id="kiosk-w", now=lambda: T0,
+                               config=SimpleNamespace(devices=SimpleNamespace(camera="unused.avi")))
+    worker = FaceWorker(terminal, FaceSettings.for_engine("sface", key_file=key_file), camera=object())
+    assert worker._build(), worker.problem
+    assert worker.engine.template_model == sface.template_model  # made from face.engine, not injected
+    assert worker.reencoded == {"OBAMA": 3}
+    index = worker.pipeline.index
+    assert index.metric == "cosine" and [index.members[int(i)][0] for i in index.member_ids] == ["OBAMA"]
