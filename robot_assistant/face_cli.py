@@ -336,7 +336,8 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
                                                  "(member_number,photo)")
         p.add_argument("--consent", metavar="VERSION", help="version of the consent form the members signed "
                                                             "(default face.consent_version)")
-        p.add_argument("--jitters", type=int, help="encoding re-samples per photo (default 10; slower, steadier)")
+        p.add_argument("--jitters", type=int, help="encodings averaged per photo (default: the engine's, sface 2 = photo + mirror, "
+                                                     "dlib 10 re-samples)")
         p.add_argument("--keep-photos", action="store_true", help="also keep the photos, encrypted")
         p.add_argument("--add", action="store_true", help="add to a member's templates instead of replacing them")
         p.add_argument("--allow-duplicates", action="store_true", help="enrol even when a face looks like another member's")

@@ -30,6 +30,9 @@ ACCEPT, ASK, REJECT, PENDING = "accept", "ask", "reject", "pending"
 
 @dataclass(frozen=True)
 class MatchPolicy:
+    """Thresholds in the engine's distance. The defaults below are dlib's (Euclidean); the shipped
+    policy per engine, SFace's included, is ``settings.ENGINE_DEFAULTS`` / ``engine_policy(name)``."""
+
     accept_tolerance: float = 0.36
     """Calibrated on faces_east_asian (3 frames, centroids of 10-jitter enrolment encodings): the
     nearest stranger lay at 0.373; at 0.38 one stranger in 25 was accepted."""
