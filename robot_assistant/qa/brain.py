@@ -172,7 +172,9 @@ class Brain:
             slots = {"pay": pay, "category": dues.category, "monthly": f"{monthly:.2f}"}
             result = BrainResult(text, "ask", lang, say, event, slots, DUES_TOOL, (), 1.0, extra)
         elif u.intent == "ask":
-            r = self.qa.answer(u.query or text)
+            # English: the original text, not the parser's lower-cased query (the sentence encoder is
+            # case-sensitive: "beidou" is not "BeiDou" to it; BM25 lower-cases by itself)
+            r = self.qa.answer(text if lang == "en" else (u.query or text))
             event = Answer(r.text, r.language, r.entry.id if r.entry else None, r.suggestions)
             result = BrainResult(text, "ask", r.language, r.text, event, {}, event.source_id, r.suggestions, r.score)
         elif u.intent == "guide" and u.place is not None:

@@ -155,7 +155,8 @@ def test_dues_answers_name_their_rule_and_categories(brain):
     assert r.answer.startswith("按在职党员税后月收入8000元计算，每月应交党费120.00元（1.5%")
     assert "《关于中国共产党党费收缴、使用和管理的规定》" in r.answer
     assert brain.handle_text("退休金每月六千，党费怎么算").slots["monthly"] == "60.00"
-    assert brain.handle_text("我是学生党员，党费交多少").slots["monthly"] == "0.20"
+    assert brain.handle_text("我是学生党员，每月有助学金800元，党费交多少").slots["monthly"] == "0.20"
+    assert brain.handle_text("我是学生党员，党费交多少").entry_id == "kb080"  # no figure: the reviewed rule
     pre = brain.handle_text("税前工资一万，党费交多少")
     assert "税后" in pre.answer and "扣除" in pre.answer and pre.slots["monthly"] == "150.00"
 
