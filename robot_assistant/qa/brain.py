@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from core.events import Answer, DuesAsked, Event, GuideTo, OpenScreen, SignInRequested, Speak, StopSpeaking
 from core.knowledge import KnowledgeEntry, load_knowledge
@@ -22,6 +23,7 @@ from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, question_in, starte
 from robot_assistant.qa.fusion import FusedRetriever, FusionSettings
 from robot_assistant.qa.places import PlaceCatalog
 from robot_assistant.qa.retriever import LexicalRetriever, LexicalSettings, Retriever
+from robot_assistant.qa.site_data import SiteData
 from robot_assistant.qa.synonyms import DEFAULT_SYNONYMS, Synonyms
 from robot_assistant.qa.text import Language
 from robot_assistant.qa.tokenize import Analyzer
@@ -126,9 +128,11 @@ class BrainSettings:
 class Brain:
     """Understands an utterance and decides the reply. Thread-safe; remembers the last reply for "repeat"."""
 
-    def __init__(self, parser: IntentParser, qa: QA):
+    def __init__(self, parser: IntentParser, qa: QA, site: SiteData | None = None):
         self.parser = parser
         self.qa = qa
+        #: Live lookups (meetings, news) when the brain has the terminal's database.
+        self.site = site
         self._last: BrainResult | None = None
         self._lock = threading.Lock()
 
@@ -139,6 +143,7 @@ class Brain:
         scene: Path | None = None,
         settings: BrainSettings = BrainSettings(),
         retriever: Retriever | None = None,
+        site: SiteData | None = None,
     ) -> Brain:
         """Wire the default parts: retrieval (``build_retriever``), intents and places, the decline threshold."""
         places = PlaceCatalog.from_scene(scene, entries, settings.place_threshold) if scene else None
@@ -148,16 +153,20 @@ class Brain:
         if threshold is None:
             threshold = retriever.settings.threshold if isinstance(retriever, FusedRetriever) else DEFAULT_THRESHOLD
         fallback = starter_entries(entries)
-        return cls(IntentParser(places), QA(retriever, threshold, settings.suggestions, fallback))
+        return cls(IntentParser(places), QA(retriever, threshold, settings.suggestions, fallback), site)
 
     @classmethod
-    def from_files(cls, knowledge: Path, scene: Path | None = None, settings: BrainSettings = BrainSettings()) -> Brain:
-        return cls.build(load_knowledge(knowledge).entries, scene, settings)
+    def from_files(cls, knowledge: Path, scene: Path | None = None, settings: BrainSettings = BrainSettings(),
+                   site: SiteData | None = None) -> Brain:
+        return cls.build(load_knowledge(knowledge).entries, scene, settings, site=site)
 
     @classmethod
-    def from_config(cls, config: Any) -> Brain:
-        """The brain for ``core.config.Config``: its knowledge base, hall scene and assistant settings."""
-        return cls.from_files(config.assistant.knowledge_base, config.hall.scene, BrainSettings.from_config(config))
+    def from_config(cls, config: Any, db: Any = None) -> Brain:
+        """The brain for ``core.config.Config``: its knowledge base, hall scene and assistant settings; with
+        the terminal's database (``core.db.Database``) it also answers meeting and news questions."""
+        site = SiteData(db.session, ZoneInfo(config.site.timezone)) if db is not None else None
+        return cls.from_files(config.assistant.knowledge_base, config.hall.scene, BrainSettings.from_config(config),
+                              site)
 
     def handle_text(self, text: str) -> BrainResult:
         """Decide what to do with one utterance (an ASR transcript or a typed question)."""
@@ -171,6 +180,10 @@ class Brain:
             extra = (DuesAsked(pay, dues.category, f"{monthly:.2f}"),)
             slots = {"pay": pay, "category": dues.category, "monthly": f"{monthly:.2f}"}
             result = BrainResult(text, "ask", lang, say, event, slots, DUES_TOOL, (), 1.0, extra)
+        elif u.intent == "ask" and self.site is not None and (found := self.site.answer(text, lang)) is not None:
+            tool = f"tool:{found.kind}"
+            event = Answer(found.text, lang, tool, ())
+            result = BrainResult(text, "ask", lang, found.text, event, {}, tool, (), 1.0, (OpenScreen(found.screen),))
         elif u.intent == "ask":
             # English: the original text, not the parser's lower-cased query (the sentence encoder is
             # case-sensitive: "beidou" is not "BeiDou" to it; BM25 lower-cases by itself)

@@ -1,0 +1,134 @@
+"""Answers from the site's live data: this week's and next meetings per branch, the latest news.
+
+Why: "第一支部这周有什么会" has an answer only the database knows (the knowledge base can say what a
+支委会 is, not when B01's is). The brain asks these small lookups when a question asks for a schedule or
+for news, through core's services (``core.meetings.upcoming``, ``core.content.visible``); the answer
+says where it comes from (the terminal's 会议安排 / 党建资讯) and the kiosk opens that screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+_MEETING = re.compile(r"开会|会议|什么会|啥会|几个会|会吗|党课|支委会|党小组会|党员大会|三会一课|meeting|lesson|session", re.IGNORECASE)
+_WHEN = re.compile(r"这周|本周|这个星期|今天|明天|后天|下周|下次|下一次|下个|最近|几号|哪天|什么时候|啥时候|几点|安排|日程|有没有|有什么|有啥|"
+                   r"this week|today|tomorrow|next|upcoming|when|schedule|any\b", re.IGNORECASE)
+_NEWS = re.compile(r"新闻|资讯|动态|最新消息|news|headlines", re.IGNORECASE)
+_LATEST = re.compile(r"最新|最近|新的|今天|有什么|有啥|latest|recent|new\b|today|what's", re.IGNORECASE)
+_WHERE = re.compile(r"在哪|哪里|怎么看|从哪|where|how do i|how can i", re.IGNORECASE)
+_TYPES = {"支部党员大会": ("党员大会", "general meeting"), "支委会": ("支委会", "committee"),
+          "党小组会": ("党小组会", "group meeting"), "党课": ("党课", "lesson")}
+_CN_ORDINAL = "一二三四五六七八九十"
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    kind: str
+    """meetings | news"""
+    text: str
+    screen: str
+    """The kiosk screen that shows the same data."""
+
+
+def branch_aliases(code: str, name_zh: str, name_en: str) -> list[str]:
+    """Ways a visitor names a branch: 第一党支部（机关）→ 第一党支部, 第一支部, 一支部, 机关, B01, Branch 1 …"""
+    out = [code, name_zh, name_en]
+    m = re.match(r"(第?([一二三四五六七八九十]+))党?支部(?:（(.+?)）)?", name_zh)
+    if m:
+        n = m.group(2)
+        out += [f"第{n}党支部", f"第{n}支部", f"{n}支部"]
+        if m.group(3):
+            out += [m.group(3), m.group(3).replace("离退休", "退休")]
+    e = re.match(r"Branch (\d+)(?: \((.+?)\))?", name_en)
+    if e:
+        out += [f"Branch {e.group(1)}", f"branch {e.group(1)}"]
+        if e.group(2):
+            out += [e.group(2), e.group(2).split(" ")[0]]
+            if e.group(2).lower().startswith("retire"):
+                out += ["retirees", "retired"]
+    return [a for a in dict.fromkeys(out) if a]
+
+
+class SiteData:
+    """Meetings and news through a session factory (the kiosk's database); ``now`` for tests."""
+
+    def __init__(self, session: Callable[[], Any], tz: ZoneInfo, now: Callable[[], datetime] | None = None):
+        self.session = session
+        self.tz = tz
+        self.now = now or (lambda: datetime.now(tz))
+
+    def answer(self, text: str, language: str) -> Lookup | None:
+        if _MEETING.search(text) and _WHEN.search(text) and not re.search(r"是什么|什么是|what is|what's a", text,
+                                                                          re.IGNORECASE):
+            return self.meetings(text, language)
+        if _NEWS.search(text) and _LATEST.search(text) and not _WHERE.search(text):
+            return self.news(language)  # "where do I read the news" is the knowledge base's
+        return None
+
+    def _branch(self, text: str, branches: list[Any]) -> Any | None:
+        low = text.lower()
+        best = None
+        for b in branches:
+            for alias in branch_aliases(b.code, b.name_zh, b.name_en or ""):
+                if alias.lower() in low and (best is None or len(alias) > best[0]):
+                    best = (len(alias), b)
+        return best[1] if best else None
+
+    def meetings(self, text: str, language: str) -> Lookup:
+        from core.meetings import upcoming
+        from core.models import Branch
+
+        now = self.now()
+        wanted = next((t for t, (zh, en) in _TYPES.items() if zh in text or en in text.lower()), None)
+        with self.session() as s:
+            branch = self._branch(text, list(s.scalars(select(Branch))))
+            rows = [m for m in upcoming(s, now, limit=200)
+                    if (branch is None or m.branch_id == branch.id) and (wanted is None or m.type == wanted)]
+            week_end = (now.astimezone(self.tz) + timedelta(days=7 - now.astimezone(self.tz).weekday())).replace(
+                hour=0, minute=0, second=0, microsecond=0)
+            this_week = [m for m in rows if m.starts_at.astimezone(self.tz) < week_end]
+            shown = this_week[:4] if this_week else rows[:1]
+            lines = [self._line(m, language) for m in shown]
+            who_zh = branch.name_zh if branch else "各支部"
+            who_en = (branch.name_en or branch.code) if branch else "the branches"
+        what_zh = wanted or "会议"
+        if not lines:
+            zh = f"{who_zh}近期没有安排{what_zh}。以上来自终端的“会议安排”。"
+            en = f"There is no {wanted or 'meeting'} scheduled for {who_en}. From this terminal's Meetings screen."
+        elif this_week:
+            zh = f"{who_zh}本周的{what_zh}：" + "；".join(lines) + "。以上来自终端的“会议安排”。"
+            en = f"This week for {who_en}: " + "; ".join(lines) + ". From this terminal's Meetings screen."
+        else:
+            zh = f"{who_zh}本周没有{what_zh}，下一次是：{lines[0]}。以上来自终端的“会议安排”。"
+            en = f"Nothing this week for {who_en}; the next one is {lines[0]}. From this terminal's Meetings screen."
+        return Lookup("meetings", zh if language == "zh" else en, "meetings")
+
+    def _line(self, m: Any, language: str) -> str:
+        t = m.starts_at.astimezone(self.tz)
+        if language == "zh":
+            return (f"{t.month}月{t.day}日（周{WEEKDAYS_ZH[t.weekday()]}）{t:%H:%M} {m.title_zh}，"
+                    f"地点{m.place_zh or '待定'}")
+        return f"{m.title_en or m.title_zh} on {t:%a %d %b at %H:%M}" + (f" ({m.place_zh})" if m.place_zh else "")
+
+    def news(self, language: str) -> Lookup:
+        from core.content import visible
+
+        with self.session() as s:
+            items = visible(s, "news", self.now(), limit=3)
+            heads = [((i.title_en or i.title_zh) if language == "en" else i.title_zh,
+                      i.published_at.astimezone(self.tz)) for i in items]
+        if not heads:
+            return Lookup("news", "暂时还没有党建资讯。" if language == "zh" else "There is no news yet.", "news")
+        if language == "zh":
+            text = "最新的党建资讯：" + "；".join(f"{t.month}月{t.day}日，{h}" for h, t in heads) + "。详见“党建资讯”。"
+        else:
+            text = "Latest news: " + "; ".join(f"{h} ({t:%d %b})" for h, t in heads) + ". See the News screen."
+        return Lookup("news", text, "news")
