@@ -6,7 +6,8 @@ of in-scope questions (declining counts as wrong), rejection of out-of-scope one
   lexical     BM25 over jieba words, bigrams and pinyin (the previous default)
   embedding   the USE multilingual sentence encoder alone (threshold: the lowest declining >= 95% of dev)
   fused       both, calibrated score fusion with out-of-scope examples (the default retrieval)
-  assistant   the brain: fused retrieval + intents + the dues tool (what a visitor gets)
+  assistant   the brain: fused retrieval + intents + the dues, meetings and news lookups (what a visitor
+              gets; meetings and news from the demo site loaded into a throw-away database)
   lex+MiniLM  lexical with the English MiniLM reranker (the previous option), unless --no-rerank
 then question text -> answer latency p50/p95 through the brain at the real knowledge base, and search
 latency of the fused retriever at 10,000 entries. Goals (#14): held-out top-1 >= 92%, colloquial, asr and
@@ -47,6 +48,8 @@ def score_brain(brain, items: list[DevItem]) -> Scores:
         r = brain.handle_text(question)
         if r.entry_id == DUES_TOOL:
             return f"{DUES_TOOL}={r.slots.get('monthly', '')}", DUES_TOOL
+        if r.entry_id and r.entry_id.startswith("tool:"):
+            return r.entry_id, r.entry_id
         hits = brain.qa.retriever.search(question, 1)
         return (r.entry_id if r.intent == "ask" else f"intent:{r.intent}"), (hits[0].entry.id if hits else None)
 
@@ -120,6 +123,22 @@ def _chunks(text: str, size: int = 2) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
+def demo_site_data():
+    """Meetings and news for the brain's lookups: the demo site loaded into a throw-away SQLite database
+    (meetings are placed relative to this week, as on a kiosk that loaded it today)."""
+    import tempfile
+    from zoneinfo import ZoneInfo
+
+    from core.config import load_config
+    from core.terminal import open_terminal
+    from robot_assistant.qa.site_data import SiteData
+
+    folder = tempfile.mkdtemp(prefix="qa-bench-")
+    config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": folder})
+    terminal, _ = open_terminal(config)
+    return SiteData(terminal.db.session, ZoneInfo(config.site.timezone))
+
+
 def tune(fused, dev: list[DevItem]) -> None:
     """Grid search of the fusion on the dev split only: the best top-1 that declines >= 96% of dev's
     out-of-scope questions. Prints the settings; FusionSettings' defaults were chosen this way."""
@@ -176,7 +195,7 @@ def main() -> int:
         tune(fused, splits["dev"])
     embed_only = SemanticRetriever(kb, encoder, matrix=semantic.matrix, prepare=semantic.prepare)
     embed_threshold = calibrated_threshold(embed_only, splits["dev"])
-    brain = Brain.build(kb, SCENE, BrainSettings(), retriever=fused)
+    brain = Brain.build(kb, SCENE, BrainSettings(), retriever=fused, site=demo_site_data())
     print(f"thresholds (dev only): lexical {DEFAULT_THRESHOLD}, embedding {embed_threshold}, "
           f"fused {fused.settings.threshold}; fusion {fused.settings}\n")
 
