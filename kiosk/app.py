@@ -120,7 +120,11 @@ class KioskApp:
         with self.terminal.db.session() as s:
             org = organisation(s)
         self.hall_available = find_spec("vr_hall") is not None and config.hall.scene.is_file()
-        self.home = HomeScreen(self.ctx, self.open_screen, available=self.feature_available)
+        self.hall = None
+        """The hall's launcher (vr_hall.child.HallLauncher) once :func:`start_hall` has started it."""
+        self._hall_note: str | None = None
+        self.home = HomeScreen(self.ctx, self.open_screen, available=self.feature_available,
+                               note=lambda name: self.hall_note() if name == "hall" else None)
         self.nav = KioskNavigator(
             self.theme, self.home, org_name=org.get("short_zh") or org.get("name_zh", ""),
             statuses=[StatusItem("network", "网络", "ok" if config.content.feeds else "off"),
@@ -275,14 +279,39 @@ class KioskApp:
         self.terminal.bus.publish(Speak(self.ctx.t(zh, en), self.ctx.lang))
 
     def hall_status(self, messages: list[dict]) -> None:
-        """Messages from the hall's process: back home when it closes; say so when it crashed."""
+        """Messages from the hall's process: back home when it closes. A crash moves the visitor only
+        when they were in the hall (Home, once, with a notice); a crash while the hall was prewarming
+        in the background leaves them where they are and only changes the hall tile (unavailable, and
+        why) and the admin panel's last hall error."""
+        changed = False
         for message in messages:
-            if message.get("type") == "closed":
+            kind = message.get("type")
+            if kind == "closed":
                 self.nav.home()
-            elif message.get("type") == "crashed":
-                self.nav.home()
-                self.nav.notify(self.ctx.t("VR展厅意外退出，已返回首页", "The VR hall stopped unexpectedly"),
-                                tag=self.ctx.t("提示", "Notice"))
+            elif kind == "crashed":
+                changed = True
+                if message.get("visitor", True):
+                    self.nav.home()
+                    self.nav.notify(self.ctx.t("VR展厅意外退出，已返回首页", "The VR hall stopped unexpectedly"),
+                                    tag=self.ctx.t("提示", "Notice"))
+            elif kind == "ready":
+                changed = True
+        if changed:
+            self._hall_tile_changed()
+
+    def hall_note(self) -> str | None:
+        """What the hall tile says under its title while the hall cannot open (None: it can)."""
+        hall = self.hall
+        return hall.unavailable_reason(self.ctx.lang, retry=False) if hall is not None else None
+
+    def _hall_tile_changed(self) -> None:
+        """Redraw Home's hall tile when the hall became unavailable or available again."""
+        note = self.hall_note()
+        if note != self._hall_note:
+            self._hall_note = note
+            if self.home.rect is not None and self.home.rect.w > 0:
+                self.home.layout(self.home.rect)
+                self.nav.invalidate()
 
     def _device_status(self, event: DeviceStatus) -> None:
         """Header icons follow the workers; push-to-talk exists only while the microphone works."""
@@ -344,12 +373,17 @@ def start_hall(app: KioskApp, size: tuple[int, int], fullscreen: bool, options=N
     hall.start()
 
     def open_hall(target: str | None) -> None:
-        if hall.is_open and target:
+        reason = hall.unavailable_reason(app.ctx.lang)
+        if reason is not None:  # it crashed while prewarming and has not come back yet: say why
+            app.nav.notify(reason, tag=app.ctx.t("提示", "Notice"))
+        elif hall.is_open and target:
             hall.send(GuideTo(target))
         elif not hall.is_open:
             hall.open(target)
 
     app.ctx.actions["hall"] = open_hall
+    app.ctx.actions["hall_last_error"] = lambda: hall.last_error
+    app.hall = hall
     return hall
 
 
@@ -358,7 +392,7 @@ def start_assistant(app: KioskApp):
     from robot_assistant.qa.brain import Brain
     from robot_assistant.service import AssistantService
 
-    return AssistantService(app.terminal.bus, lambda: Brain.from_config(app.config)).start()
+    return AssistantService(app.terminal.bus, lambda: Brain.from_config(app.config, app.terminal.db)).start()
 
 
 def display_size(config: Config, windowed: bool) -> tuple[int, int]:

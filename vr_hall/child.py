@@ -315,10 +315,20 @@ class HallLauncher:
     the hall's Speak / StopSpeaking / Transcript events to ``publish`` and returns the child's status
     messages (progress, ready, frame, closed, crashed, ...) for the kiosk to act on (e.g. return to
     Home on closed). :meth:`forward` carries the assistant's Transcript / Answer events the other way,
-    into the open hall; :attr:`progress` says how far the prewarm has got."""
+    into the open hall; :attr:`progress` says how far the prewarm has got.
+
+    Crash policy. A hall that crashes while prewarming (a model that kills the loader, a driver that
+    cannot make a context) would crash again at once: restarting it at once burnt 17 children in 90 s
+    on a real site. So each crash in a row doubles the wait before the next prewarm (``backoff_s``,
+    up to ``backoff_max_s``); a child that closes normally, or has been ready for ``stable_s``, ends the
+    streak. Every "crashed" message carries ``visitor``: True only when the visitor was in the hall
+    (the kiosk then returns Home once and says so); a prewarm crash never moves the visitor, it only
+    makes :meth:`unavailable_reason` say why the hall tile cannot open. :attr:`last_error` keeps the
+    latest crash for the admin panel."""
 
     def __init__(self, scene_path: str | Path, options: HallOptions | None = None,
-                 publish: Any = None, prewarm: bool = True):
+                 publish: Any = None, prewarm: bool = True, *, backoff_s: float = 2.0,
+                 backoff_max_s: float = 300.0, stable_s: float = 60.0, clock: Any = time.monotonic):
         self.scene_path = scene_path
         self.options = options or HallOptions()
         self.publish = publish or (lambda _e: None)
@@ -327,11 +337,54 @@ class HallLauncher:
         self.is_open = False
         self.launches = 0
         self.crashes = 0
+        self.backoff_s, self.backoff_max_s, self.stable_s = backoff_s, backoff_max_s, stable_s
+        self.clock = clock
+        self.failures = 0
+        """Crashes in a row (reset by a normal close or a child that stayed ready ``stable_s``)."""
+        self.next_start_at: float | None = None
+        """When (``clock``) the next prewarm starts after a crash; None when none is waiting."""
+        self.last_error: dict[str, Any] | None = None
+        """The latest crash: {"error", "at" (wall-clock epoch s), "visitor", "exitcode", "failures"}."""
+        self._ready_at: float | None = None
         self._forwarding: tuple[Any, Any] | None = None
         """(bus, subscription) of :meth:`forward`."""
 
+    def delay_after(self, failures: int) -> float:
+        """Seconds to wait before the next prewarm after ``failures`` crashes in a row: 0, then
+        ``backoff_s`` doubling each time, capped at ``backoff_max_s``."""
+        if failures <= 0:
+            return 0.0
+        return min(self.backoff_max_s, self.backoff_s * 2.0 ** (failures - 1))
+
+    @property
+    def available(self) -> bool:
+        """False while the hall is known to be broken: the last child crashed and no new one has
+        reached "ready" since (the tile then says why instead of opening a hall that may crash)."""
+        return self.failures == 0 or self.ready
+
+    def unavailable_reason(self, language: str = "zh", *, retry: bool = True) -> str | None:
+        """One line for the hall tile and a visitor's tap while the hall is not :attr:`available`:
+        what went wrong (shortened) and, with ``retry``, when the next try is (the tile leaves that
+        out: it is not redrawn every second); None when the hall can open."""
+        if self.available or self.last_error is None:
+            return None
+        error = str(self.last_error.get("error") or "").strip().splitlines()
+        short = (error[-1] if error else "")[:80]
+        wait = ""
+        if not retry:
+            pass
+        elif self.next_start_at is not None:
+            left = max(0, round(self.next_start_at - self.clock()))
+            wait = f"（{left} 秒后重试）" if language != "en" else f" (retrying in {left} s)"
+        elif self.current is not None:
+            wait = "（正在重试）" if language != "en" else " (retrying)"
+        if language == "en":
+            return f"The VR hall is unavailable: {short}{wait}"
+        return f"VR展厅暂不可用：{short}{wait}"
+
     def start(self) -> None:
         if self.current is None:
+            self.next_start_at = None
             self.current = HallProcess(self.scene_path, self.options).start()
 
     def open(self, goto: str | None = None) -> None:
@@ -393,7 +446,11 @@ class HallLauncher:
             self.current.close()
 
     def poll(self) -> list[dict[str, Any]]:
+        now = self.clock()
         if self.current is None:
+            if self.next_start_at is not None and now >= self.next_start_at:
+                self.next_start_at = None
+                self.start()
             return []
         status = []
         from core.events import event_from_dict
@@ -401,20 +458,39 @@ class HallLauncher:
         for msg in self.current.poll():
             if msg.get("type") == "event":
                 self.publish(event_from_dict(msg["event"]))
-            else:
-                status.append(msg)
+                continue
+            if msg.get("type") == "ready":
+                self._ready_at = now
+            if msg.get("type") == "crashed":
+                msg["visitor"] = self.is_open
+            status.append(msg)
+        if self._ready_at is not None and self.failures and now - self._ready_at >= self.stable_s:
+            self.failures = 0  # it has stayed up: the next crash starts a new streak
         if self.current.finished is not None:
-            if self.current.finished.get("type") == "crashed":
+            finished = self.current.finished
+            if finished.get("type") == "crashed":
                 self.crashes += 1
+                self.failures += 1
+                self.last_error = {"error": finished.get("error") or "unknown error", "at": time.time(),
+                                   "visitor": self.is_open, "exitcode": finished.get("exitcode"),
+                                   "failures": self.failures}
+            else:
+                self.failures = 0
             self.current.stop()
             self.current = None
             self.is_open = False
+            self._ready_at = None
             if self.prewarm:
-                self.start()
+                delay = self.delay_after(self.failures)
+                if delay > 0:
+                    self.next_start_at = now + delay
+                else:
+                    self.start()
         return status
 
     def shutdown(self) -> None:
         self._stop_forwarding()
+        self.next_start_at = None
         if self.current is not None:
             self.current.stop()
             self.current = None

@@ -4,6 +4,7 @@ restart and exit. Reached only by holding a corner for 5 seconds — there is no
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from core import content
 from core.audit import audit
@@ -60,7 +61,12 @@ class AdminPanelScreen(Screen):
         info = [f"{ctx.t('终端', 'Terminal')}: {ctx.terminal.terminal_id}",
                 f"{ctx.t('最后同步', 'Last sync')}: "
                 f"{ctx.date_text(ctx.last_sync, True) if ctx.last_sync else ctx.t('无', 'never')}"]
-        for rect, text in zip(split_columns(top, [1, 1], th.spacing.gap), info, strict=True):
+        hall_error = ctx.actions.get("hall_last_error")
+        error = hall_error() if hall_error is not None else None
+        if error is not None:  # why the hall tile says unavailable (or why a visitor was sent home)
+            when = ctx.date_text(datetime.fromtimestamp(error["at"], UTC), True)
+            info.append(f"{ctx.t('展厅最后错误', 'Last hall error')}: {when} {str(error.get('error', ''))[:120]}")
+        for rect, text in zip(split_columns(top, [1] * len(info), th.spacing.gap), info, strict=True):
             self.add(Label(rect, th, text, role="body"))
         actions = [
             ("sync", ctx.t("立即同步", "Sync now")),

@@ -42,9 +42,13 @@ FEATURES = (
 
 class HomeScreen(Screen):
     def __init__(self, ctx: KioskContext, open_screen: Callable[[str], object],
-                 available: Callable[[str], bool] = lambda name: True) -> None:
+                 available: Callable[[str], bool] = lambda name: True,
+                 note: Callable[[str], str | None] = lambda name: None) -> None:
         super().__init__("home")
         self.ctx, self.open_screen, self.available = ctx, open_screen, available
+        self.note = note
+        """A feature's line under its title while it is built but cannot open now (the hall after a
+        crash: "VR展厅暂不可用：…"), shown instead of the other language's name."""
         self.tiles: dict[str, Tile] = {}
 
     def build(self) -> None:
@@ -58,9 +62,10 @@ class HomeScreen(Screen):
         self.tiles = {}
         for feature, rect in zip(features, rects, strict=True):
             number = counts.get(feature.name)
+            note = self.note(feature.name)
             self.tiles[feature.name] = self.add(Tile(
-                rect, th, ctx.t(feature.zh, feature.en), feature.en if ctx.lang == "zh" else feature.zh,
-                icon=feature.icon, number=number,
+                rect, th, ctx.t(feature.zh, feature.en), note or (feature.en if ctx.lang == "zh" else feature.zh),
+                icon=feature.icon, number=number, accent=th.palette.ink_muted if note else None,
                 unit=ctx.t("条", "items") if feature.name in ("news", "notices") else
                 (ctx.t("场", "meetings") if feature.name == "meetings" else None),
                 on_tap=lambda name=feature.name: self.open_screen(name)))

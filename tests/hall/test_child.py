@@ -181,3 +181,33 @@ def test_progress_before_ready_then_the_assistant_through_the_child(small_hall: 
     finally:
         launcher.shutdown()
     assert launcher._forwarding is None and not bus._subs
+
+
+def test_prewarm_crashes_back_off_exponentially(tmp_path: Path) -> None:
+    """A hall that cannot even be built (here a scene file that is not YAML) crashes at every prewarm:
+    the launcher waits 2, 4, 8 … s (capped) between tries instead of restarting it at once, reports
+    each crash as not the visitor's, and says why the hall is unavailable."""
+    broken = tmp_path / "hall.yaml"
+    broken.write_text("rooms: [\n", encoding="utf-8")
+    now = [1000.0]
+    launcher = HallLauncher(broken, OFFSCREEN, backoff_s=2.0, backoff_max_s=5.0, clock=lambda: now[0])
+    assert [launcher.delay_after(n) for n in range(5)] == [0.0, 2.0, 4.0, 5.0, 5.0]
+    launcher.start()
+    try:
+        for failures, delay in ((1, 2.0), (2, 4.0)):
+            crashed = wait_status(launcher, "crashed")
+            assert crashed["visitor"] is False and "SceneError" in crashed["error"]
+            assert launcher.failures == failures and launcher.current is None
+            assert launcher.next_start_at == now[0] + delay
+            assert not launcher.available
+            reason = launcher.unavailable_reason()
+            assert reason.startswith("VR展厅暂不可用：") and reason.endswith(f"（{delay:g} 秒后重试）"), reason
+            assert "retrying in" in launcher.unavailable_reason("en")
+            now[0] += delay - 0.5
+            assert launcher.poll() == [] and launcher.current is None  # not yet
+            now[0] += 0.5
+            launcher.poll()
+            assert launcher.current is not None  # the next try
+        assert launcher.crashes == 2
+    finally:
+        launcher.shutdown()

@@ -57,3 +57,40 @@ def test_a_crashing_hall_returns_the_visitor_to_the_kiosk(app_with_hall):
     assert isinstance(app.nav.top, HomeScreen)
     assert "意外退出" in app.nav.banner.text
     assert hall.crashes == 1
+
+
+def test_a_prewarm_crash_never_moves_the_visitor_and_the_tile_says_why(make_app):
+    """The hall child dies while prewarming in the background (as a model that kills the loader
+    would): the visitor reading the news stays there with no notice; the hall tile says the hall is
+    unavailable and why, a tap on it says so instead of opening; the admin panel shows the error; the
+    next prewarm waits (backoff) and, once it is ready, the tile is back to normal."""
+    from kiosk.screens.admin import AdminPanelScreen
+
+    app: KioskApp = make_app()
+    hall = start_hall(app, (320, 240), fullscreen=False,
+                      options=HallOptions(window="offscreen", size=(320, 240), test_hooks=True))
+    hall.backoff_s = 0.5
+    try:
+        app.open_screen("news")
+        news = app.nav.top
+        pump(app, hall, lambda seen: "ready" in seen)
+        hall.current.crash_for_test("abort")  # dies like a segfault: no message, non-zero exit code
+        pump(app, hall, lambda seen: "crashed" in seen)
+        assert app.nav.top is news, "a crash in the background moved the visitor"
+        assert not (app.nav.banner and "意外退出" in (app.nav.banner.text or ""))
+        assert hall.last_error is not None and not hall.last_error["visitor"]
+        assert "exit code" in hall.last_error["error"]
+        assert hall.current is None and hall.next_start_at is not None  # waits before the next try
+        tile = app.home.tiles["hall"]
+        assert tile.subtitle.startswith("VR展厅暂不可用：") and "exit code" in tile.subtitle
+        tile.on_tap()
+        assert not hall.is_open and "暂不可用" in app.nav.banner.text and "重试" in app.nav.banner.text
+        assert app.nav.top is news
+        panel = AdminPanelScreen(app.ctx)
+        app.nav.push(panel)
+        assert any("展厅最后错误" in getattr(w, "text", "") for w in panel.widgets)
+        app.nav.home()
+        pump(app, hall, lambda seen: "ready" in seen)  # the backed-off retry prewarms a good child
+        assert hall.available and app.home.tiles["hall"].subtitle == "VR Exhibition Hall"
+    finally:
+        hall.shutdown()
