@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from robot_assistant.qa.retriever import Hit, LexicalRetriever
+from robot_assistant.qa.retriever import Hit, LexicalRetriever, top_hits
 from robot_assistant.qa.semantic import SemanticRetriever
 
 
@@ -92,10 +92,4 @@ class FusedRetriever:
         return self.fuse(lexical, cosines)
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        scores = self.scores(query)
-        k = min(k, len(scores))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [Hit(self.entries[i], float(scores[i])) for i in top if scores[i] > 0]
+        return top_hits(self.entries, self.scores(query), k)

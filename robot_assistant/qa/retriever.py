@@ -205,10 +205,15 @@ class LexicalRetriever:
         return out / ideal
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        scores = self.scores(query)
-        k = min(k, len(scores))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.argsort(-scores[top], kind="stable")]
-        return [Hit(self.entries[i], min(1.0, float(scores[i]))) for i in top if scores[i] > 0]
+        return top_hits(self.entries, self.scores(query), k, cap=1.0)
+
+
+def top_hits(entries: Sequence[KnowledgeEntry], scores: np.ndarray, k: int, cap: float | None = None) -> list[Hit]:
+    """The ``k`` best-scoring entries (score > 0), best first; ties keep the entries' order. Ranked on the
+    raw scores; ``cap`` limits the score a hit reports (BM25's normalised score can pass 1)."""
+    k = min(k, len(scores))
+    if k <= 0:
+        return []
+    top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    top = top[np.argsort(-scores[top], kind="stable")]
+    return [Hit(entries[i], float(scores[i] if cap is None else min(cap, scores[i]))) for i in top if scores[i] > 0]

@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from core.knowledge import KnowledgeEntry
-from robot_assistant.qa.retriever import Hit
+from robot_assistant.qa.retriever import Hit, top_hits
 
 log = logging.getLogger(__name__)
 
@@ -142,12 +142,7 @@ class SemanticRetriever:
         return float((self.decline_matrix @ vector).max()) if len(self.decline_matrix) else -1.0
 
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        scores = np.clip(self.scores(query), 0.0, 1.0)
-        k = min(k, len(scores))
-        if k <= 0:
-            return []
-        top = np.argsort(-scores, kind="stable")[:k]
-        return [Hit(self.entries[i], float(scores[i])) for i in top if scores[i] > 0]
+        return top_hits(self.entries, np.clip(self.scores(query), 0.0, 1.0), k)
 
 
 def load_examples(path: Path = OUT_OF_SCOPE) -> list[str]:
