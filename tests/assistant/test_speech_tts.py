@@ -28,7 +28,7 @@ def tts(tmp_path_factory: pytest.TempPathFactory) -> EspeakTTS:
     engine.close()
 
 
-@pytest.mark.parametrize("text,language,voice", [(ZH, "zh", "cmn"), (EN, "en", "en-us")])
+@pytest.mark.parametrize("text,language,voice", [(ZH, "zh", "cmn-latn-pinyin"), (EN, "en", "en-us")])
 def test_both_languages_are_synthesised_to_real_audio(tts: EspeakTTS, text: str, language: str, voice: str) -> None:
     out = tts.synthesize(text, language)
     assert out.voice == voice and out.wav is not None and out.wav.is_file()

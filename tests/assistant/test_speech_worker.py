@@ -123,7 +123,7 @@ def test_speak_events_are_spoken_in_order_and_shown(speaker_bus) -> None:
     while len(worker.results) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert shown == [("好的", "zh"), ("OK", "en")]
-    assert [(r.text, r.played, r.voice) for r in worker.results] == [("好的", True, "cmn"), ("OK", True, "en-us")]
+    assert [(r.text, r.played, r.voice) for r in worker.results] == [("好的", True, "cmn-latn-pinyin"), ("OK", True, "en-us")]
 
 
 def test_stop_speaking_silences_the_current_sentence_and_drops_the_queue(speaker_bus) -> None:

