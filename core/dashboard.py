@@ -6,6 +6,10 @@ marked red for a month that is still running. The running period is shown separa
 not yet). Periods that ended before the records begin (a terminal installed in May knows nothing of
 March) are not counted against a branch. Colours: green when every counted period had its meeting,
 amber when one was missed, red for more.
+
+Attendance rates use ``core.attendance``'s one definition (``count_meetings``): every meeting that has
+started, by its roster; walk-ins (列席) are not in the rate; a meeting not yet started counts nothing. The
+``report`` command's branch figures are the same numbers.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.attendance import count_meetings
 from core.meetings import REQUIRED_EVERY_MONTHS
-from core.models import MEETING_TYPES, Attendance, Branch, Meeting, MeetingRoster, Member, QuizResult
+from core.models import MEETING_TYPES, Attendance, Branch, Meeting, Member, QuizResult
 
 MONTHLY_WINDOW = 6
 QUARTERLY_WINDOW = 2
@@ -96,8 +101,7 @@ def branch_figures(session: Session, now: datetime, tz: ZoneInfo) -> list[Branch
     today = now.astimezone(tz).date()
     meetings = session.scalars(select(Meeting).order_by(Meeting.starts_at)).all()
     present = dict(session.execute(select(Attendance.meeting_id, func.count()).group_by(Attendance.meeting_id)).all())
-    expected = dict(session.execute(
-        select(MeetingRoster.meeting_id, func.count()).group_by(MeetingRoster.meeting_id)).all())
+    tally = count_meetings(session, list(meetings), now)
     points = dict(session.execute(select(Member.branch_id, func.coalesce(func.sum(QuizResult.points), 0))
                                   .join(QuizResult, QuizResult.member_id == Member.id)
                                   .group_by(Member.branch_id)).all())
@@ -122,8 +126,9 @@ def branch_figures(session: Session, now: datetime, tz: ZoneInfo) -> list[Branch
                      else "pending")
             fig.types.append(TypeStatus(kind, len(window), len(set(window) & held_periods), state))
         for m in mine:
-            if m.starts_at <= now and (m.closed or m.ends_at <= now):
-                fig.expected += expected.get(m.id, 0)
-                fig.present += present.get(m.id, 0)
+            c = tally[m.id]
+            if c.counted:
+                fig.expected += c.expected
+                fig.present += c.present
         out.append(fig)
     return out

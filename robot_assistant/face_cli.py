@@ -150,6 +150,8 @@ def cmd_members(args: argparse.Namespace) -> int:
         return 0
     if args.action == "reencode":
         return _reencode(args, terminal, settings)
+    if args.action in ("set-pin", "reset-pin"):
+        return _member_pin(args, terminal)
 
     if not args.number:
         return _err("members erase needs a member NUMBER")
@@ -169,6 +171,43 @@ def cmd_members(args: argparse.Namespace) -> int:
         done = TemplateStore(cipher).erase_member(s, member, actor=_actor(args), terminal_id=terminal.terminal_id)
     print(f"erased member {done.member_number}: {done.templates} templates, {done.photos} photos; "
           f"consent withdrawn ({done.consents_withdrawn})")
+    return 0
+
+
+def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
+    """``members set-pin NUMBER``: give a member a PIN for the keypad fallback (a standalone site has no
+    central roster to bring one); ``members reset-pin NUMBER``: remove it. Either clears the number's
+    lockout and is audited; the PIN itself is only ever stored as a scrypt hash."""
+    from sqlalchemy import select
+
+    from core.audit import audit
+    from core.models import Member
+    from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format, hash_pin
+
+    if not args.number:
+        return _err(f"members {args.action} needs a member NUMBER")
+    new_hash = None
+    if args.action == "set-pin":
+        pin = args.pin if args.pin is not None else getpass.getpass(f"PIN for {args.number} ({MEMBER_PIN_MIN}-12 digits): ")
+        try:
+            pin = check_pin_format(pin, MEMBER_PIN_MIN)
+            if args.pin is None and check_pin_format(getpass.getpass("again: "), MEMBER_PIN_MIN) != pin:
+                return _err("the two PINs differ; nothing changed")
+            if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
+                raise PinError("PIN 过于简单（如 111111、123456） / too easy to guess (like 111111 or 123456)")
+            new_hash = hash_pin(pin, MEMBER_PIN_MIN)
+        except PinError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    with terminal.db.session() as s:
+        member = s.scalars(select(Member).where(Member.number == args.number)).first()
+        if member is None:
+            return _err(f"no member {args.number!r}")
+        member.pin_hash = new_hash
+        Lockout(f"pin:{member.number}", MEMBER_PIN).clear(s)
+        audit(s, _actor(args), "member.pin_set" if new_hash else "member.pin_reset", f"member:{member.number}",
+              terminal.terminal_id)
+    print(f"{'PIN set' if new_hash else 'PIN removed'} for {args.number}; wrong-PIN lockout cleared")
     return 0
 
 
@@ -294,22 +333,35 @@ def cmd_meetings(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Attendance per meeting and per branch, to CSV or XLSX."""
-    from robot_assistant.face.reports import build_report, export_csv, export_xlsx
+    from robot_assistant.face.reports import ReportError, build_report, export_csv, export_xlsx
 
+    def refuse(message: str) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
+        return refuse(f"输出文件须为 .csv 或 .xlsx / --out must end in .csv or .xlsx (got {out.name!r})")
     terminal = _terminal(args)
     tz = terminal.tz
     try:
         start = _local(args.date_from, tz) if args.date_from else None
         end = _local(args.date_to, tz) + timedelta(days=1) if args.date_to else None
     except ValueError as exc:
-        return _err(str(exc))
-    with terminal.db.session() as s:
-        report = build_report(s, tz, meeting_ids=args.meeting or None, branch_code=args.branch, start=start, end=end)
+        return refuse(str(exc))
+    try:
+        with terminal.db.session() as s:
+            report = build_report(s, tz, meeting_ids=args.meeting or None, branch_code=args.branch, start=start,
+                                  end=end, now=terminal.now())
+    except ReportError as exc:
+        return refuse(str(exc))
     for m in report.meetings:
-        print(f"{m.meeting_id}\t{m.starts_at}\t{m.branch_code}\t{m.meeting_type}\t应到 {m.expected}\t实到 {m.present}\t"
-              f"迟到 {m.late}\t缺席 {m.absent}\t出席率 {m.attendance_rate:.0%}")
-    if args.out:
-        out = Path(args.out)
+        print(f"{m.meeting_id}\t{m.starts_at}\t{m.branch_code}\t{m.meeting_type}\t{m.state_zh}\t应到 {m.expected}\t"
+              f"实到 {m.present}\t迟到 {m.late}\t缺席 {m.absent}\t列席 {m.extra}\t出席率 {m.attendance_rate:.0%}")
+    for b in report.branches:
+        print(f"{b.branch_code}\t{b.branch_name}\t会议 {b.meetings}\t应到 {b.expected}\t实到 {b.present}\t"
+              f"出席率 {b.attendance_rate:.1%}")
+    if out is not None:
         written = [export_xlsx(report, out)] if out.suffix.lower() == ".xlsx" else export_csv(report, out)
         for p in written:
             print(f"wrote {p}")
@@ -320,7 +372,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "enroll": (cmd_enroll, "enrol members' faces from a folder or CSV (consent required; templates encrypted)"),
-    "members": (cmd_members, "list members' face enrolment (who needs new photos), re-encode, or erase face data"),
+    "members": (cmd_members, "list members' face enrolment (who needs new photos), re-encode, erase face data, "
+                             "set or reset a member's PIN"),
     "face-check": (cmd_face_check, "measure face sign-in on a folder of the site's photos (one sub-folder per "
                                    "person) before going live"),
     "meetings": (cmd_meetings, "create, list or close 三会一课 meetings"),
@@ -343,8 +396,9 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--allow-duplicates", action="store_true", help="enrol even when a face looks like another member's")
         p.add_argument("--make-key", action="store_true", help="create the face key file (mode 0600) if missing")
     elif name == "members":
-        p.add_argument("action", choices=["list", "erase", "reencode"])
-        p.add_argument("number", nargs="?", help="member number (for erase; optional for reencode)")
+        p.add_argument("action", choices=["list", "erase", "reencode", "set-pin", "reset-pin"])
+        p.add_argument("number", nargs="?", help="member number (for erase, set-pin, reset-pin; optional for reencode)")
+        p.add_argument("--pin", help="set-pin: the PIN (asked for twice, not echoed, when omitted; 6-12 digits)")
         p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     elif name == "face-check":
         p.add_argument("dirs", nargs="+", metavar="DIR", help="folder with one sub-folder of photos per person")

@@ -89,3 +89,32 @@ def test_a_new_site_without_history_is_not_red(database):
                        ends_at=NOW - timedelta(days=1) + timedelta(hours=1))
         (fig,) = branch_figures(s, NOW, TZ)
         assert all(t.required == 0 for t in fig.types) and fig.status == "green"
+
+
+def test_report_and_dashboard_agree_on_the_demo_with_future_meetings_and_a_walk_in(demo):
+    """One definition of present/absent (core.attendance): the report's branch rates equal the dashboard's,
+    meetings that have not started count nothing, and a walk-in (列席) is in neither rate."""
+    from core.attendance import sign_in
+    from robot_assistant.face.reports import build_report
+
+    with demo.session() as s:
+        create_meeting(s, type="党课", title_zh="下月党课", branch_code="B01", starts_at=NOW + timedelta(days=20),
+                       ends_at=NOW + timedelta(days=20, hours=1))
+        open_now = create_meeting(s, type="党课", title_zh="正在进行的党课", branch_code="B01",
+                                  starts_at=NOW - timedelta(minutes=10), ends_at=NOW + timedelta(hours=1))
+        s.commit()
+        guest = s.scalars(select(Member).where(Member.number == "M0201")).one()  # another branch's member
+        assert sign_in(s, open_now, guest, method="pin", terminal_id="k1", now=NOW).created
+        figures = {f.code: f for f in branch_figures(s, NOW, TZ)}
+        report = build_report(s, TZ, now=NOW)
+    branches = {b.branch_code: b for b in report.branches}
+    assert set(branches) == set(figures)
+    for code, f in figures.items():
+        b = branches[code]
+        assert (b.expected, b.present) == (f.expected, f.present), code
+        assert b.attendance_rate == pytest.approx(f.attendance_rate, abs=1e-4), code
+    upcoming = [m for m in report.meetings if m.state == "upcoming"]
+    assert upcoming and all(m.absent == 0 for m in upcoming)
+    assert all(d.status == "upcoming" for d in report.details if d.meeting_id in {m.meeting_id for m in upcoming})
+    mine = next(m for m in report.meetings if m.meeting_id == open_now.id)
+    assert (mine.state, mine.present, mine.extra) == ("open", 0, 1)

@@ -91,7 +91,7 @@ def test_sign_in_is_committed_idempotent_and_audited(database):
         assert again.record.method == "face" and not again.late
         late = sign_in(s, mt, member(s, "M0102"), method="pin", terminal_id="k1", now=T0 + timedelta(minutes=6))
         assert late.late
-        assert attendance_summary(s, mt) == {"expected": 5, "present": 2, "late": 1, "absent": 3}
+        assert attendance_summary(s, mt) == {"expected": 5, "present": 2, "late": 1, "absent": 3, "walk_ins": 0}
         assert [a.action for a in recent(s, "attendance.sign_in")] == ["attendance.sign_in"] * 2
 
 

@@ -39,10 +39,14 @@ Why a tap on a name is not enough (the confirmation UX)
   (10 s, then the fallback with a message).
 
 The fallback: member number (the digits of "M0101", or all of it) then PIN, checked with
-``core.secrets.verify_pin``; ``core.attendance.sign_in(method="pin")`` commits before the result card is
+``core.secrets.check_member_pin``; ``core.attendance.sign_in(method="pin")`` commits before the result card is
 drawn, and ``SignedIn`` is then published on the bus like the worker's (so the rest of the terminal hears of
-every sign-in). Unknown number, wrong PIN (5 tries) and a member without a PIN ("请联系管理员确认签到") each
-get their own message.
+every sign-in). Nothing about the number is looked up or shown before the PIN is right: the PIN step shows
+only the number as typed, and an unknown number, a member without a PIN and a wrong PIN get one and the
+same message ("党员编号或 PIN 不正确…") — so a visitor cannot list members by typing numbers in sequence. The
+member's name appears with the result. Wrong PINs are counted per number and per terminal in the database
+(``core.secrets``: 5 free tries, then 1, 2, 4 … minutes; a restart forgets nothing), and every failure is
+audited.
 
 Someone typing on the keypad is not interrupted by a face passing the camera: prompts are ignored then, and a
 ``SignedIn`` for someone else only shows a banner. A result card stays at least 2 s before the next person's
@@ -62,11 +66,11 @@ import pygame
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from core.attendance import SignInError, attendance_summary, sign_in
+from core.attendance import SignInError, attendance_summary, choose_meeting, on_roster, sign_in
 from core.events import DeviceStatus, Event, FaceSeen, SignedIn
 from core.meetings import current_meetings, upcoming
 from core.models import Attendance, Meeting, Member
-from core.secrets import verify_pin
+from core.secrets import check_member_pin
 from kiosk.context import KioskContext
 from kiosk.ui.drawing import card, draw_text, line_height, measurer, text_width
 from kiosk.ui.layout import inset, split_columns, split_rows, take_bottom, take_left, take_top
@@ -203,6 +207,8 @@ class SignInCard:
     method: str
     late: bool
     already: bool
+    walk_in: bool = False
+    """Not on the meeting's roster: signed in as 列席 (core.attendance.OFF_ROSTER)."""
 
 
 @dataclass(frozen=True)
@@ -344,6 +350,8 @@ class Counter(Widget):
         foot = ctx.t(f"应到 {s.get('expected', 0)} 人", f"expected {s.get('expected', 0)}")
         if late:
             foot += ctx.t(f" · 迟到 {late}", f" · late {late}")
+        if s.get("walk_ins"):
+            foot += ctx.t(f" · 列席 {s['walk_ins']}", f" · guests {s['walk_ins']}")
         return ctx.t("已签到", "Signed in"), f"{s.get('present', 0)} / {s.get('expected', 0)}", foot
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -556,6 +564,8 @@ class ResultCard(Widget):
             tags.append((ctx.t("迟到", "Late"), p.warn.fill, p.warn.on_fill))
         if r.already:
             tags.append((ctx.t("已签到", "Already signed in"), p.off.fill, p.off.on_fill))
+        if r.walk_in:
+            tags.append((ctx.t("列席", "Guest"), p.off.fill, p.off.on_fill))
         if not tags:
             tags.append((ctx.t("按时", "On time"), p.ok.fill, p.ok.on_fill))
         widths = [text_width(bf, text) + 4 * sp.unit for text, _, _ in tags]
@@ -593,7 +603,8 @@ class SignInScreen(Screen):
         self.candidates: list[tuple[str, str]] = []  # (number, name), nearest first
         self.verify: tuple[str, str] | None = None  # the candidate being confirmed
         self.verify_failures = 0
-        self.pin_number: str | None = None
+        self.pin_number: str | None = None  # as typed ("0101" → "M0101"), not looked up: see _submit_number
+        self.pin_typed = ""
         self.pin_name = ""
         self.pin_failures = 0
         self.prompt = ""
@@ -650,7 +661,7 @@ class SignInScreen(Screen):
         else:
             with self.ctx.session() as s:
                 meeting = s.get(Meeting, self.meeting.id)
-                self.summary = attendance_summary(s, meeting) if meeting is not None else {}
+                self.summary = attendance_summary(s, meeting, self.ctx.now()) if meeting is not None else {}
         if self.counter is not None:
             self.counter.set_summary(self.summary)
 
@@ -676,7 +687,8 @@ class SignInScreen(Screen):
             meeting_id, title, number, ctx.t(member.name, member.name_en) if member else number,
             ctx.t(member.branch.name_zh, member.branch.name_en) if member else "",
             record.signed_at if record is not None else ctx.now(), record.method if record is not None else method,
-            record.late if record is not None else late, already)
+            record.late if record is not None else late, already,
+            walk_in=member is not None and meeting is not None and not on_roster(meeting, member))
 
     # -- layout ----------------------------------------------------------------------------------
     def _idle_mode(self) -> str:
@@ -862,8 +874,8 @@ class SignInScreen(Screen):
                         gap=sp.unit)]
         elif self.mode == PIN:
             runs = [Run(ctx.t("第 2 步：PIN 密码", "Step 2: PIN"), "title", True, p.red),
-                    Run(ctx.t(f"{self.pin_name}（{self.pin_number}），请输入您的 PIN",
-                              f"{self.pin_name} ({self.pin_number}): enter your PIN"), "body", gap=sp.unit)]
+                    Run(ctx.t(f"党员编号 {self.pin_number}，请输入您的 PIN",
+                              f"Member number {self.pin_number}: enter your PIN"), "body", gap=sp.unit)]
         if self.message:
             runs.append(Run(self.message, "body", True, p.bad.text if self.message_bad else p.ok.text, gap=sp.gap))
         return runs
@@ -961,60 +973,49 @@ class SignInScreen(Screen):
         self._say(self.ctx.t("编号不符，请再试一次", "That does not match; please try again"))
 
     def _submit_number(self, value: str) -> None:
-        with self.ctx.session() as s:
-            member = find_active_member(s, value)
-            number = member.number if member else number_candidates(value)[0]
-            has_pin = bool(member and member.pin_hash)
-            name = self.ctx.t(member.name, member.name_en) if member else ""
+        """Go on to the PIN without looking the number up: whether it exists is told by nothing here."""
         if self.keypad is not None:
             self.keypad.clear()
-        if member is None:
-            self._say(self.ctx.t(f"未找到党员编号 {number}，请核对后重新输入", f"No member {number}: please check"))
+        candidates = number_candidates(value)
+        if not candidates:
+            self._say(self.ctx.t("请输入党员编号", "Please type your member number"))
             return
-        if not has_pin:
-            self._say(self.ctx.t(f"党员编号 {number} 尚未设置 PIN，请联系管理员确认签到",
-                                 f"Member {number} has no PIN: please ask an administrator to confirm your sign-in"))
-            return
-        self.pin_number, self.pin_name, self.pin_failures = number, name, 0
+        self.pin_number, self.pin_typed, self.pin_name, self.pin_failures = candidates[0], value, "", 0
         self._go(PIN)
 
-    def _meeting_for(self, session: Session, member: Member) -> Meeting | None:
-        """The chosen meeting; without a choice the open meeting whose roster has the member (as the worker)."""
-        if not self.chosen:
-            for info in self.meetings:
-                m = session.get(Meeting, info.id)
-                if m is not None and member in m.roster:
-                    return m
-        return session.get(Meeting, self.meeting.id) if self.meeting else None
+    def _meeting_for(self, session: Session, member: Member) -> Meeting:
+        """The chosen meeting, else the member's own by ``core.attendance.choose_meeting`` (as the worker):
+        someone on no open roster is never put into the first meeting silently. Raises ``SignInError``."""
+        chosen = self.meeting.id if self.chosen and self.meeting else None
+        return choose_meeting(session, member, self.ctx.now(), chosen_id=chosen)
 
     def _submit_pin(self, pin: str) -> None:
         ctx = self.ctx
         error, shown = "", None
+        now = ctx.now()
         with ctx.session() as s:
-            member = s.scalars(select(Member).where(Member.number == self.pin_number)).first()
-            ok = member is not None and verify_pin(pin, member.pin_hash)
+            member = find_active_member(s, self.pin_typed or self.pin_number or "")
+            number = member.number if member is not None else (self.pin_number or "")
+            check = check_member_pin(s, number, member, pin, terminal_id=ctx.terminal.terminal_id, now=now,
+                                     purpose="signin")
+            ok = check.ok
             if ok:
-                meeting = self._meeting_for(s, member)
-                if meeting is None:
-                    error = ctx.t("当前没有可签到的会议", "No meeting is open now")
-                else:
-                    try:
-                        done = sign_in(s, meeting, member, method="pin", terminal_id=ctx.terminal.terminal_id,
-                                       now=ctx.now())
-                    except SignInError as exc:
-                        error = split_bilingual(ctx, str(exc))
-                    else:  # committed: only now is it shown and announced
-                        shown = self._card_for(s, meeting.id, member.number, "pin", done.late, not done.created)
+                try:
+                    meeting = self._meeting_for(s, member)
+                    done = sign_in(s, meeting, member, method="pin", terminal_id=ctx.terminal.terminal_id, now=now)
+                except SignInError as exc:
+                    error = split_bilingual(ctx, str(exc))
+                else:  # committed: only now is it shown and announced
+                    shown = self._card_for(s, meeting.id, member.number, "pin", done.late, not done.created)
         if self.keypad is not None:
             self.keypad.clear()
-        if not ok:
+        if not ok:  # committed too: the failure, its lockout and its audit row
             self.pin_failures += 1
-            left = MAX_PIN_TRIES - self.pin_failures
-            if left <= 0:
-                self.reset(ctx.t("PIN 错误次数过多，请联系管理员确认签到",
-                                 "Too many wrong PINs: please ask an administrator to confirm your sign-in"))
+            zh, en = check.message(now)
+            if check.locked_until is not None:
+                self.reset(ctx.t(zh, en))
                 return
-            self._say(ctx.t(f"PIN 不正确，还可以再试 {left} 次", f"Wrong PIN; {left} tries left"))
+            self._say(ctx.t(zh, en))
             return
         if shown is None:
             self._say(error)

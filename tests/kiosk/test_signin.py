@@ -10,10 +10,10 @@ import pygame
 import pytest
 from sqlalchemy import select
 
-from core.attendance import sign_in
+from core.attendance import SignInError, sign_in
 from core.events import FaceSeen, SignedIn
 from core.meetings import create_meeting
-from core.models import Attendance, Meeting, Member, utcnow
+from core.models import Attendance, AuditEntry, Meeting, Member, utcnow
 from core.secrets import hash_pin
 from kiosk.screens.signin import (
     CONFIRM,
@@ -35,7 +35,7 @@ from kiosk.ui.widgets import Button, NumericKeypad
 from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, IdentityConfirmed, LivenessPrompt
 from tests.kiosk.test_kiosk_app import Finger, distinct_colours, render
 
-PIN_CODE = "2468"
+PIN_CODE = "246813"
 SIZES = [(1920, 1080), (1080, 1920)]
 #: Far from the demo's meetings (which are around the real "this week"), so only the test's meeting is open.
 LATER = timedelta(days=400)
@@ -111,7 +111,7 @@ def test_pin_fallback_signs_in_commits_then_shows_the_card_and_second_time_alrea
     assert screen.mode == NUMBER  # no camera: the keypad is the waiting state
     assert "摄像头不可用，请使用工号签到" in texts(screen).replace("\n", "，")
     type_keys(finger, screen.keypad, "0101")
-    assert screen.mode == PIN and "王建国（M0101）" in texts(screen)
+    assert screen.mode == PIN and "M0101" in texts(screen) and "王建国" not in texts(screen)  # no name yet
     type_keys(finger, screen.keypad, PIN_CODE)
     assert screen.mode == RESULT
     assert attendance(app, meeting_id) == [("M0101", "pin", False)]  # on disk before the card is drawn
@@ -130,21 +130,70 @@ def test_pin_fallback_signs_in_commits_then_shows_the_card_and_second_time_alrea
     assert len(attendance(app, meeting_id)) == 1
 
 
-def test_wrong_pin_unknown_number_and_member_without_pin(make_app):
+def _pin_audit(app):
+    with app.terminal.db.session() as s:
+        return [(e.actor, e.action, e.detail.get("reason")) for e in s.scalars(
+            select(AuditEntry).where(AuditEntry.action.like("pin.%")).order_by(AuditEntry.id))]
+
+
+def test_unknown_number_member_without_pin_and_wrong_pin_look_the_same(make_app):
+    """No enumeration: nothing tells a visitor whether a number exists or has a PIN, and no name is shown."""
     app, screen, meeting_id = open_signin(make_app, (1080, 1920))
     finger = Finger(app)
-    type_keys(finger, screen.keypad, "0199")
-    assert screen.mode == NUMBER and "未找到党员编号 M0199" in texts(screen)
-    type_keys(finger, screen.keypad, "0102")  # the demo's members have no PIN
-    assert screen.mode == NUMBER and "请联系管理员确认签到" in texts(screen)
-    type_keys(finger, screen.keypad, "0101")
-    type_keys(finger, screen.keypad, "9999")
-    assert screen.mode == PIN and "PIN 不正确，还可以再试 4 次" in texts(screen)
+    shown = []
+    for number in ("0199", "0102", "0101"):  # unknown; a demo member with no PIN; M0101 with a wrong PIN
+        type_keys(finger, screen.keypad, number)
+        assert screen.mode == PIN and f"M{number}" in texts(screen)
+        type_keys(finger, screen.keypad, "999999")
+        shown.append(texts(screen).replace(f"M{number}", "M____"))
+        assert "李秀英" not in shown[-1] and "王建国" not in shown[-1]
+        screen.use_keypad()
+    assert shown[0] == shown[1] == shown[2] and "党员编号或 PIN 不正确，还可以再试 4 次" in shown[0]
+    assert [a[1:] for a in _pin_audit(app)] == [("pin.failed", "unknown_number"), ("pin.failed", "no_pin"),
+                                                ("pin.failed", "wrong")]
     assert attendance(app, meeting_id) == []
-    for _ in range(4):
-        type_keys(finger, screen.keypad, "9999")
-    assert screen.mode == NUMBER and "PIN 错误次数过多" in texts(screen)
+
+
+def test_twenty_wrong_pins_lock_escalating_audited_and_a_restart_forgets_nothing(make_app):
+    app, screen, meeting_id = open_signin(make_app)
+    finger = Finger(app)
+    clock = [app.ctx.now()]
+    app.ctx.clock = lambda: clock[0]
+    locks = []
+    for i in range(20):
+        if screen.mode != PIN:
+            type_keys(finger, screen.keypad, "0101")
+        type_keys(finger, screen.keypad, "999999")
+        if i < 4:
+            assert screen.mode == PIN and f"还可以再试 {4 - i} 次" in texts(screen)
+        else:  # the 5th wrong PIN and every later one lock: 1, 2, 4 … minutes
+            assert screen.mode == NUMBER and "PIN 错误次数过多" in texts(screen), i
+            locks.append(_locked_minutes(texts(screen)))
+            if i < 19:
+                clock[0] += timedelta(minutes=locks[-1])  # wait the lock out, then guess again
+    assert locks[:5] == [1, 2, 4, 8, 16] and locks[-1] == 24 * 60
+    assert sum(1 for a in _pin_audit(app) if a[1] == "pin.failed") == 20
+    # A restart: a new kiosk over the same database refuses the right PIN while the lock runs.
+    later = clock[0] + timedelta(minutes=78)
+    app2 = make_app(now=later)
+    with app2.terminal.db.session() as s:
+        meeting_id = create_meeting(s, type="党课", title_zh="党课", branch_code="B01", starts_at=later,
+                                    ends_at=later + timedelta(hours=1)).id
+    screen2 = SignInScreen(app2.ctx)
+    app2.nav.push(screen2)
+    render(app2)
+    finger2 = Finger(app2)
+    type_keys(finger2, screen2.keypad, "0101")
+    type_keys(finger2, screen2.keypad, PIN_CODE)
+    assert screen2.mode == NUMBER and "分钟后再试" in texts(screen2)
     assert attendance(app, meeting_id) == []
+    assert _pin_audit(app2)[-1][:2] == ("member:M0101", "pin.locked")
+
+
+def _locked_minutes(text: str) -> int:
+    import re
+
+    return int(re.search(r"请 (\d+) 分钟后再试", text).group(1))
 
 
 def test_no_current_meeting_names_the_next_one_and_offers_no_sign_in(make_app):
@@ -220,7 +269,7 @@ def test_signed_in_event_shows_the_result_card_late_and_returns_after_5_s(make_a
     shown = texts(screen)
     assert screen.mode == RESULT and "刘芳 同志" in shown and "迟到" in shown and "第一党支部" in shown
     assert f"{app.ctx.local(app.ctx.now()):%H:%M}" in shown
-    assert screen.counter.summary == {"expected": 10, "present": 1, "late": 1, "absent": 9}
+    assert screen.counter.summary == {"expected": 10, "present": 1, "late": 1, "absent": 9, "walk_ins": 0}
     screen.on_event(SignedIn(meeting_id, "M0104", "刘芳", "face", True, already=True))  # the same: no change
     for _ in range(4):
         app.nav.update(1.0)
@@ -392,3 +441,33 @@ def test_the_next_persons_prompt_waits_for_the_card_and_a_lost_confirmation_fall
     for _ in range(11):  # the worker never answered (its track was lost)
         app.nav.update(1.0)
     assert screen.mode == NUMBER and "刷脸签到未完成" in texts(screen)
+
+
+def test_an_off_roster_member_is_a_guest_or_refused_never_silently_put_elsewhere(make_app):
+    """M0201 (branch B02) is on no open roster: the B01 支部党员大会 (the only open meeting) takes them as
+    列席, counted apart from the roster; when a B02 支委会 (no walk-ins) is open too, nothing is chosen for
+    them silently: 不在本次会议名单."""
+    app, screen, meeting_id = open_signin(make_app)
+    finger = Finger(app)
+    with app.terminal.db.session() as s:
+        s.scalars(select(Member).where(Member.number == "M0201")).one().pin_hash = hash_pin(PIN_CODE)
+    type_keys(finger, screen.keypad, "0201")
+    type_keys(finger, screen.keypad, PIN_CODE)
+    assert screen.mode == RESULT and screen.result.walk_in and "列席" in texts(screen)
+    assert attendance(app, meeting_id) == [("M0201", "pin", False)]
+    assert screen.counter.summary["present"] == 0 and screen.counter.summary["walk_ins"] == 1
+
+    app, screen, meeting_id = open_signin(make_app, extra=True)
+    finger = Finger(app)
+    with app.terminal.db.session() as s:
+        s.scalars(select(Member).where(Member.number == "M0102")).one().pin_hash = hash_pin(PIN_CODE)
+        committee = s.scalars(select(Meeting).where(Meeting.type == "支委会")).all()[-1]
+        committee.roster = [m for m in committee.roster if m.number != "M0201"]
+        committee_id = committee.id
+        member = s.scalars(select(Member).where(Member.number == "M0102")).one()
+        with pytest.raises(SignInError, match="不在本次会议名单"):  # the committee takes no walk-ins
+            sign_in(s, committee, member, method="pin", terminal_id="k1", now=app.ctx.now())
+    type_keys(finger, screen.keypad, "0102")  # on the B01 roster: signed in there, not to the committee
+    type_keys(finger, screen.keypad, PIN_CODE)
+    assert screen.mode == RESULT and not screen.result.walk_in and screen.result.meeting_id == meeting_id
+    assert attendance(app, committee_id) == []
