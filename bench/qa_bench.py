@@ -153,9 +153,9 @@ def tune(fused, dev: list[DevItem]) -> None:
                                                (-0.2, -0.15, -0.1, -0.05, 0.0, 1.0)):
         rows = []
         for lexical, cos, oos in parts:
-            fusedrow = (1 - w) * lexical + w * np.clip((cos - lo) / (hi - lo), 0, 1)
+            fusedrow = (1 - w) * lexical + w * np.maximum((cos - lo) / (hi - lo), 0)
             declined = oos - float(cos.max()) > margin
-            rows.append((0.0 if declined else float(fusedrow.max()), ids[int(fusedrow.argmax())]))
+            rows.append((0.0 if declined else min(1.0, float(fusedrow.max())), ids[int(fusedrow.argmax())]))
         for th in np.arange(0.2, 0.7, 0.02):
             ins = [(s >= th and e == i.expected) for (s, e), i in zip(rows, dev, strict=True) if i.expected]
             outs = [s < th for (s, _), i in zip(rows, dev, strict=True) if i.expected is None]

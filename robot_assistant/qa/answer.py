@@ -16,7 +16,7 @@ from robot_assistant.qa.text import Language, detect_language
 
 #: Measured on the dev split of content/demo/qa_devset.yaml: the lowest threshold that still declines ≥ 90%
 #: of the out-of-scope questions (see bench/qa_bench.py).
-DEFAULT_THRESHOLD = 0.37
+DEFAULT_THRESHOLD = 0.52
 #: Candidates below this are not even offered as suggestions; next to an answer, related questions must also
 #: score at least RELATED_SHARE of the answer's score.
 SUGGESTION_FLOOR = 0.15

@@ -75,9 +75,10 @@ def test_reranker_is_a_retriever_and_keeps_scores_in_range(reranker):
         ("Can I text someone through BeiDou?", "kb048", "kb035"),
     ],
 )
-def test_reranking_fixes_english_paraphrases_that_lexical_misses(lexical, reranker, question, wrong, right):
-    assert lexical.search(question, 1)[0].entry.id == wrong
-    assert reranker.search(question, 1)[0].entry.id == right
+def test_reranking_keeps_english_paraphrases_right(lexical, reranker, question, wrong, right):
+    """Once lexical retrieval's misses (before the knowledge base had more English phrasings); the
+    reranker must not undo what lexical now finds, nor rank the old wrong entry first."""
+    assert reranker.search(question, 1)[0].entry.id == right != wrong
 
 
 def test_chinese_questions_pass_through_unchanged(lexical, reranker):
