@@ -47,7 +47,7 @@ from kiosk.screens import registry
 from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen, AdminSignInScreen
 from kiosk.screens.attract import AttractScreen
 from kiosk.screens.home import HomeScreen
-from kiosk.screens.news import ItemListScreen, UrgentScreen
+from kiosk.screens.news import ItemListScreen, ItemScreen, UrgentScreen
 from kiosk.ui.fonts import Fonts
 from kiosk.ui.gestures import CornerHold, Down, Gesture, GestureConfig, GestureRecognizer
 from kiosk.ui.screens import Navigator
@@ -64,6 +64,8 @@ SCREEN_EVENTS = (Transcript, Answer, Speak, FaceSeen, SignedIn, ConfirmIdentity,
 
 ADMIN_HOLD_S = 5.0
 URGENT_CHECK_S = 5.0
+#: A minimised urgent notice comes back as a banner this often (pinned) while it is active.
+URGENT_BANNER_EVERY_S = 60.0
 
 
 class KioskNavigator(Navigator):
@@ -139,6 +141,8 @@ class KioskApp:
         self.ui_calls = UiCalls()  # remote administration's screenshots run on this (the UI) thread
         self.exit_code: int | None = None
         self._urgent_timer = URGENT_CHECK_S
+        self._urgent_minimised: set[int] = set()  # shown whole once, then minimised by a visitor
+        self._urgent_banner_s = 0.0
 
     # -- navigation ------------------------------------------------------------------------------
     def feature_available(self, name: str) -> bool:
@@ -233,6 +237,7 @@ class KioskApp:
             if isinstance(event, SCREEN_EVENTS) and hasattr(self.nav.top, "on_event"):
                 self.nav.top.on_event(event)
         self._urgent_timer -= dt
+        self._urgent_banner_s -= dt
         if self._urgent_timer <= 0:
             self._urgent_timer = URGENT_CHECK_S
             self.check_urgent()
@@ -258,10 +263,27 @@ class KioskApp:
         top = self.nav.top
         if isinstance(top, (AdminPinScreen, AdminPanelScreen)):
             return  # the administrator is here, perhaps to clear this very notice
+        if item is not None and item.id in self._urgent_minimised:
+            if self._urgent_banner_s <= 0 and not self._top_is(AttractScreen):
+                self._urgent_banner(item)
+            return
         if item is not None and not (isinstance(top, UrgentScreen) and top.item.id == item.id):
-            self.nav.push(UrgentScreen(self.ctx, item))
+            self.nav.push(UrgentScreen(self.ctx, item, on_minimise=self.minimise_urgent))
         elif item is None and isinstance(top, UrgentScreen):
             self.nav.home()
+
+    def minimise_urgent(self, item) -> None:
+        """A visitor read the urgent notice and tapped 知道了: Home, with the notice as a pinned banner
+        (again every URGENT_BANNER_EVERY_S while it is active), so sign-in is never blocked by it."""
+        self._urgent_minimised.add(item.id)
+        self.nav.home()
+        self._urgent_banner(item)
+
+    def _urgent_banner(self, item) -> None:
+        self._urgent_banner_s = URGENT_BANNER_EVERY_S
+        self.nav.notify(self.ctx.t(item.title_zh, item.title_en or item.title_zh),
+                        lambda: self.nav.push(ItemScreen(self.ctx, item)), tag=self.ctx.t("紧急通知", "Urgent"),
+                        duration=URGENT_BANNER_EVERY_S / 2)
 
     def _news_arrived(self, event: NewsArrived) -> None:
         if self._top_is(AttractScreen, UrgentScreen):

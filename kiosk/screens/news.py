@@ -114,24 +114,60 @@ class ItemScreen(Screen):
                                          meta=meta, body=body, image_path=item.image_path))
 
 
+#: An urgent notice is shown whole this long before anyone may minimise it to a banner.
+URGENT_MIN_SHOWN_S = 5.0
+
+
 class UrgentScreen(Screen):
-    """紧急通知: takes the whole screen (no header) until the notice expires or an admin clears it."""
+    """紧急通知: takes the whole screen (no header) until the notice expires or an admin clears it — but
+    after ``URGENT_MIN_SHOWN_S`` any visitor may minimise it ("知道了") to a banner that stays pinned.
+
+    Why: a notice nobody could dismiss blocked the terminal for its whole validity — on first run the
+    demo's notice held the screen for 24 h with no admin PIN set, and at a real site a member arriving for
+    a meeting could not reach sign-in. Once everyone in front of the screen has seen it, a tap is enough.
+    """
 
     fullscreen = True
 
-    def __init__(self, ctx: KioskContext, item) -> None:
+    def __init__(self, ctx: KioskContext, item, on_minimise=None) -> None:
         super().__init__("urgent")
         self.ctx, self.item = ctx, item
+        self.on_minimise = on_minimise
         self.background = None
+        self.shown_s = 0.0
+        self.minimise_button = None
+
+    @property
+    def can_minimise(self) -> bool:
+        return self.on_minimise is not None and self.shown_s >= URGENT_MIN_SHOWN_S
 
     def build(self) -> None:
+        from kiosk.ui.widgets.button import Button
+
         th = self.theme
         pad = th.spacing.pad * 2
         band, rest = take_top(self.rect, th.spacing.header * 2)
         self.band = band
+        self.minimise_button = None
+        if self.can_minimise:
+            row = pygame.Rect(rest.x + pad, rest.bottom - pad - th.spacing.target, rest.w - 2 * pad, th.spacing.target)
+            rest = pygame.Rect(rest.x, rest.y, rest.w, row.y - rest.y)
+            self.minimise_button = self.add(Button(row, th, self.ctx.t("知道了（收起为横幅）", "OK (keep as a banner)"),
+                                                   self.minimise, kind="primary", role="title"))
         body = self.ctx.t(self.item.body, self.item.body_en or self.item.body)
         self.add(DocumentView(rest.inflate(-pad, -pad), th, title=self.ctx.t(self.item.title_zh, self.item.title_en),
                               meta=self.ctx.date_text(self.item.published_at, True), body=body))
+
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        before = self.can_minimise
+        self.shown_s += dt
+        if self.can_minimise and not before and self.rect.w > 0:
+            self.layout(self.rect)  # the button appears
+
+    def minimise(self) -> None:
+        if self.can_minimise:
+            self.on_minimise(self.item)
 
     def draw_background(self, surface: pygame.Surface) -> None:
         super().draw_background(surface)

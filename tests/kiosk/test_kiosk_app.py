@@ -239,6 +239,33 @@ def test_urgent_notice_takes_over_even_the_attract_loop_until_cleared(make_app):
     assert not isinstance(app.nav.top, UrgentScreen)
 
 
+def test_first_run_reaches_home_a_visitor_minimises_the_urgent_notice_to_a_pinned_banner(make_app):
+    """The demo ships an active urgent notice and no admin PIN is needed to get past it: after 5 s anyone
+    may tap 知道了; it stays pinned as a banner and does not take the screen again."""
+    app = make_app(urgent=True)
+    finger = Finger(app)
+    for _ in range(2):
+        app.on_frame(2.6)  # the first urgent check runs within 5 s of start
+    top = app.nav.top
+    assert isinstance(top, UrgentScreen)
+    render(app)
+    assert top.minimise_button is None  # shown whole first
+    for _ in range(60):
+        app.on_frame(0.1)
+        app.nav.update(0.1)
+    render(app)
+    assert top.minimise_button is not None and "知道了" in top.minimise_button.text
+    finger.tap(top.minimise_button.rect.center)
+    assert isinstance(app.nav.top, HomeScreen)
+    assert app.nav.banner.visible
+    for _ in range(30):  # 15 s of urgent checks: the notice does not take over again
+        app.on_frame(0.5)
+    assert isinstance(app.nav.top, HomeScreen)
+    app.go_idle()
+    app.check_urgent()
+    assert not isinstance(app.nav.top, UrgentScreen)  # nor the attract loop
+
+
 def test_news_arriving_shows_a_banner_and_marks_the_header(make_app):
     app = make_app()
     app.open_screen("news")
