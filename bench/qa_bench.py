@@ -51,7 +51,8 @@ def score_brain(brain, items: list[DevItem]) -> Scores:
         if r.entry_id and r.entry_id.startswith("tool:"):
             return r.entry_id, r.entry_id
         hits = brain.qa.retriever.search(question, 1)
-        return (r.entry_id if r.intent == "ask" else f"intent:{r.intent}"), (hits[0].entry.id if hits else None)
+        given = r.entry_id if r.intent == "ask" or r.entry_id else f"intent:{r.intent}"
+        return given, (hits[0].entry.id if hits else None)
 
     return evaluate(items, answer)
 

@@ -276,6 +276,8 @@ class IntentParser:
         if match is not None and (screen is None or (match.score >= EXACT_PLACE and not open_screen)):
             place = match.place
             slots = {"target": place.id, "target_kind": place.kind, "target_name": place.name(language)}
+            if where:  # "X在哪" asks where it is as well as to go there: the brain answers both
+                slots["question"] = "where"
             return Understanding("guide", language, command, target, slots, place=place, score=match.score)
         if screen is not None:
             return Understanding("open_screen", language, command, target, {"screen": screen.name}, screen=screen)

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from core.events import Answer, DuesAsked, Event, GuideTo, OpenScreen, SignInRequested, Speak, StopSpeaking
 from core.knowledge import KnowledgeEntry, load_knowledge
 from robot_assistant.intents import Intent, IntentParser
-from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, question_in, starter_entries
+from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, answer_in, question_in, starter_entries
 from robot_assistant.qa.fusion import FusedRetriever, FusionSettings
 from robot_assistant.qa.places import PlaceCatalog
 from robot_assistant.qa.retriever import LexicalRetriever, LexicalSettings, Retriever
@@ -128,9 +128,12 @@ class BrainSettings:
 class Brain:
     """Understands an utterance and decides the reply. Thread-safe; remembers the last reply for "repeat"."""
 
-    def __init__(self, parser: IntentParser, qa: QA, site: SiteData | None = None):
+    def __init__(self, parser: IntentParser, qa: QA, site: SiteData | None = None,
+                 where_answers: Mapping[str, KnowledgeEntry] | None = None):
         self.parser = parser
         self.qa = qa
+        #: room id → the knowledge entry that says where it is ("党史长廊在哪" answers, then walks there)
+        self.where_answers = dict(where_answers or {})
         #: Live lookups (meetings, news) when the brain has the terminal's database.
         self.site = site
         self._last: BrainResult | None = None
@@ -153,7 +156,8 @@ class Brain:
         if threshold is None:
             threshold = retriever.settings.threshold if isinstance(retriever, FusedRetriever) else DEFAULT_THRESHOLD
         fallback = starter_entries(entries)
-        return cls(IntentParser(places), QA(retriever, threshold, settings.suggestions, fallback), site)
+        where = {e.room: e for e in entries if e.room and not e.exhibit and e.topic == "hall"}
+        return cls(IntentParser(places), QA(retriever, threshold, settings.suggestions, fallback), site, where)
 
     @classmethod
     def from_files(cls, knowledge: Path, scene: Path | None = None, settings: BrainSettings = BrainSettings(),
@@ -192,7 +196,12 @@ class Brain:
             result = BrainResult(text, "ask", r.language, r.text, event, {}, event.source_id, r.suggestions, r.score)
         elif u.intent == "guide" and u.place is not None:
             say = REPLIES["guide"][lang].format(name=u.place.name(lang))
-            result = BrainResult(text, "guide", lang, say, GuideTo(u.place.id), u.slots, score=u.score)
+            about = self.where_answers.get(u.place.id) if u.slots.get("question") == "where" else None
+            if about is not None:  # where it is, then the walk: "党史长廊是展厅的第一展区…… 请跟我来"
+                where_text, where_lang = answer_in(about, lang)
+                say = f"{where_text}{'' if where_lang == 'zh' else ' '}{REPLIES['guide'][where_lang].format(name=u.place.name(where_lang))}"
+            result = BrainResult(text, "guide", lang, say, GuideTo(u.place.id), u.slots,
+                                 about.id if about is not None else None, score=u.score)
         elif u.intent == "open_screen" and u.screen is not None:
             say = REPLIES["open_screen"][lang].format(name=u.screen.title(lang))
             result = BrainResult(text, "open_screen", lang, say, OpenScreen(u.screen.name), u.slots)

@@ -173,3 +173,14 @@ def test_amounts_in_numerals_and_words():
     assert stated_income("4.5k after tax") == Decimal(4500)
     assert stated_income("two thousand yuan") == Decimal(2000)
     assert stated_income("我今年35岁，入党10年") is None
+
+
+def test_where_questions_say_where_and_walk_there(brain):
+    """"展厅在哪里" is answered with the place and opening hours from the site facts; "党史长廊在哪" says
+    where the room is and walks the visitor there (GuideTo)."""
+    r = brain.handle_text("展厅在哪里")
+    assert r.entry_id == "kb124" and "星河能源科技园行政楼一楼东侧" in r.answer and "${" not in r.answer
+    room = brain.handle_text("党史长廊在哪")
+    assert room.intent == "guide" and room.entry_id == "kb006" and room.answer.endswith("带您去党史长廊。")
+    assert type(room.events[0]).__name__ == "GuideTo" and room.events[0].exhibit_id == "history"
+    assert brain.handle_text("带我去北斗科技馆").entry_id is None  # a plain "take me there" just walks
