@@ -132,6 +132,8 @@ def cmd_hall(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     import vr_hall
 
+    if args.check_scene:
+        return vr_hall.check_scene(args.check_scene)
     try:
         width, height = (int(v) for v in args.size.lower().split("x"))
     except ValueError:
@@ -208,6 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--size", default="1280x720", help="window size WIDTHxHEIGHT")
             p.add_argument("--fullscreen", action="store_true", help="full screen instead of a window")
             p.add_argument("--stereo", action="store_true", help="side-by-side stereo (3D displays, headsets)")
+            p.add_argument("--check-scene", metavar="FILE",
+                           help="check a scene file and every exhibit model in it (triangles, textures, size, "
+                                "problems); exit 2 when any cannot be loaded")
         elif name == "assistant":
             from robot_assistant.cli import add_arguments
 

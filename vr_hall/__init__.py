@@ -7,6 +7,8 @@ import it when called. The launcher's entry points are re-exported lazily here:
 * ``run_hall(scene_path, goto=None, windowed=True) -> int`` — the interactive hall in this process.
 * ``render_view(scene_path, view, size, out_path)`` — one offscreen PNG (spawn | exhibit:ID | tour:N | minimap
   | assistant[:VIEW] | loading).
+* ``check_scene(scene_path) -> int`` — ``launcher.py hall --check-scene``: every exhibit model with its
+  triangles, textures, size and problems; 2 when the scene or any model cannot be loaded.
 
 The kiosk runs the hall in a child process instead: :class:`vr_hall.child.HallLauncher`.
 
@@ -15,6 +17,7 @@ Modules: ``scene`` (schema, checks) · ``layout`` (walls, viewpoints) · ``navgr
 texture packing) · ``mesh`` (procedural geometry) · ``text3d`` (CJK font, wrapping) · ``build`` (scene
 graph) · ``avatar`` (robot guide) · ``ui`` / ``hud`` / ``infopanel`` / ``minimap`` (overlays) ·
 ``assistant_overlay`` (question and answer caption, 问助手 chips) · ``loading`` (loading card) ·
+``models`` (glTF models checked in a child process, cached by content hash) ·
 ``engine`` (Panda3D settings) · ``app`` (the interactive hall) · ``child`` (child process) · ``synth``
 (generated halls for the benchmark and tests).
 """
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["render_view", "run_hall"]
+__all__ = ["check_scene", "render_view", "run_hall"]
 
 
 def run_hall(*args: Any, **kwargs: Any) -> int:
@@ -38,3 +41,43 @@ def render_view(*args: Any, **kwargs: Any) -> Any:
     from vr_hall.app import render_view as _render_view
 
     return _render_view(*args, **kwargs)
+
+
+def check_scene(scene_path: Any, out: Any = print) -> int:
+    """Load ``scene_path`` as the hall does and list every exhibit model: triangles, textures, size as
+    authored and as shown, two-sided, animations, and each problem (``file:line: exhibits[ID].media.model:
+    … cannot be loaded (…)``). Returns 0 when all is well, 2 when the scene or any model fails. No
+    Panda3D in this process: the models are loaded in a child (:mod:`vr_hall.models`)."""
+    from pathlib import Path
+
+    from vr_hall.scene import SceneError, load_scene
+
+    try:
+        scene = load_scene(Path(scene_path), published=False)
+    except SceneError as exc:
+        for line in exc.messages:
+            out(line)
+        return 2
+    rows = [e for e in scene.exhibits if e.media is not None and e.media.model]
+    out(f"{scene.source}: {len(scene.exhibits)} exhibits, {len(rows)} with a model")
+    for e in rows:
+        report = scene.model_reports.get(e.id)
+        if report is None:
+            out(f"  {e.id:<8} {e.media.model}: not checked (file missing)")  # type: ignore[union-attr]
+            continue
+        if not report.ok:
+            out(f"  {e.id:<8} {e.media.model}: REFUSED ({report.error})")  # type: ignore[union-attr]
+            continue
+        sx, sy, sz = report.size or (0.0, 0.0, 0.0)
+        depth = e.depth if e.depth is not None else e.size[0] * 0.5
+        k = min([w / h for w, h in ((e.size[0], sx), (e.size[1], sz), (depth, sy)) if h > 1e-6] or [1.0])
+        flags = ", ".join(x for x in ("two-sided" if report.two_sided else "",
+                                      f"{report.animations} animations (shown still)" if report.animations else "") if x)
+        out(f"  {e.id:<8} {e.media.model}: {report.triangles} triangles, {report.textures} textures, "  # type: ignore[union-attr]
+            f"{sx:.2f} x {sy:.2f} x {sz:.2f} m as authored, x{k:.3g} -> {sx * k:.2f} x {sy * k:.2f} x {sz * k:.2f} m"
+            + (f"; {flags}" if flags else ""))
+        for w in report.warnings:
+            out(f"           warning: {w}")
+    for line in scene.model_problems:
+        out(line)
+    return 2 if scene.model_problems else 0

@@ -15,6 +15,7 @@ apart from the flattened geometry, so a tap still knows which exhibit it hit.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
@@ -30,6 +31,7 @@ from panda3d.core import (
     CollisionNode,
     CollisionPolygon,
     ColorAttrib,
+    ColorScaleAttrib,
     CullBinManager,
     DirectionalLight,
     DynamicTextFont,
@@ -43,6 +45,7 @@ from panda3d.core import (
     Texture,
     TextureAttrib,
     TexturePool,
+    TextureStage,
     TransparencyAttrib,
 )
 from PIL import Image
@@ -54,6 +57,7 @@ from vr_hall.scene import Exhibit, Room, Scene
 from vr_hall.text3d import text_geometry
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 #: Collide mask of the pick solids (the camera's ray looks only at these).
 PICK_MASK = BitMask32.bit(4)
@@ -142,7 +146,8 @@ class _Frame:
 
 class ModelCache:
     """glTF models loaded once each; ``instance`` returns a copy ready to flatten (baked colours,
-    no ModelRoot) or, for the naive build, the model as loaded."""
+    no ModelRoot) or, for the naive build, the model as loaded. Only models that passed
+    :mod:`vr_hall.models`' checks reach it (the loader can segfault on a broken file)."""
 
     def __init__(self) -> None:
         self._loaded: dict[tuple[Path, bool], NodePath] = {}
@@ -163,9 +168,61 @@ class ModelCache:
         return copy
 
 
+#: Plinth under a ``model`` exhibit when ``media.plinth`` is not given, and its colour.
+PLINTH_M = 0.2
+PLINTH = hex_colour("#3A3F47")
+#: Height of a showcase's metal base (the model stands on it).
+SHOWCASE_BASE_M = 0.12
+
+
+def plinth_height(e: Exhibit) -> float:
+    """Where the model's lowest point goes: a showcase's base, else the exhibit's plinth."""
+    if e.kind == "showcase":
+        return SHOWCASE_BASE_M
+    given = e.media.plinth if e.media is not None else None
+    return PLINTH_M if given is None else given
+
+
+def normalise_model(model: NodePath, e: Exhibit) -> NodePath:
+    """Fit a loaded model into its exhibit, whatever units and origin it was authored with: scaled
+    (uniformly) so its bounding box fits the declared ``size`` and depth (its footprint), centred on
+    the exhibit's position, standing on its plinth, and turned so that its front (glTF's +Z, which the
+    loader turns to -y) faces the way the exhibit faces, plus ``media.turn``. Returns the holder node
+    (the model under it), not yet parented."""
+    holder = NodePath(PandaNode(f"model-{e.id}"))
+    model.reparentTo(holder)
+    bounds = model.getTightBounds()
+    if bounds is not None:
+        lo, hi = bounds
+        ext = hi - lo
+        depth = e.depth if e.depth is not None else e.size[0] * 0.5  # as Exhibit.footprint
+        limits = [(e.size[0], ext[0]), (e.size[1], ext[2]), (depth, ext[1])]
+        scales = [want / have for want, have in limits if have > 1e-6]
+        k = min(scales) if scales else 1.0
+        model.setScale(k)
+        model.setPos(-(lo[0] + hi[0]) / 2 * k, -(lo[1] + hi[1]) / 2 * k, -lo[2] * k)
+    turn = e.media.turn if e.media is not None else 0.0
+    holder.setPos(e.position[0], e.position[1], plinth_height(e))
+    holder.setH(e.facing + 180.0 + turn)
+    return holder
+
+
+def _plinth(e: Exhibit, lit: MeshBuilder) -> None:
+    """A ``model`` exhibit's plinth: its footprint plus a 5 cm margin, ``plinth_height`` high."""
+    h = plinth_height(e)
+    if e.kind != "model" or h <= 0:
+        return
+    w, d = e.footprint
+    lit.box((e.position[0], e.position[1], h / 2), (w + 0.1, d + 0.1, h), PLINTH, heading=e.facing)
+
+
 def bake_materials(model: NodePath) -> None:
     """Replace each part's material by its base colour as a flat colour (sRGB) so flatten can merge
-    the parts: differently coloured materials are different render states, i.e. separate draws."""
+    the parts: differently coloured materials are different render states, i.e. separate draws.
+    The base-colour texture stays (only its stage: the hall draws without shaders, so the normal,
+    metal-roughness and emission maps would be multiplied in as colours); it is read as plain RGB(A)
+    like the base colour (no sRGB framebuffer). A part with vertex colours (glTF COLOR_0) keeps
+    them, scaled by the base colour."""
     for path in model.findAllMatches("**/+GeomNode"):
         gn = path.node()
         for i in range(gn.getNumGeoms()):
@@ -175,8 +232,32 @@ def bake_materials(model: NodePath) -> None:
                 mat = state.getAttrib(MaterialAttrib).getMaterial()
                 c = mat.getBaseColor() if mat.hasBaseColor() else mat.getDiffuse()
                 colour = (srgb(c[0]), srgb(c[1]), srgb(c[2]), c[3])
+            keep = None
+            if state.hasAttrib(TextureAttrib):
+                attrib = state.getAttrib(TextureAttrib)
+                for k in range(attrib.getNumOnStages()):
+                    stage = attrib.getOnStage(k)
+                    if stage.getMode() == TextureStage.M_modulate:
+                        keep = TextureAttrib.make().addOnStage(stage, _plain(attrib.getOnTexture(stage)))
+                        break
             state = state.removeAttrib(MaterialAttrib).removeAttrib(TextureAttrib)
-            gn.setGeomState(i, state.addAttrib(ColorAttrib.makeFlat(colour)))
+            if keep is not None:
+                state = state.addAttrib(keep)
+            if gn.getGeom(i).getVertexData().hasColumn("color"):
+                state = state.addAttrib(ColorAttrib.makeVertex()).addAttrib(ColorScaleAttrib.make(colour))
+            else:
+                state = state.addAttrib(ColorAttrib.makeFlat(colour))
+            gn.setGeomState(i, state)
+
+
+def _plain(texture: Texture) -> Texture:
+    """The texture with its sRGB format made plain (see :func:`bake_materials`)."""
+    fmt = texture.getFormat()
+    if fmt in (Texture.F_srgb, Texture.F_sluminance):
+        texture.setFormat(Texture.F_rgb8)
+    elif fmt in (Texture.F_srgb_alpha, Texture.F_sluminance_alpha):
+        texture.setFormat(Texture.F_rgba8)
+    return texture
 
 
 # ------------------------------------------------------------------------------------------ rooms
@@ -421,6 +502,8 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
                progress: Progress | None = None, models: ModelCache | None = None) -> BuiltHall:
     """Build every room under a new root NodePath (not yet parented to ``render``)."""
     opts = options or BuildOptions()
+    for problem in scene.model_problems:  # shown without their model; the administrator reads why here
+        log.warning("%s", problem)
     _exhibits_bin()
     report = progress or (lambda _f, _m: None)
     models = models or ModelCache()
@@ -496,10 +579,11 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
         if opts.models:
             for e in exhibits:
                 if e.kind in ("model", "showcase") and e.media and e.media.model:
+                    _plinth(e, lit)
+                    if not scene.model_ok(e.id):
+                        continue  # refused at load (scene.model_problems): the exhibit without it
                     inst = models.instance(scene.media_path(e.media.model), bake=opts.optimise)
-                    inst.reparentTo(room_np)
-                    inst.setPos(e.position[0], e.position[1], 0.0)
-                    inst.setH(e.facing)
+                    normalise_model(inst, e).reparentTo(room_np)
         timings["models"] += time.perf_counter() - t
 
         if not frames.empty:

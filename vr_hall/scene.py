@@ -158,6 +158,13 @@ class Media(_Strict):
 
     image: str | None = None
     model: str | None = None
+    turn: float = 0.0
+    """Degrees added to the exhibit's facing for its model. A glTF model's front is +Z (glTF 2.0,
+    3.4): it is turned to face the visitor with no override; a model authored facing another way
+    (the demo's own models face glTF -Z) says so here (180)."""
+    plinth: Annotated[float, Field(ge=0, le=2)] | None = None
+    """Height in metres of the plinth a ``model`` exhibit stands on (0: on the floor); default
+    0.2 m. A showcase's model stands on the showcase's base."""
 
 
 class Exhibit(_Strict):
@@ -227,6 +234,25 @@ class Scene(_Strict):
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _source: str = PrivateAttr(default="<scene>")
+    _models: dict = PrivateAttr(default_factory=dict)
+    """Exhibit id → vr_hall.models.ModelReport, set by :func:`check_scene_models`."""
+    _model_problems: list = PrivateAttr(default_factory=list)
+
+    @property
+    def model_reports(self) -> dict:
+        """Exhibit id → its model's :class:`vr_hall.models.ModelReport` (empty when not checked)."""
+        return self._models
+
+    @property
+    def model_problems(self) -> list[str]:
+        """``file:line: exhibits[ID].media.model: … cannot be loaded (…)`` for each refused model: the
+        hall shows those exhibits without their model; ``hall --check-scene`` exits 2."""
+        return self._model_problems
+
+    def model_ok(self, exhibit_id: str) -> bool:
+        """Build this exhibit's model? True when it was not checked (``check_media=False``) or passed."""
+        report = self._models.get(exhibit_id)
+        return report is None or report.ok
 
     @property
     def base_dir(self) -> Path:
@@ -454,10 +480,38 @@ def published_only(scene: Scene) -> Scene:
     return out.with_base(scene.base_dir, scene.source)
 
 
+def check_scene_models(scene: Scene, path: Path) -> list[str]:
+    """Check every exhibit model of ``scene`` (static check, then the real loader in a child process,
+    cached by content hash: :mod:`vr_hall.models`); keep the reports on the scene and return a
+    ``file:line: exhibits[ID].media.model: FILE cannot be loaded (why)`` line for each refused one.
+    A bad model never fails the scene: the hall shows that exhibit's panel without its model."""
+    from vr_hall.models import check_models
+
+    wanted = {e.id: scene.media_path(e.media.model) for e in scene.exhibits
+              if e.media is not None and e.media.model and _is_file(scene.media_path(e.media.model))}
+    if not wanted:
+        return []
+    reports = check_models(list(wanted.values()))
+    scene._models = {eid: reports[p] for eid, p in wanted.items()}
+    bad = [e for e in scene.exhibits if e.id in wanted and not reports[wanted[e.id]].ok]
+    problems: list[str] = []
+    if bad:
+        raw, origins = read_yaml(path)
+        index = {x.get("id"): i for i, x in enumerate(raw.get("exhibits") or []) if isinstance(x, dict)} \
+            if isinstance(raw, dict) else {}
+        for e in bad:
+            loc = ("exhibits", index.get(e.id, -1), "media", "model")
+            problems.append(f"{where(loc, origins, scene.source)}: exhibits[{e.id}].media.model: "
+                            f"{cut(e.media.model or '', 120)} cannot be loaded ({cut(reports[wanted[e.id]].error, 300)})")
+    scene._model_problems = problems
+    return problems
+
+
 def load_scene(path: str | Path, check_media: bool = True, *, published: bool = True) -> Scene:
     """Read, validate and cross-check a scene file; raise SceneError listing every problem found.
     Site facts are filled in (``hall.site``); with ``published`` (the default) only published exhibits
-    are kept."""
+    are kept. With ``check_media`` every (kept) exhibit model is checked too (:func:`check_scene_models`):
+    a model that cannot be loaded is listed in ``scene.model_problems``, not raised."""
     path = Path(path)
     scene: Scene | None = None
     # fast path: libyaml without line marks (a 3000-exhibit hall parses 6× faster). Anything wrong,
@@ -488,4 +542,7 @@ def load_scene(path: str | Path, check_media: bool = True, *, published: bool = 
         _, origins = read_yaml(path)
         # cut: the messages quote ids, and an id can be a 100 kB string pasted by mistake
         raise SceneError([f"{where(loc, origins, shown)}: {dotted(loc)}: {cut(msg, 300)}" for loc, msg in problems])
-    return published_only(scene) if published else scene
+    out = published_only(scene) if published else scene
+    if check_media:
+        check_scene_models(out, path)
+    return out

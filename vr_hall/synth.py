@@ -46,7 +46,7 @@ def write_scene(n_exhibits: int, folder: Path, image_size: tuple[int, int] = (25
     Files already there with the same count are reused."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "hall.yaml"
-    stamp = folder / f".n{n_exhibits}-{image_size[0]}x{image_size[1]}-{int(with_models)}-reviewed"
+    stamp = folder / f".n{n_exhibits}-{image_size[0]}x{image_size[1]}-{int(with_models)}-reviewed-m2"
     if path.exists() and stamp.exists():
         return path
     media = folder / "media"
@@ -74,7 +74,7 @@ def write_scene(n_exhibits: int, folder: Path, image_size: tuple[int, int] = (25
         if with_models and left > 0:
             exhibits.append({"id": f"m{k}", "room": rid, "kind": "showcase", "title_zh": f"模型{k}",
                              "title_en": f"Model {k}", "position": [x0 + ROOM / 2, y0 + 2.2], "facing": 0,
-                             "size": [0.9, 1.75], "media": {"model": str(MODEL)}})
+                             "size": [0.9, 1.75], "depth": 0.6, "media": {"model": str(MODEL), "turn": 180, "plinth": 0}})
             left -= 1
         row = 0
         while left > 0 and count < panels_per_room():
