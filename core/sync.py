@@ -30,9 +30,10 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -43,7 +44,18 @@ from sqlalchemy import select
 
 from core.audit import audit
 from core.config import ROOT, ContentSection, FeedSection
-from core.content import FeedError, FeedItem, html_to_text, parse_feed, resolve_url, store_items
+from core.content import (
+    FeedError,
+    FeedItem,
+    html_to_text,
+    inflate,
+    limited_body,
+    log_dropped,
+    parse_date,
+    parse_feed,
+    resolve_url,
+    store_items,
+)
 from core.db import Database
 from core.events import EventBus, NewsArrived, SyncStatus
 from core.images import ImageRejected, cache_image, local_path
@@ -102,14 +114,16 @@ def setting_key(feed_name: str) -> str:
 # ------------------------------------------------------------------------------------------ JSON Feed
 
 
-def _json_time(value: Any) -> datetime | None:
+def _json_time(value: Any, site: tzinfo = UTC) -> datetime | None:
+    """RFC 3339 as JSON Feed asks, or whatever :func:`core.content.parse_date` can read; a zoneless
+    time is the site's."""
     if not isinstance(value, str) or not value.strip():
         return None
     try:
         when = datetime.fromisoformat(value.strip())
     except ValueError:
-        return None
-    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        return parse_date(value, site)
+    return when.replace(tzinfo=site).astimezone(UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _text_to_html(text: str) -> str:
@@ -117,16 +131,20 @@ def _text_to_html(text: str) -> str:
     return "".join(f"<p>{html.escape(p)}</p>" for p in text.replace("\r\n", "\n").split("\n\n"))
 
 
-def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None) -> list[FeedItem]:
+def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None, *, site_tz: tzinfo = UTC,
+                    dropped: Counter[str] | None = None) -> list[FeedItem]:
     """Parse a JSON Feed (https://jsonfeed.org, version 1 or 1.1) into sanitised FeedItems.
 
     The ``_dangjian`` object of an item may carry ``review`` (draft | branch_approved | published |
     rejected; an unknown value counts as draft), ``title_en`` and ``branch``. Raises FeedError when the
-    document is not a JSON Feed.
+    document is not a JSON Feed. As for RSS (:func:`core.content.parse_feed`): zoneless dates are the
+    site's, a huge item is cut, and each item left out (no title, no id) is counted in ``dropped`` by
+    reason (or logged).
     """
     now = now or utcnow()
+    drops: Counter[str] = Counter() if dropped is None else dropped
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(inflate(data).decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise FeedError(f"not a JSON Feed: {exc}") from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
@@ -138,16 +156,21 @@ def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None
     items = []
     for entry in entries:
         if not isinstance(entry, dict):
+            drops["not an object"] += 1
             continue
         ext = entry.get("_dangjian") if isinstance(entry.get("_dangjian"), dict) else {}
+        if entry.get("content_html"):
+            body = limited_body(str(entry["content_html"]))
+        else:
+            body = limited_body(_text_to_html(str(entry.get("content_text") or entry.get("summary") or "")))
         title = html_to_text(str(entry.get("title") or "")).replace("\n", " ").strip()
         guid = str(entry.get("id") or entry.get("url") or "").strip()
-        if not title or not guid:
+        if not title:
+            drops["no title"] += 1
             continue
-        if entry.get("content_html"):
-            body = html_to_text(str(entry["content_html"]))
-        else:
-            body = html_to_text(_text_to_html(str(entry.get("content_text") or entry.get("summary") or "")))
+        if not guid:
+            drops["no id and no url"] += 1
+            continue
         image = entry.get("image") or entry.get("banner_image")
         if not image:
             image = next((a.get("url") for a in entry.get("attachments") or []
@@ -165,8 +188,11 @@ def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None
             category=str(tags[0])[:100] if tags else "",
             branch_code=str(ext.get("branch") or "").strip() or None,
             review_state=state if state in REVIEW_STATES else "draft",
-            published_at=_json_time(entry.get("date_published")) or _json_time(entry.get("date_modified")) or now,
+            published_at=(_json_time(entry.get("date_published"), site_tz)
+                          or _json_time(entry.get("date_modified"), site_tz) or now),
         ))
+    if dropped is None:
+        log_dropped(drops, base or "JSON Feed")
     return items
 
 
@@ -192,8 +218,10 @@ class FeedSyncer:
     def __init__(self, content: ContentSection, db: Database, bus: EventBus, data_dir: Path, *,
                  now: Callable[[], datetime] = utcnow, sleep: Callable[[float], object] | None = None,
                  http: requests.Session | None = None, tries: int = 3, backoff_seconds: float = 0.5,
-                 verifier: Verifier | None = None, terminal_id: str = "") -> None:
+                 verifier: Verifier | None = None, terminal_id: str = "", site_tz: tzinfo = UTC) -> None:
         self.content = content
+        self.site_tz = site_tz
+        """Zoneless feed dates are this zone's local time (the site's ``site.timezone``)."""
         self.verifier = verifier or Verifier()
         self.terminal_id = terminal_id
         self._audited: set[tuple[str, str, str]] = set()  # (feed, guid, reason) already in the audit log
@@ -217,7 +245,10 @@ class FeedSyncer:
 
     @classmethod
     def for_terminal(cls, terminal: Terminal, **kwargs: Any) -> FeedSyncer:
+        from zoneinfo import ZoneInfo
+
         kwargs.setdefault("verifier", Verifier.from_config(terminal.config))
+        kwargs.setdefault("site_tz", ZoneInfo(terminal.config.site.timezone))
         return cls(terminal.config.content, terminal.db, terminal.bus, terminal.config.site.data_dir,
                    now=terminal.now, terminal_id=terminal.terminal_id, **kwargs)
 
@@ -321,7 +352,8 @@ class FeedSyncer:
                 self._record(feed, ok=True, status=304, attempts=fetched.attempts)
                 log.debug("feed %s: not modified", feed.name)
                 return f"{feed.name}: not modified"
-            items = self._parse(feed, fetched)
+            dropped: Counter[str] = Counter()
+            items = self._parse(feed, fetched, dropped)
         except (SyncError, FeedError) as exc:
             log.warning("feed %s: %s (the last good copy stays on screen)", feed.name, exc)
             if isinstance(exc, SyncError):
@@ -341,29 +373,33 @@ class FeedSyncer:
             titles = tuple(rows[i].title_zh for i in new_ids)
             state = self._updated_state(feed, ok=True, status=fetched.status, attempts=fetched.attempts,
                                         now_iso=now_iso, **validators)
+            state["dropped"] = dict(dropped)  # by reason, for the status and the administrator
             self._save_state(session, feed.name, state)
         with self._state_lock:
             assert self._states is not None
             self._states[feed.name] = state
         if new_ids:
             self.bus.publish(NewsArrived(item_ids=tuple(new_ids), titles=titles))
-        log.info("feed %s: %d items, %d newly visible", feed.name, len(items), len(new_ids))
+        log_dropped(dropped, f"feed {feed.name}")
+        log.info("feed %s: %d items, %d newly visible, %d dropped", feed.name, len(items), len(new_ids),
+                 sum(dropped.values()))
         return f"{feed.name}: {len(new_ids)} new"
 
-    def _parse(self, feed: FeedSection, fetched: _Fetched) -> list[FeedItem]:
+    def _parse(self, feed: FeedSection, fetched: _Fetched, dropped: Counter[str] | None = None) -> list[FeedItem]:
         check = self.verifier.required and not feed.allow_unsigned
+        fetched.body = inflate(fetched.body)  # a feed.xml.gz file (over HTTP requests has inflated it)
         if looks_like_json(feed.format, fetched.content_type, fetched.body, feed.url):
             body = fetched.body
             if check:
                 body, rejected = filter_json_feed(body, self.verifier)
                 self._audit_rejections(feed, rejected)
-            return parse_json_feed(body, fetched.base_url, self.now())
+            return parse_json_feed(body, fetched.base_url, self.now(), site_tz=self.site_tz, dropped=dropped)
         if check:
             self._audit_rejections(feed, [{"guid": "", "reason": "unsigned",
                                            "message": "an RSS/Atom feed cannot be signed"}])
             raise FeedError("refused: signatures are required here (fleet.public_keys) and RSS/Atom cannot "
                             "carry one; publish a signed JSON Feed, or set allow_unsigned: true for this feed")
-        items = parse_feed(fetched.body, fetched.base_url, self.now())
+        items = parse_feed(fetched.body, fetched.base_url, self.now(), site_tz=self.site_tz, dropped=dropped)
         if not items:
             # parse_feed forgives a broken document that yields nothing (e.g. one cut off mid-item); for a
             # sync that is a failure worth showing, not "the feed is now empty".
