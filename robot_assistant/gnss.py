@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import logging
 import math
+import re
 import socket
 import sys
 import threading
@@ -157,7 +158,18 @@ class FixState:
     last_fix_at: float | None = None
     last_sentence_at: float | None = None
     used: dict[str, set[int]] = field(default_factory=dict)
+    """Satellites in use per constellation, from the last *complete* GSA group (one epoch)."""
+    gsa_seen: bool = False
+    """This receiver sends GSA: a new fix is reported once a GSA group has confirmed it (2D/3D), so the
+    first fix already carries its BeiDou count (GGA comes before that epoch's GSA)."""
+    fix_epoch: dtime | None = None
+    """UTC time of the latest epoch seen since the current fix began."""
+    epochs_since_fix: int = 0
+    """New epochs (a new UTC time) begun since the fix began: at 2, one whole epoch has been seen, with
+    its GSA if the receiver sends any."""
     in_view: dict[str, int] = field(default_factory=dict)
+    """Satellites in view per constellation: the union of the PRNs over every signal's GSV sequence
+    (a dual-band receiver sends one sequence per band), at least the largest count a header gave."""
     talkers: set[str] = field(default_factory=set)
     sentences: int = 0
     checksum_errors: int = 0
@@ -165,6 +177,9 @@ class FixState:
     missing_checksums: int = 0
     parse_errors: int = 0
     """Lines that are not NMEA, or sentences with a good checksum that still could not be read."""
+    binary_noise: int = 0
+    """Lines with binary bytes (a receiver's binary protocol frames between sentences); a sentence after
+    the binary is still read (resynchronised on its ``$``)."""
     ignored: int = 0
     """Well-formed sentences this tracker has no use for (proprietary, VTG, TXT, ...)."""
 
@@ -209,6 +224,31 @@ def _latlon(msg: Any) -> tuple[float, float] | None:
     return lat, lon
 
 
+GSA_GROUP_S = 0.25
+"""Seconds of silence after a GSA that end its group (GSA sentences of one epoch come back to back)."""
+
+
+_SENTENCE_START = re.compile(r"\$[A-Z][A-Z0-9]")
+"""How a sentence begins; a "$" byte inside a binary frame is followed by anything."""
+
+
+def _looks_like_sentence(text: str) -> bool:
+    """A damaged sentence (a checksum error) rather than a "$" byte inside binary data: it begins like
+    one ("$GP…") or has fields and a checksum ("$\x00SRFEPE,…*23", one byte hit by noise)."""
+    return bool(_SENTENCE_START.match(text)) or ("," in text and "*" in text)
+
+
+def _checksum_ok(text: str) -> bool:
+    """``$BODY*HH`` with the right checksum and nothing but printable ASCII."""
+    body, star, given = text[1:].rpartition("*")
+    return bool(star) and _printable(text) and given.strip().upper() == checksum(body)
+
+
+def _printable(text: str) -> bool:
+    """Only printable ASCII (an NMEA sentence); binary bytes decode to controls or U+FFFD."""
+    return all(" " <= ch <= "~" for ch in text)
+
+
 class NmeaTracker:
     """Feeds NMEA lines into a :class:`FixState`; :meth:`position` turns it into a :class:`Position`.
 
@@ -222,6 +262,11 @@ class NmeaTracker:
         self.state = FixState()
         self._last_type = ""
         self._gsa_group: dict[str, set[int]] = {}
+        self._gsa_mode = 1
+        self._gsa_at: float | None = None
+        """When the pending GSA group's last sentence came (None: no group pending)."""
+        self._gsv_pending: dict[tuple[str, str], dict[str, Any]] = {}
+        self._gsv_done: dict[tuple[str, str], tuple[dict[str, set[int]], dict[str, int], float]] = {}
 
     def feed_many(self, lines: Iterable[str | bytes]) -> int:
         """Feed several lines; returns how many were used."""
@@ -234,13 +279,30 @@ class NmeaTracker:
         if isinstance(line, bytes):
             line = line.decode("ascii", errors="replace")
         text = line.strip()
-        if not text or text.startswith("#"):
-            return None  # blank, or a log file's comment header
+        if not text or (text.startswith("#") and _printable(text)):
+            return None  # blank, or a log file's comment header (binary bytes can start with "#" too)
         start = text.find("$")
         if start < 0:
             if not text.startswith("!"):  # AIS and friends are not ours, but not errors either
                 st.parse_errors += 1
             return None
+        noisy = not _printable(text[:start])  # a binary frame (CASIC, UBX, SiRF) before the "$"
+        if not _checksum_ok(text[start:]):
+            # An NMEA body never holds "$": when the text from the first "$" is no good sentence, the
+            # sentence, if any, starts at the last one, after a binary frame holding "$" bytes or a cut
+            # sentence. A Quectel L76K interleaving CASIC frames lost 114 of 130 GGA without this.
+            last = text.rfind("$")
+            if last > start and _checksum_ok(text[last:]):
+                if noisy or not _printable(text[start:last]):
+                    st.binary_noise += 1
+                else:
+                    st.checksum_errors += 1  # a cut sentence run into the next one: the cut one is lost
+                start = last
+            elif noisy or not _looks_like_sentence(text[start:]):
+                st.binary_noise += 1  # binary bytes (or a "$" byte in them), not a damaged sentence
+                return None
+        elif noisy:
+            st.binary_noise += 1
         text = text[start:]
         # The checksum is checked here, before pynmea2 sees the line: pynmea2 rejects a merged or truncated
         # sentence as a ParseError before looking at its checksum, and such a line is a checksum failure.
@@ -263,6 +325,8 @@ class NmeaTracker:
         st.sentences += 1
         st.talkers.add(talker)
         st.last_sentence_at = now
+        if kind != "GSA" and self._gsa_at is not None:
+            self._commit_gsa()
         handler = getattr(self, f"_on_{kind.lower()}", None)
         used = None
         if handler is not None:
@@ -278,9 +342,18 @@ class NmeaTracker:
         return used
 
     # -- sentences -------------------------------------------------------------------------------
+    def _commit_gsa(self) -> None:
+        """The GSA group (one sentence per constellation) is complete: its satellites become the counts."""
+        st = self.state
+        st.used = {k: set(v) for k, v in self._gsa_group.items()}
+        st.fix_mode = self._gsa_mode
+        self._gsa_at = None
+
     def _set_fix(self, valid: bool, where: tuple[float, float] | None, now: float) -> None:
         st = self.state
         if valid and where is not None:
+            if not st.fix:
+                st.fix_epoch, st.epochs_since_fix = st.utc_time, 0
             st.lat, st.lon = where
             st.fix = True
             st.last_fix_at = now
@@ -290,7 +363,11 @@ class NmeaTracker:
     def _set_time(self, msg: Any) -> None:
         t = getattr(msg, "timestamp", None)
         if isinstance(t, dtime):
-            self.state.utc_time = t
+            st = self.state
+            st.utc_time = t
+            if st.fix and t != st.fix_epoch:
+                st.fix_epoch = t
+                st.epochs_since_fix += 1
 
     def _on_gga(self, msg: Any, talker: str, now: float) -> str:
         st = self.state
@@ -345,41 +422,90 @@ class NmeaTracker:
 
     def _on_gsa(self, msg: Any, talker: str, now: float) -> str:
         """Satellites in use. Consecutive GSA sentences describe one epoch (one per constellation), so a
-        GSA that follows any other sentence starts a new set."""
+        GSA that follows any other sentence starts a new group; the group counts once complete (the next
+        other sentence, or :data:`GSA_GROUP_S` of silence), never half of it (GPS without BeiDou)."""
         st = self.state
-        if self._last_type != "GSA":
+        st.gsa_seen = True
+        if self._last_type != "GSA" or self._gsa_at is None:
             self._gsa_group = {}
+            self._gsa_mode = 1
         data = list(msg.data)
         system_id = _int(data[17]) if len(data) > 17 and str(data[17]).strip().isdigit() else None
         for raw in data[2:14]:
             prn = _int(raw)
             if prn is not None and prn > 0:
                 self._gsa_group.setdefault(classify(talker, prn, system_id), set()).add(prn)
-        st.used = {k: set(v) for k, v in self._gsa_group.items()}
-        st.fix_mode = _int(msg.mode_fix_type) or 1
+        self._gsa_mode = max(self._gsa_mode, _int(msg.mode_fix_type) or 1)
+        self._gsa_at = now
         hdop = _float(msg.hdop)
-        if st.hdop is None and hdop and st.fix_mode >= 2:
+        if st.hdop is None and hdop and self._gsa_mode >= 2:
             st.hdop = hdop
         return "GSA"
 
     def _on_gsv(self, msg: Any, talker: str, now: float) -> str | None:
-        if _int(msg.msg_num) != 1:
-            return "GSV"
-        system = TALKERS.get(talker)
-        if system is None:
-            return None  # a combined-talker GSV cannot be split reliably; constellation GSVs are used
-        count = _int(msg.num_sv_in_view)
-        if count is not None:
-            self.state.in_view[system] = count
+        """Satellites in view, per GSV *sequence* (talker and, NMEA 4.10+, signal id): a sequence's
+        satellites count once it is complete; a constellation's count is the union over its signals."""
+        data = [str(x).strip() for x in msg.data]
+        total, number, header = _int(data[0]) if data else None, _int(data[1]) if len(data) > 1 else None, \
+            _int(data[2]) if len(data) > 2 else None
+        if not total or not number:
+            return None
+        sats = data[3:]
+        signal = sats.pop() if len(sats) % 4 == 1 else ""
+        key = (talker, signal)
+        if number == 1 or key not in self._gsv_pending:
+            self._gsv_pending[key] = {"next": 1, "prns": {}}
+        seq = self._gsv_pending[key]
+        if number != seq["next"]:  # a sentence of the sequence was lost: wait for the next sequence
+            self._gsv_pending.pop(key, None)
+            return None
+        seq["next"] = number + 1
+        for k in range(0, len(sats) - 3, 4):
+            prn = _int(sats[k])
+            if prn is not None and prn > 0:
+                system = TALKERS.get(talker) or classify(talker, prn)
+                seq["prns"].setdefault(system, set()).add(prn)
+        if number >= total:
+            del self._gsv_pending[key]
+            counts = {TALKERS[talker]: header} if talker in TALKERS and header is not None else {}
+            self._gsv_done[key] = (seq["prns"], counts, now)
+            self._update_in_view(now)
         return "GSV"
+
+    def _update_in_view(self, now: float) -> None:
+        """Union of the fresh complete sequences per constellation (a signal no longer reported for
+        twice ``stale_after_s`` is forgotten)."""
+        horizon = now - 2 * self.stale_after_s
+        prns: dict[str, set[int]] = {}
+        most: dict[str, int] = {}
+        for key, (by_system, counts, at) in list(self._gsv_done.items()):
+            if at < horizon:
+                del self._gsv_done[key]
+                continue
+            for system, found in by_system.items():
+                prns.setdefault(system, set()).update(found)
+            for system, n in counts.items():
+                most[system] = max(most.get(system, 0), n)
+        self.state.in_view = {s: max(len(prns.get(s, ())), most.get(s, 0)) for s in set(prns) | set(most)}
 
     # -- output ----------------------------------------------------------------------------------
     def current(self, now: float | None = None) -> bool:
-        """True when the fix is valid and its sentences are fresh."""
+        """True when the fix is valid and its sentences are fresh, and its satellite counts are this
+        fix's: for a receiver that sends GSA, once a complete GSA group says 2D or 3D; before any GSA
+        has been seen (a log or a receiver joined mid-stream), once a whole epoch has gone by. So
+        the first fix shown already has its BeiDou count (GGA comes before its epoch's GSA)."""
         st = self.state
         now = self.clock() if now is None else now
+        self._settle(now)
         fresh = st.last_sentence_at is not None and now - st.last_sentence_at <= self.stale_after_s
-        return st.fix and fresh
+        confirmed = st.fix_mode >= 2 if st.gsa_seen else st.epochs_since_fix >= 2
+        return st.fix and fresh and confirmed
+
+    def _settle(self, now: float) -> None:
+        """A GSA group with nothing after it for :data:`GSA_GROUP_S` is complete (the end of a log, a
+        receiver that sends GSA last)."""
+        if self._gsa_at is not None and now - self._gsa_at >= GSA_GROUP_S:
+            self._commit_gsa()
 
     def utc(self) -> datetime | None:
         st = self.state
@@ -392,6 +518,7 @@ class NmeaTracker:
     def position(self, *, connected: bool = True, source: str = "", now: float | None = None) -> Position:
         st = self.state
         now = self.clock() if now is None else now
+        self._settle(now)
         used_total = sum(len(v) for v in st.used.values())
         utc = self.utc()
         return Position(
@@ -442,7 +569,9 @@ class _LineBuffer:
     def push(self, data: bytes) -> None:
         self.buf += data
         if len(self.buf) > 8 * MAX_LINE and b"\n" not in self.buf:
-            self.buf = b""
+            # a long binary frame: keep a sentence that may have begun at its end
+            start = self.buf.rfind(b"$", len(self.buf) - MAX_LINE)
+            self.buf = self.buf[start:] if start >= 0 else b""
 
     def pop(self) -> str | None:
         i = self.buf.find(b"\n")

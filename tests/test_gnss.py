@@ -140,7 +140,8 @@ def test_a_silent_receiver_is_not_a_current_fix():
 
 
 def test_mixed_talkers_count_beidou_separately():
-    t = NmeaTracker(FakeClock())
+    clock = FakeClock()
+    t = NmeaTracker(clock)
     lines = [
         "$GNGGA,020000.00,3016.41600,N,12009.27000,E,1,09,0.9,12.0,M,7.0,M,,",
         "$GPGSA,A,3,03,08,14,,,,,,,,,,1.5,0.9,1.2",
@@ -151,11 +152,14 @@ def test_mixed_talkers_count_beidou_separately():
     for body in lines:
         body = body[1:]
         t.feed(f"${body}*{checksum(body)}")
+    assert t.position().beidou_used == 0  # the GSA group may not be complete yet: no half counts
+    clock.t += 0.3  # nothing after the group: it is complete
     pos = t.position()
     assert (pos.beidou_used, pos.gps_used, pos.other_used, pos.satellites_used) == (5, 3, 1, 9)
     # a new epoch's GSA group replaces the old one instead of adding to it
     for body in ("GNRMC,020001.00,A,3016.41600,N,12009.27000,E,0.0,,010126,,,A", "GPGSA,A,3,03,,,,,,,,,,,,1.5,0.9,1.2"):
         t.feed(f"${body}*{checksum(body)}")
+    clock.t += 0.3
     assert t.position().satellites_used == 1
     assert classify("GN", 205) == "BDS" and classify("GN", 405) == "BDS" and classify("GN", 7) == "GPS"
     assert classify("GN", 7, 4) == "BDS" and classify("GP", 40) == "SBAS" and classify("GN", 70) == "GLONASS"
@@ -372,3 +376,110 @@ def test_the_demo_site_replays_its_recorded_log_as_the_receiver(tmp_path):
     assert fix is not None
     assert abs(fix.lat - 30.2736) < 0.001 and abs(fix.lon - 120.1545) < 0.001
     assert fix.beidou_used > 0 and fix.gps_used > 0
+
+
+# ------------------------------------------------------------------ real-world receivers (issue #16)
+
+BEIDOU_LOGS = ["beidou-bd.log", "beidou-gb.log", "quectel-l76k-nmea.log", "ublox-zed-f9p-nmea.log"]
+
+
+@pytest.mark.parametrize("name", BEIDOU_LOGS)
+def test_the_first_fix_already_counts_beidou(testdata, name):
+    """GGA comes before its epoch's GSA, and a log (or a receiver) can start mid-epoch: the first
+    position reported as a fix must already carry its BeiDou satellites, not 0."""
+    t = NmeaTracker(FakeClock())
+    first = None
+    for line in (testdata / "nmea" / name).read_bytes().splitlines():
+        t.feed(line)
+        pos = t.position()
+        if pos.fix:
+            first = pos
+            break
+    assert first is not None and first.beidou_used > 0 and first.satellites_used >= first.beidou_used, first
+
+
+def casic_frame(rng, with_newline_and_dollar: bool) -> bytes:
+    """A CASIC binary frame (0xBA 0xCE, length, class, id, payload, checksum) as an AT6558 (Quectel
+    L76K) interleaves with NMEA; the payload may hold the bytes of "$", "\\n" and "*"."""
+    import struct
+
+    payload = bytes(rng.randrange(256) for _ in range(rng.randrange(8, 60)))
+    if with_newline_and_dollar:
+        payload = payload[:4] + b"$\n*\r" + payload[4:]
+    return b"\xba\xce" + struct.pack("<HBB", len(payload), 0x06, 0x01) + payload + bytes(rng.randrange(256) for _ in range(4))
+
+
+def test_binary_frames_between_sentences_lose_no_sentence(testdata):
+    """The L76K log with a binary frame before every GGA (no newline between the frame and "$", and
+    frames holding "$" and newline bytes), streamed through the serial line buffer in ragged chunks:
+    every GGA is still read, nothing counts as a checksum error, the binary is counted as noise."""
+    import random
+
+    from robot_assistant.gnss import _LineBuffer
+
+    rng = random.Random(16)
+    raw = (testdata / "nmea" / "quectel-l76k-nmea.log").read_bytes()
+    stream = bytearray()
+    for line in raw.splitlines(keepends=True):
+        if line.startswith(b"$GNGGA"):
+            stream += casic_frame(rng, rng.random() < 0.5)
+        stream += line
+    t = NmeaTracker(FakeClock())
+    buf = _LineBuffer()
+    kinds: list[str | None] = []
+    at = 0
+    while at < len(stream):
+        step = rng.randrange(1, 200)
+        buf.push(bytes(stream[at:at + step]))
+        at += step
+        while (line := buf.pop()) is not None:
+            kinds.append(t.feed(line))
+    assert kinds.count("GGA") == raw.count(b"$GNGGA") == 150
+    assert t.state.checksum_errors == 0 and t.state.binary_noise >= 150
+    assert t.position().fix and t.position().beidou_used == 3
+
+
+def test_a_long_binary_frame_without_newline_keeps_the_sentence_after_it():
+    from robot_assistant.gnss import MAX_LINE, _LineBuffer
+
+    body = "GNGGA,020000.00,3016.41600,N,12009.27000,E,1,09,0.9,12.0,M,7.0,M,,"
+    buf = _LineBuffer()
+    buf.push(b"\xb5\x62" + bytes(range(256)).replace(b"\n", b"") * 40 + f"${body}*{checksum(body)}".encode())
+    buf.push(b"\r\n")
+    line = buf.pop()
+    assert line is not None and len(line) < 2 * MAX_LINE
+    assert NmeaTracker(FakeClock()).feed(line) == "GGA"
+
+
+def gsv(talker: str, prns: list[int], signal: str = "", per: int = 4) -> list[str]:
+    """A complete GSV sequence for ``prns`` (NMEA 4.10+ signal id at the end when given)."""
+    chunks = [prns[k:k + per] for k in range(0, len(prns), per)] or [[]]
+    out = []
+    for n, chunk in enumerate(chunks, 1):
+        fields = [talker + "GSV", str(len(chunks)), str(n), f"{len(prns):02d}"]
+        for prn in chunk:
+            fields += [f"{prn:02d}", "45", "120", "30"]
+        if signal:
+            fields.append(signal)
+        body = ",".join(fields)
+        out.append(f"${body}*{checksum(body)}")
+    return out
+
+
+def test_in_view_counts_the_union_over_signals_and_sequences():
+    """A dual-band receiver sends one GSV sequence per signal: L1 sees 9 GPS satellites, L5 only 3 of
+    them; BeiDou B1I sees 5, B2a 2 of them plus one more. In view: 9 GPS, 6 BeiDou (the last sequence
+    alone said 3 and 3). A GN-talker sequence is split by PRN range."""
+    clock = FakeClock()
+    t = NmeaTracker(clock)
+    for line in (gsv("GP", [1, 3, 6, 9, 12, 14, 17, 19, 22], "1") + gsv("GP", [1, 3, 6], "8")
+                 + gsv("GB", [19, 20, 21, 22, 23], "1") + gsv("GB", [19, 20, 35], "5")
+                 + gsv("GN", [70, 71])):
+        assert t.feed(line) == "GSV"
+    pos = t.position()
+    assert (t.state.in_view["GPS"], pos.beidou_in_view, t.state.in_view["GLONASS"]) == (9, 6, 2)
+    assert pos.satellites_in_view == 9 + 6 + 2
+    # a sequence that lost a sentence is not half counted; the complete one stands
+    t.feed(gsv("GP", [1, 3, 6, 9, 12, 14, 17, 19, 22, 25], "1")[0])
+    t.feed(gsv("GP", [1, 3, 6, 9, 12, 14, 17, 19, 22, 25], "1")[2])
+    assert t.state.in_view["GPS"] == 9

@@ -183,3 +183,27 @@ def test_worker_replays_a_garbage_log(seeds, fixed_lines, tmp_path_factory, data
     final = worker.snapshot()
     assert (final.lat, final.lon) == (reference.state.lat, reference.state.lon)
     assert final.checksum_errors == reference.state.checksum_errors
+
+
+@fuzz(200)
+@given(data=st.data(), junk=st.binary(max_size=300))
+def test_a_sentence_after_any_binary_frame_is_read(seeds, data, junk):
+    """A receiver interleaving binary frames (CASIC, UBX) puts arbitrary bytes, "$" and newlines
+    included, right before a sentence: the sentence is still read (resynchronised on its "$"), and the
+    binary is counted as noise or a damaged sentence, never raised."""
+    sentence = data.draw(st.sampled_from(seeds["valid"]))
+    tracker = NmeaTracker(FakeClock())
+    buf = _LineBuffer()
+    buf.push(junk + sentence + b"\r\n")
+    last = None
+    while (line := buf.pop()) is not None:
+        last = line
+        used = tracker.feed(line)
+        assert used in SENTENCE_TYPES
+    assert last is not None and last.endswith(sentence.decode("ascii", "replace"))
+    kind = sentence[3:6].decode()
+    probe = NmeaTracker(FakeClock())
+    expected = probe.feed(sentence)
+    fresh = NmeaTracker(FakeClock())
+    assert fresh.feed(last) == expected, (kind, last[-120:])
+    outcome(f"{kind}: {'used' if expected else 'skipped'}")
