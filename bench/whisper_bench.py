@@ -329,7 +329,12 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=2, help="timing runs per clip (the best counts)")
     parser.add_argument("--no-transformers", action="store_true", help="skip the transformers comparison")
     parser.add_argument("--out", type=Path, help="also write the results as JSON")
+    parser.add_argument("--clips", action="store_true",
+                        help="only the shipped settings on every clip: short audio on/off, language detection, "
+                             "confidence of good and bad transcripts")
     args = parser.parse_args()
+    if args.clips:
+        return bench_clips()
     load = os.getloadavg()
     print(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} (other processes slow decoding: compare like with like)")
     default = DEFAULT_MODELS_DIR / MODEL_NAME
@@ -389,6 +394,76 @@ def main() -> int:
         args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     if tmp is not None:
         tmp.cleanup()
+    return 0
+
+
+def bench_clips() -> int:
+    """The shipped Whisper settings on every real clip (MANIFEST.md), each setting that is a choice
+    compared on the same clips: short-audio encoding on/off, language detection on/off (English clips
+    with the site language zh). Prints per clip and totals; also the confidence of right transcripts
+    against hallucinations (English forced through zh, noise), to place ``whisper_min_confidence``."""
+    from core.config import load_config
+    from robot_assistant.voice.textnorm import normalize
+    from robot_assistant.whisper_stt import settings_from_config
+
+    shipped = settings_from_config(load_config(environ={}), "zh")
+    clips = load_clips()
+    n_zh = sum(c[1] == "zh" for c in clips)
+    print(f"{len(clips)} clips ({n_zh} zh, {len(clips) - n_zh} en); shipped: beam {shipped.beam_size}, "
+          f"{shipped.compute_type}, short_audio {shipped.short_audio}, detect_language {shipped.detect_language}")
+    variants = {
+        "short audio on, detect": replace(shipped, short_audio=True, detect_language=True),
+        "short audio off, detect": replace(shipped, short_audio=False, detect_language=True),
+        "short audio on, forced zh": replace(shipped, short_audio=True, detect_language=False),
+        "short audio off, forced zh": replace(shipped, short_audio=False, detect_language=False),
+    }
+    table: dict[str, dict[str, Any]] = {}
+    confidences: dict[str, list[float]] = {"right (CER<=20%)": [], "wrong (CER>50%)": [], "forced zh on en": []}
+    for label, settings in variants.items():
+        rec = WhisperRecognizer(settings, "zh")
+        totals = {"zh": [0, 0], "en": [0, 0]}
+        rows = []
+        t_dec = t_audio = 0.0
+        for name, lang, ref, audio in clips:
+            rec.accept((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+            res = rec.finish()
+            hyp = normalize(res.text) if lang == "zh" else res.text
+            e, n = error_rate(hyp, normalize(ref) if lang == "zh" else ref, lang)
+            totals[lang][0] += e
+            totals[lang][1] += n
+            t_dec, t_audio = t_dec + res.decode_s, t_audio + res.audio_s
+            rows.append((name, lang, res.language, e / max(n, 1), res.confidence, res.text))
+            if "detect" in label and settings.short_audio and res.confidence is not None:
+                key = "right (CER<=20%)" if e / max(n, 1) <= 0.2 else "wrong (CER>50%)" if e / max(n, 1) > 0.5 else ""
+                if key:
+                    confidences[key].append(res.confidence)
+            if label == "short audio on, forced zh" and lang == "en" and res.confidence is not None:
+                confidences["forced zh on en"].append(res.confidence)
+        table[label] = {"zh_cer": totals["zh"][0] / max(totals["zh"][1], 1),
+                        "en_wer": totals["en"][0] / max(totals["en"][1], 1), "rtf": t_dec / max(t_audio, 1e-9),
+                        "rows": rows}
+        print(f"\n== {label}")
+        for name, lang, heard_lang, err, conf, text in rows:
+            print(f"  {name:<34} {lang}->{heard_lang} {'CER' if lang == 'zh' else 'WER'} {err:6.1%} "
+                  f"conf {conf if conf is None else round(conf, 2)!s:<5} {text[:40]}")
+    rng = np.random.default_rng(7)
+    rec = WhisperRecognizer(shipped, "zh")
+    for kind, audio in (("white noise 2 s", rng.normal(0, 0.05, 2 * SAMPLE_RATE)),
+                        ("hum 50 Hz 2 s", 0.2 * np.sin(np.arange(2 * SAMPLE_RATE) * 2 * np.pi * 50 / SAMPLE_RATE))):
+        rec.accept((np.clip(audio, -1, 1) * 32767).astype("<i2").tobytes())
+        res = rec.finish()
+        print(f"  {kind}: {res.text!r} conf {res.confidence} reason {res.reason!r}")
+        if res.text and res.confidence is not None:
+            confidences.setdefault("noise", []).append(res.confidence)
+    print(f"\n| setting | Mandarin CER ({n_zh} clips) | English WER ({len(clips) - n_zh} clips) | RTF |")
+    print("|---|---|---|---|")
+    for label, t in table.items():
+        print(f"| {label} | {t['zh_cer']:.1%} | {t['en_wer']:.1%} | {t['rtf']:.2f} |")
+    print("\nconfidence (exp mean token log-probability), shipped settings:")
+    for key, values in confidences.items():
+        if values:
+            print(f"  {key:<20} n={len(values):<3} min {min(values):.2f}  median {statistics.median(values):.2f}  "
+                  f"max {max(values):.2f}")
     return 0
 
 

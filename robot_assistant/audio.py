@@ -166,6 +166,34 @@ def read_wav(path: Path | str) -> tuple[np.ndarray, int]:
     return to_mono(data.reshape(-1, channels)), rate
 
 
+def read_audio(path: Path | str) -> tuple[np.ndarray, int]:
+    """Any audio file libsndfile reads (WAV of any rate and width, FLAC, OGG, AIFF…) as (float32 mono
+    samples in int16 scale, sample rate), through soundfile; :func:`read_wav` where soundfile is missing.
+
+    Every way a file can be unusable becomes :class:`AudioSourceUnavailable` with a one-line reason (no
+    such file, empty, not audio at all), so callers print it instead of a traceback.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AudioSourceUnavailable(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise AudioSourceUnavailable(f"{path}: the file is empty")
+    try:
+        import soundfile as sf
+    except (ImportError, OSError):  # soundfile or its bundled libsndfile missing: the WAV reader still works
+        return read_wav(path)
+    try:
+        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+    except (sf.LibsndfileError, RuntimeError, TypeError, ValueError) as exc:
+        detail = str(exc).split(": ", 1)[-1].strip() or type(exc).__name__
+        raise AudioSourceUnavailable(f"{path}: not an audio file libsndfile can read ({detail})") from exc
+    except OSError as exc:
+        raise AudioSourceUnavailable(f"cannot read {path}: {exc}") from exc
+    if data.shape[0] == 0:
+        raise AudioSourceUnavailable(f"{path}: the file holds no samples")
+    return to_mono(data * 32768.0), int(rate)
+
+
 def write_wav(path: Path | str, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
     """Write mono float (int16 scale) or int16 samples as a 16-bit PCM WAV."""
     path = Path(path)
@@ -225,11 +253,12 @@ class ArraySource(AudioSource):
 
 
 class WavFileSource(ArraySource):
-    """A WAV file standing in for the microphone: any PCM rate/channels, delivered as 16 kHz mono."""
+    """An audio file standing in for the microphone: WAV of any rate/width/channels, or anything else
+    libsndfile reads (FLAC, OGG), delivered as 16 kHz mono."""
 
     def __init__(self, path: Path | str, *, realtime: bool = False, chunk_ms: int = CHUNK_MS,
                  pad_s: tuple[float, float] = (0.0, 0.0)) -> None:
-        samples, rate = read_wav(path)
+        samples, rate = read_audio(path)
         self.path = Path(path)
         self.original_rate = rate
         if pad_s != (0.0, 0.0):

@@ -12,6 +12,11 @@ what is playing and drops what is queued, without racing the player.
 
 Nothing here draws; a missing microphone or model becomes ``DeviceStatus(..., "degraded", why)``
 and the thread ends quietly — the kiosk keeps working by touch.
+
+While the terminal speaks, the microphone is gated (``ListenWorker.gate``, wired to the speaker's
+``busy``): what it captures is replaced by silence until :data:`GATE_TAIL_S` after the speech ends, so
+the assistant never answers its own voice. A transcript the recogniser does not trust (Whisper's low
+confidence) is not taken as the question: the assistant says 没听清，请再说一遍 instead.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.events import DeviceStatus, EventBus, Speak, StopSpeaking, Transcript
-from robot_assistant.audio import AudioSource, AudioSourceUnavailable
+from robot_assistant.audio import SAMPLE_RATE, AudioSource, AudioSourceUnavailable
 from robot_assistant.stt import ModelFolderError, Recognition, SpeechToText
 from robot_assistant.tts import NullSink, SpeechOutput, TextToSpeech
 from robot_assistant.vad import Segmenter, VadEvent
@@ -34,6 +39,9 @@ from robot_assistant.wake import WakeGate
 log = logging.getLogger(__name__)
 
 _END = object()
+GATE_TAIL_S = 0.3
+"""Microphone stays muted this long after the speaker stops (output buffers and room echo)."""
+ASK_AGAIN = {"zh": "没听清，请再说一遍", "en": "Sorry, I didn't catch that. Please say it again."}
 
 
 @dataclass
@@ -46,6 +54,10 @@ class ListenStats:
     results: list[Recognition] = field(default_factory=list)
     final_latencies_s: list[float] = field(default_factory=list)
     """Wall time from the VAD's end of utterance to the final Transcript being published."""
+    gated_s: float = 0.0
+    """Seconds of microphone audio muted because the terminal was speaking."""
+    asked_again: int = 0
+    """Utterances answered with 没听清，请再说一遍 (low confidence)."""
 
 
 class ListenWorker:
@@ -53,9 +65,13 @@ class ListenWorker:
 
     def __init__(self, bus: EventBus, source: AudioSource, stt: SpeechToText | Callable[[], SpeechToText],
                  *, segmenter: Segmenter | None = None, language: str | None = None,
-                 partials: bool = True, wake: WakeGate | None = None) -> None:
+                 partials: bool = True, wake: WakeGate | None = None,
+                 gate: Callable[[], bool] | None = None) -> None:
         self.bus = bus
         self.wake = wake
+        self.gate = gate
+        """True while the terminal speaks: the microphone's audio is replaced by silence (no self-hearing)."""
+        self._gate_until = 0.0
         self.source = source
         self._stt_or_factory = stt
         self.segmenter = segmenter or Segmenter()
@@ -121,6 +137,9 @@ class ListenWorker:
                 chunk = self.source.read(timeout=0.2)
                 if chunk is None:
                     break
+                if chunk and self._muted():
+                    self.stats.gated_s += len(chunk) / 2 / SAMPLE_RATE
+                    chunk = bytes(len(chunk))
                 for event in self.segmenter.process(chunk):
                     self._queue_event(event)
             for event in self.segmenter.flush():
@@ -130,6 +149,13 @@ class ListenWorker:
         finally:
             self.source.close()
             self._events.put(_END)
+
+    def _muted(self) -> bool:
+        now = time.monotonic()
+        if self.gate is not None and self.gate():
+            self._gate_until = now + GATE_TAIL_S
+            return True
+        return now < self._gate_until
 
     def _queue_event(self, event: VadEvent) -> None:
         self._events.put((time.perf_counter(), event))
@@ -192,7 +218,13 @@ class ListenWorker:
         self._feed(stt, language)
         result = stt.finish()
         self.stats.results.append(result)
-        if result.text:
+        language = result.language or language  # Whisper tells Mandarin from English
+        if result.text and not result.accepted and result.reason.startswith("low confidence"):
+            self.stats.asked_again += 1
+            self.stats.rejected.append(result.reason)
+            log.info("utterance not used: %s (heard %r)", result.reason, result.text)
+            self.bus.publish(Speak(ASK_AGAIN.get(language, ASK_AGAIN["zh"]), language))
+        elif result.text:
             self.deliver(result.text, language, result.confidence)
             self.stats.final_latencies_s.append(time.perf_counter() - queued_at)
         else:
@@ -335,7 +367,7 @@ def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = N
     phrase = getattr(config.assistant, "wake_phrase", None)
     wake = WakeGate(phrase, threshold=config.assistant.wake_threshold,
                     window_s=config.assistant.wake_window_seconds) if phrase else None
-    listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: recognizer_for(config, language),
-                          language=language, wake=wake)
     speaker = SpeakerWorker(bus, lambda: tts_for(config))
+    listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: recognizer_for(config, language),
+                          language=language, wake=wake, gate=lambda: speaker.busy)
     return listen.start(), speaker.start()

@@ -62,6 +62,15 @@ TOKENS_PER_S = 15
 A hallucination loop on noise stops there instead of running to Whisper's 224-token limit."""
 MIN_AUDIO_S = 0.2
 """Shorter utterances are not decoded: Whisper invents text for clicks and breaths."""
+SILENT_DBFS = -55.0
+"""An utterance whose loudest 30 ms stays below this is silence: not decoded (Whisper hears "you" in
+digital silence once the language is left to it)."""
+SWITCH_P = 0.8
+"""Decode in the other language only when language detection gives it at least this share."""
+LANGUAGES = ("zh", "en")
+"""The languages the terminal speaks; language detection chooses between these only."""
+LOW_CONFIDENCE = "low confidence"
+"""Start of ``Recognition.reason`` when the transcript was not trusted (the assistant asks again)."""
 FASTER_WHISPER_PIN = "faster-whisper==1.2.1"
 GENERIC_PROMPT_ZH = "以下是普通话的句子。"
 """The usual Simplified-Chinese prompt; measured in the bench (it did not help on these clips)."""
@@ -91,6 +100,12 @@ class WhisperSettings:
     """faster-whisper hotwords (also a prompt, placed before the audio's tokens); None = none."""
     short_audio: bool = True
     """Encode only the utterance plus a margin instead of 30 s (see the module docstring)."""
+    detect_language: bool = True
+    """Tell Mandarin from English on every utterance (one short extra encoder pass) and decode in the
+    language heard: English forced through Mandarin came back as an invented Chinese sentence."""
+    min_confidence: float = 0.0
+    """Below this exp(mean token log-probability) a transcript is not used as the question (the
+    assistant says 没听清，请再说一遍 instead); 0 = every transcript is used."""
 
 
 def settings_from_config(config: Any, language: str = "zh") -> WhisperSettings:
@@ -122,6 +137,8 @@ def settings_from_config(config: Any, language: str = "zh") -> WhisperSettings:
         prompt=prompt,
         hotwords=hotwords,
         short_audio=bool(getattr(section, "whisper_short_audio", True)),
+        detect_language=bool(getattr(section, "whisper_detect_language", True)),
+        min_confidence=float(getattr(section, "whisper_min_confidence", None) or 0.0),
     )
 
 
@@ -302,29 +319,63 @@ class WhisperRecognizer(SpeechToText):
         if audio_s < MIN_AUDIO_S:
             return Recognition("", self.language, accepted=False, reason=f"too short ({audio_s:.2f} s)", audio_s=audio_s)
         audio = np.frombuffer(pcm, "<i2").astype(np.float32) / 32768.0
-        raw, confidence, no_speech = self.decode(audio)
-        text = normalise(raw, self.language)
+        if loudest_dbfs(audio) < SILENT_DBFS:
+            return Recognition("", self.language, accepted=False, reason="no speech", audio_s=audio_s,
+                               decode_s=time.perf_counter() - t0)
+        language, language_p = self.language, None
+        if self.settings.detect_language or language not in LANGUAGES:
+            language, language_p = self.detect(audio)
+            if language != self.language and self.language in LANGUAGES and language_p < SWITCH_P:
+                language = self.language
+        raw, confidence, no_speech = self.decode(audio, language)
+        text = normalise(raw, language)
         t1 = time.perf_counter()
         reason = "" if text else ("no speech" if no_speech else "nothing recognised")
+        if text and confidence is not None and confidence < self.settings.min_confidence:
+            reason = f"{LOW_CONFIDENCE} ({confidence:.2f} < {self.settings.min_confidence:.2f})"
+        if language_p is not None and language != self.language:
+            reason = "; ".join(x for x in (reason, f"heard {language}, not {self.language} (p={language_p:.2f})") if x)
         return Recognition(
-            text=text, language=self.language, confidence=confidence, raw_text=raw, accepted=bool(text),
+            text=text, language=language, confidence=confidence, raw_text=raw,
+            accepted=bool(text) and not reason.startswith(LOW_CONFIDENCE),
             reason=reason, audio_s=audio_s, decode_s=t1 - t0, cpu_s=time.process_time() - c0,
             final_latency_s=t1 - (last_feed or t0))
 
-    def decode(self, audio: np.ndarray) -> tuple[str, float | None, bool]:
+    def _short(self, audio: np.ndarray) -> tuple[np.ndarray, int | None]:
+        s = self.settings
+        if s.short_audio and audio.size / SAMPLE_RATE + ENCODE_MARGIN_S < 30:
+            audio = np.concatenate([audio, np.zeros(round(ENCODE_MARGIN_S * SAMPLE_RATE), np.float32)])
+            return audio, encode_frames(audio.size)
+        return audio, None
+
+    def detect(self, audio: np.ndarray) -> tuple[str, float]:
+        """(zh or en, its share of the two) by Whisper's language token, on the first 30 s of ``audio``."""
+        audio, frames = self._short(audio[: 30 * SAMPLE_RATE])
+        with self.model.lock:
+            self.model.encode_frames = frames
+            try:
+                _lang, _p, probs = self.model.detect_language(audio)
+            finally:
+                self.model.encode_frames = None
+        scores = dict(probs)
+        zh = scores.get("zh", 0.0) + scores.get("yue", 0.0)  # Cantonese-sounding Mandarin is still Chinese
+        en = scores.get("en", 0.0)
+        total = zh + en or 1.0
+        return ("zh", zh / total) if zh >= en else ("en", en / total)
+
+    def decode(self, audio: np.ndarray, language: str | None = None) -> tuple[str, float | None, bool]:
         """(raw text, exp(mean token log-probability) or None, whether Whisper judged it silence)."""
         s = self.settings
+        language = language or self.language
         audio_s = audio.size / SAMPLE_RATE
-        frames = None
-        if s.short_audio and audio_s + ENCODE_MARGIN_S < 30:
-            audio = np.concatenate([audio, np.zeros(round(ENCODE_MARGIN_S * SAMPLE_RATE), np.float32)])
-            frames = encode_frames(audio.size)
+        audio, frames = self._short(audio)
         with self.model.lock:  # encode_frames is per call; CTranslate2 itself is thread-safe
             self.model.encode_frames = frames
             try:
                 segments, _info = self.model.transcribe(
-                    audio, language=self.language, beam_size=s.beam_size, initial_prompt=s.prompt,
-                    hotwords=s.hotwords, without_timestamps=True, vad_filter=False,
+                    audio, language=language, beam_size=s.beam_size,
+                    initial_prompt=s.prompt if language == self.language else None,
+                    hotwords=s.hotwords if language == self.language else None, without_timestamps=True, vad_filter=False,
                     condition_on_previous_text=False,
                     max_new_tokens=min(220, math.ceil(audio_s * TOKENS_PER_S) + 10))
                 segments = list(segments)  # a generator: decoding happens while it is consumed
@@ -334,6 +385,15 @@ class WhisperRecognizer(SpeechToText):
         logprobs = [seg.avg_logprob for seg in segments]
         confidence = math.exp(sum(logprobs) / len(logprobs)) if logprobs else None
         return raw, confidence, not segments
+
+
+def loudest_dbfs(audio: np.ndarray, frame: int = SAMPLE_RATE * 30 // 1000) -> float:
+    """Level of the loudest 30 ms of float audio in [-1, 1], in dBFS (-120 for digital silence)."""
+    n = audio.size // frame * frame
+    if n == 0:
+        return -120.0
+    rms = float(np.sqrt((audio[:n].reshape(-1, frame) ** 2).mean(axis=1)).max())
+    return 20 * math.log10(max(rms, 1e-6))
 
 
 def encode_frames(samples: int) -> int:

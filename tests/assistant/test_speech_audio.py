@@ -108,8 +108,10 @@ def test_realtime_pacing_behaves_like_a_microphone() -> None:
 def test_unreadable_file_is_a_clear_error(tmp_path: Path) -> None:
     bad = tmp_path / "not.wav"
     bad.write_text("hello")
-    with pytest.raises(AudioSourceUnavailable, match="not a RIFF/WAVE"):
+    with pytest.raises(AudioSourceUnavailable, match="not an audio file libsndfile can read"):
         WavFileSource(bad)
+    with pytest.raises(AudioSourceUnavailable, match="not a RIFF/WAVE"):  # the reader without soundfile
+        read_wav(bad)
 
 
 def test_microphone_that_does_not_exist_degrades_with_a_reason() -> None:
