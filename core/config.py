@@ -16,7 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from core.yamlfile import (
     MarkedSafeLoader,
@@ -43,6 +43,28 @@ class _Section(BaseModel):
     # No NaN or infinity anywhere: ".inf" passes a "gt=0" bound and would reach a timer as an endless
     # (or overflowing) wait; no setting means anything by them.
     model_config = ConfigDict(extra="forbid", validate_default=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_yes_no_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        """YAML reads ``true``/``yes``/``on`` as a boolean, and pydantic would take it as the number 1:
+        ``idle_seconds: yes`` became one second. A number field refuses a yes/no value outright."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _wants_number(field.annotation) and _has_bool(value):
+            raise ValueError(f"must be a number, got a yes/no value ({str(value).lower()})")
+        return value
+
+
+def _wants_number(annotation: Any) -> bool:
+    """int or float, alone, optional, or inside a tuple/list (``size: [1080, 1920]``)."""
+    if annotation in (int, float):
+        return True
+    args = getattr(annotation, "__args__", ())
+    return any(_wants_number(a) for a in args if a is not type(None) and a is not bool and a is not str)
+
+
+def _has_bool(value: Any) -> bool:
+    return isinstance(value, bool) or isinstance(value, (list, tuple)) and any(isinstance(v, bool) for v in value)
 
 
 class SiteSection(_Section):
@@ -82,14 +104,20 @@ class FeedSection(_Section):
 
 class ContentSection(_Section):
     demo_site: Path | None = Field(Path("content/demo"), json_schema_extra=MUST_BE_DIR)
+
+    @field_validator("demo_site", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: Any) -> Any:
+        """``demo_site: ""`` means no demo site, as an empty value does (not the config file's folder)."""
+        return None if isinstance(value, str) and not value.strip() else value
     feeds: list[FeedSection] = []
-    sync_interval_seconds: int = Field(300, gt=0)
+    sync_interval_seconds: int = Field(300, gt=0, le=7 * 86400)
     request_timeout_seconds: float = Field(10.0, gt=0, le=120)
-    max_image_bytes: int = Field(5_000_000, gt=0)
+    max_image_bytes: int = Field(5_000_000, gt=0, le=200_000_000)
 
 
 class KioskSection(_Section):
-    idle_seconds: int = Field(60, gt=0)
+    idle_seconds: int = Field(60, gt=0, le=86400)
     fullscreen: bool = True
     size: tuple[int, int] | None = None
     fps: int = Field(30, gt=0, le=120)
@@ -157,7 +185,7 @@ class LivenessSection(_Section):
     smooth: int = Field(3, ge=1, le=15)
     window_s: float = Field(4.0, gt=0, le=30)
     min_samples: int = Field(4, ge=2, le=100)
-    min_face_px: int = Field(60, ge=20)
+    min_face_px: int = Field(60, ge=20, le=2000)
 
 
 class FaceSection(_Section):
@@ -176,8 +204,8 @@ class FaceSection(_Section):
     frames_to_agree: int | None = Field(None, ge=1, le=30)
     duplicate_tolerance: float | None = Field(None, gt=0, le=1)
     consistency_tolerance: float | None = Field(None, gt=0, le=1)
-    min_face_px: int = Field(70, ge=20)
-    min_sharpness: float = Field(25.0, ge=0)
+    min_face_px: int = Field(70, ge=20, le=2000)
+    min_sharpness: float = Field(25.0, ge=0, le=10_000)
     max_yaw: float = Field(0.3, gt=0, le=1)
     max_roll_deg: float = Field(25.0, gt=0, le=90)
     second_face_ratio: float = Field(0.5, gt=0, le=1)
@@ -198,7 +226,7 @@ class FaceSection(_Section):
 
 class GnssSection(_Section):
     source: str | None = Field(None, pattern=r"^(serial:.+|tcp:[^:]+:\d+|file:.+)$")
-    replay_speed: float = Field(1.0, ge=0)
+    replay_speed: float = Field(1.0, ge=0, le=1000)
     replay_loop: bool = True
     publish_interval_s: float = Field(1.0, gt=0, le=60)
 
@@ -234,10 +262,10 @@ class FleetSection(_Section):
     branches: list[str] = []
     central_url: str | None = None
     outbox_batch: int = Field(200, ge=1, le=10000)
-    outbox_interval_seconds: float = Field(30, gt=0)
-    outbox_backoff_max_seconds: float = Field(300, gt=0)
-    outbox_keep_sent_days: float = Field(30, gt=0)
-    roster_pull_interval_seconds: float = Field(300, gt=0)
+    outbox_interval_seconds: float = Field(30, gt=0, le=86400)
+    outbox_backoff_max_seconds: float = Field(300, gt=0, le=86400)
+    outbox_keep_sent_days: float = Field(30, gt=0, le=3650)
+    roster_pull_interval_seconds: float = Field(300, gt=0, le=86400)
     public_keys: list[Path] = []
     signing_key: Path | None = None
     admin_keys: list[Path] = []

@@ -47,6 +47,26 @@ class MarkedSafeLoader(yaml.SafeLoader):
     and ``!!timestamp x`` as an AttributeError, without a mark: a traceback for the administrator
     instead of ``file:line: ...``."""
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        """A key written twice is a mistake (two ``kiosk:`` blocks: the first would be dropped without a
+        word), so it is an error naming both lines."""
+        seen: dict[Any, int] = {}
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []  # "!!map [1]": the base class says no
+        for pair in pairs:
+            key_node = pair[0] if isinstance(pair, tuple) and len(pair) == 2 else None
+            if isinstance(key_node, yaml.ScalarNode) and key_node.tag != "tag:yaml.org,2002:merge":
+                try:
+                    key = self.construct_object(key_node)
+                    hash(key)
+                except Exception:  # an unhashable or unreadable key: the base class says what is wrong
+                    continue
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {short_repr(key)} (first on line {seen[key]})", key_node.start_mark)
+                seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         try:
             return super().construct_object(node, deep=deep)
@@ -69,6 +89,45 @@ def short_repr(value: Any, limit: int = 80) -> str:
     return cut(repr(value), limit)
 
 
+#: More values than any hand-written file of ours holds (the demo hall: ~3,000), far fewer than an alias
+#: bomb expands to (nine aliases of nine aliases … : 9**9).
+MAX_EXPANDED_VALUES = 200_000
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document has once every alias is expanded, counted on the node tree (each
+    distinct node once, memoised), stopping early past the limit; a node holding itself counts as large."""
+    sizes: dict[int, int] = {}
+    busy: set[int] = set()
+
+    def size(n: yaml.Node) -> int:
+        key = id(n)
+        if key in sizes:
+            return sizes[key]
+        if key in busy:
+            return MAX_EXPANDED_VALUES + 1
+        busy.add(key)
+        total = 1
+        if isinstance(n, yaml.MappingNode):
+            for k, v in n.value:
+                total += size(k) + size(v)
+                if total > MAX_EXPANDED_VALUES:
+                    break
+        elif isinstance(n, yaml.SequenceNode):
+            for item in n.value:
+                total += size(item)
+                if total > MAX_EXPANDED_VALUES:
+                    break
+        busy.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        return size(root)
+    except RecursionError:  # thousands of nested brackets: reported as such where the data is built
+        return 0
+
+
 def read_yaml(path: Path, error: type[YamlFileError] = YamlFileError) -> tuple[Any, dict[tuple, Origin]]:
     """Parse ``path``; return the data and a map from key path (tuple of keys/indices) to its origin."""
     shown = display_path(path)
@@ -83,6 +142,10 @@ def read_yaml(path: Path, error: type[YamlFileError] = YamlFileError) -> tuple[A
         loader = MarkedSafeLoader(text)  # already raises for a NUL or other unprintable character
         # One parse gives both the node tree (with marks) and the data, as yaml.safe_load would.
         node = loader.get_single_node()
+        expanded = _expanded_size(node) if node is not None else 0
+        if expanded > MAX_EXPANDED_VALUES:  # before anything walks the expanded tree (seconds, gigabytes)
+            raise error([f"{shown}: YAML aliases expand this file to more than {MAX_EXPANDED_VALUES} values "
+                         f"(an alias bomb, or an anchor that holds itself): write the values out instead"])
         data = loader.construct_document(node) if node is not None else None
     except yaml.reader.ReaderError as exc:  # a NUL or control character: it has a position, not a mark
         line = text.count("\n", 0, exc.position) + 1

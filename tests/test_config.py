@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.config import DEFAULT_CONFIG, ConfigError, load_config
+from core.yamlfile import display_path
 from tests.conftest import ROOT
 
 
@@ -149,3 +150,29 @@ def test_fleet_key_files_must_be_ed25519_public_keys(tmp_path):
     assert "fleet.admin_keys[2]: " in messages[2]
     site.write_text(f"fleet:\n  public_keys: [{public}]\n  admin_keys: [admin.key.pub]\n", encoding="utf-8")
     assert load_config(site, environ={}).fleet.admin_keys == [public]
+
+
+@pytest.mark.parametrize("text", ["kiosk:\n  idle_seconds: true\n", "kiosk:\n  fps: on\n",
+                                  "content:\n  max_image_bytes: yes\n", "kiosk:\n  size: [true, 720]\n"])
+def test_a_yes_no_value_is_not_a_number(tmp_path, text):
+    """Was: idle_seconds: true became one second, max_image_bytes: yes one byte (#19)."""
+    [message] = messages(write(tmp_path, text))
+    assert message.endswith("must be a number, got a yes/no value (true)") or "([true, 720])" in message
+
+
+def test_a_key_written_twice_names_both_lines(tmp_path):
+    """Was: the second kiosk: block silently replaced the first (#19)."""
+    path = write(tmp_path, "kiosk:\n  idle_seconds: 30\nsite:\n  language: en\nkiosk:\n  fps: 20\n")
+    assert messages(path) == [f"{display_path(path)}:5: YAML syntax error: duplicate key 'kiosk' (first on line 1)"]
+
+
+def test_numbers_past_any_sane_bound_are_refused(tmp_path):
+    [message] = messages(write(tmp_path, "kiosk:\n  idle_seconds: 1.0e+30\n"))
+    assert "kiosk.idle_seconds" in message
+
+
+def test_an_empty_demo_site_means_none(tmp_path, config_env):
+    from core.config import load_config
+
+    config = load_config(write(tmp_path, 'content:\n  demo_site: ""\n'), environ=config_env)
+    assert config.content.demo_site is None
