@@ -94,6 +94,9 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     except ValueError:
         print(f"error: --size must look like 1920x1080, got {args.size!r}", file=sys.stderr)
         return 2
+    if not (320 <= width <= 8192 and 320 <= height <= 8192):  # 99999x99999 ran pygame out of memory
+        print(f"error: --size must be between 320x320 and 8192x8192 pixels, got {args.size!r}", file=sys.stderr)
+        return 2
     if args.target == "hall":
         import vr_hall
 
@@ -249,7 +252,14 @@ def main(argv: list[str] | None = None) -> int:
     if command not in COMMANDS:
         parser.error(f"the {command} command is not available in this build")
     try:
-        return COMMANDS[command][0](args)
+        code = COMMANDS[command][0](args)
+        sys.stdout.flush()  # inside the try: a reader that left raises here, not in Python's exit
+        return code
+    except BrokenPipeError:
+        # `launcher.py meetings list | head`: the reader left. Python's documented recipe: point stdout at
+        # devnull so the flush at exit does not raise again, and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except ConfigError as exc:
         for message in exc.messages:
             print(message, file=sys.stderr)

@@ -6,11 +6,13 @@ agree on the data folder, the database and the time zone, and a fresh install sh
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from core.config import Config
+from core.config import Config, ConfigError
 from core.db import Database
 from core.demo import LoadReport, load_site
 from core.events import EventBus
@@ -39,8 +41,9 @@ class Terminal:
 
 
 def open_terminal(config: Config, load_demo: bool = True) -> tuple[Terminal, LoadReport | None]:
-    """Create the data folder, open and migrate the database, and load the demo site into an empty one."""
-    config.site.data_dir.mkdir(parents=True, exist_ok=True)
+    """Create the data folder, open and migrate the database, and load the demo site into an empty one.
+    A data folder that cannot be made or written is a ConfigError naming site.data_dir (exit 2)."""
+    ensure_data_dir(config.site.data_dir)
     db = Database(config.database_url, echo=config.database.echo)
     terminal = Terminal(config, db)
     report = None
@@ -48,3 +51,19 @@ def open_terminal(config: Config, load_demo: bool = True) -> tuple[Terminal, Loa
         with db.session() as session:
             report = load_site(session, config.content.demo_site, terminal.now(), terminal.tz, terminal.terminal_id)
     return terminal, report
+
+
+def ensure_data_dir(folder: Path) -> None:
+    """Make the data folder and prove it writable now, with a message an administrator can act on,
+    rather than a traceback from the first file some worker writes there later."""
+    why = "a file, not a folder" if folder.exists() and not folder.is_dir() else ""
+    if not why:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-test-"):
+                pass
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+    if why:
+        raise ConfigError([f"site.data_dir: {folder} cannot be the data folder ({why}): set site.data_dir or "
+                           "DANGJIAN__SITE__DATA_DIR to a writable folder"])

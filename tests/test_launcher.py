@@ -56,3 +56,31 @@ def test_pin_verification_never_raises_on_garbage():
     assert not verify_pin("1234", None)
     assert verify_pin("1234", hash_pin("1234"))
     assert hash_pin("1234") != hash_pin("1234")  # salted
+
+
+def test_an_unusable_data_folder_is_one_line_and_exit_2(tmp_path):
+    """Was: a FileNotFoundError / FileExistsError traceback from init and kiosk (#19)."""
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    for folder, why in (("/proc/nope", "No such file or directory"), (str(a_file), "a file, not a folder")):
+        out = launcher("init", env_extra={"DANGJIAN__SITE__DATA_DIR": folder})
+        assert out.returncode == 2 and "Traceback" not in out.stderr
+        assert out.stderr.strip() == (f"site.data_dir: {folder} cannot be the data folder ({why}): set site.data_dir "
+                                      "or DANGJIAN__SITE__DATA_DIR to a writable folder")
+
+
+def test_a_screenshot_size_out_of_range_is_refused(tmp_path):
+    out = launcher("screenshot", "kiosk", "--size", "99999x99999", "--out", str(tmp_path / "x.png"),
+                   env_extra={"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data"), "SDL_VIDEODRIVER": "dummy"})
+    assert out.returncode == 2 and "between 320x320 and 8192x8192" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_reader_that_leaves_early_is_no_traceback(tmp_path):
+    """`launcher.py meetings list | head`: was a BrokenPipeError traceback (#19)."""
+    env = {**os.environ, "DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")}
+    assert launcher("init", env_extra={"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")}).returncode == 0
+    proc = subprocess.Popen([sys.executable, str(ROOT / "launcher.py"), "meetings", "list"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=env, cwd=ROOT)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 1 and "Error" not in err and "Traceback" not in err
