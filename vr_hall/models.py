@@ -25,6 +25,7 @@ import binascii
 import contextlib
 import hashlib
 import json
+import math
 import os
 import struct
 import subprocess
@@ -33,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-CHECK_VERSION = 2
+CHECK_VERSION = 3
 """Bump when what the probe measures changes: older cache entries are then ignored."""
 
 PROBE_TIMEOUT_S = 60.0
@@ -164,14 +165,23 @@ def _data_uri(uri: str) -> bytes:
 
 def static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
     """Check ``path`` without Panda3D. Returns (document, the external files it references, warnings);
-    raises NotLoadable with the reason."""
+    raises NotLoadable with the reason (a field of the wrong type too: the loader would trip on it)."""
+    try:
+        return _static_check(path)
+    except NotLoadable:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError, OverflowError) as exc:
+        raise NotLoadable(f"malformed glTF: {type(exc).__name__}: {str(exc)[:120]}") from None
+
+
+def _static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
     doc, binary = read_document(path)
     asset = doc.get("asset")
     version = str(asset.get("version", "")) if isinstance(asset, dict) else ""
     if not version.startswith("2."):
         raise NotLoadable(f"glTF version {version or 'missing'} (only 2.x is supported)" if version or asset
                           else "truncated or not glTF: no asset.version")
-    required = [x for x in doc.get("extensionsRequired", []) or [] if isinstance(x, str)]
+    required = [x for x in _list(doc, "extensionsRequired") if isinstance(x, str)]
     supported = {"KHR_materials_unlit", "KHR_texture_transform", "KHR_mesh_quantization", "KHR_lights_punctual"}
     unsupported = [x for x in required if x not in supported]
     if unsupported:
@@ -179,7 +189,7 @@ def static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
     base = path.parent
     files: list[Path] = []
     lengths: list[int] = []
-    for i, buf in enumerate(doc.get("buffers", []) or []):
+    for i, buf in enumerate(_list(doc, "buffers")):
         if not isinstance(buf, dict):
             raise NotLoadable(f"buffers[{i}] is not an object")
         declared = buf.get("byteLength")
@@ -188,6 +198,8 @@ def static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
             if binary is None:
                 raise NotLoadable(f"buffers[{i}] has no uri and there is no binary chunk")
             have = len(binary)
+        elif not isinstance(uri, str):
+            raise NotLoadable(f"buffers[{i}].uri is not a string")
         elif uri.startswith("data:"):
             have = len(_data_uri(uri))
         else:
@@ -199,16 +211,16 @@ def static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
         if isinstance(declared, int) and have < declared:
             raise NotLoadable(f"buffers[{i}] ({uri or 'binary chunk'}) is truncated: {have} of {declared} bytes")
         lengths.append(have)
-    for i, view in enumerate(doc.get("bufferViews", []) or []):
+    for i, view in enumerate(_list(doc, "bufferViews")):
         b = view.get("buffer") if isinstance(view, dict) else None
         if not isinstance(b, int) or not 0 <= b < len(lengths):
             raise NotLoadable(f"bufferViews[{i}] refers to a buffer that does not exist")
         end = int(view.get("byteOffset", 0)) + int(view.get("byteLength", 0))
         if end > lengths[b]:
             raise NotLoadable(f"bufferViews[{i}] runs past the end of buffers[{b}] ({end} > {lengths[b]} bytes): truncated")
-    views = doc.get("bufferViews", []) or []
+    views = _list(doc, "bufferViews")
     warnings: list[str] = []
-    for i, acc in enumerate(doc.get("accessors", []) or []):
+    for i, acc in enumerate(_list(doc, "accessors")):
         if not isinstance(acc, dict):
             raise NotLoadable(f"accessors[{i}] is not an object")
         if "sparse" in acc:
@@ -226,14 +238,24 @@ def static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
         need = int(acc.get("byteOffset", 0)) + (stride * (count - 1) + item if count else 0)
         if need > int(views[v].get("byteLength", 0)):
             raise NotLoadable(f"accessors[{i}] reads past the end of bufferViews[{v}]: truncated")
-    for image in doc.get("images", []) or []:
+    for image in _list(doc, "images"):
         uri = image.get("uri") if isinstance(image, dict) else None
-        if uri and not uri.startswith("data:"):
+        if isinstance(uri, str) and uri and not uri.startswith("data:"):
             ref = base / _unquote(uri)
             if not ref.is_file():
                 raise NotLoadable(f"missing texture {uri} (looked in {base})")
             files.append(ref)
     return doc, files, warnings
+
+
+def _list(doc: dict[str, Any], key: str) -> list[Any]:
+    """``doc[key]`` as a list (a missing one is empty); another type is malformed."""
+    value = doc.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise NotLoadable(f"malformed glTF: {key} is not a list")
+    return value
 
 
 def _unquote(uri: str) -> str:
@@ -374,6 +396,8 @@ def probe_one(path: Path) -> ModelReport:
         gn = gnp.node()
         for i in range(gn.getNumGeoms()):
             geom = gn.getGeom(i)
+            if not geom.checkValid():  # an index past the vertices: drawing it can crash the renderer
+                return ModelReport(str(path), False, "an index points past its vertices: corrupt or truncated")
             for k in range(geom.getNumPrimitives()):
                 prim = geom.getPrimitive(k)
                 if prim.getPrimitiveType() == prim.PT_polygons:
@@ -391,6 +415,8 @@ def probe_one(path: Path) -> ModelReport:
     if bounds is None or triangles == 0:
         return ModelReport(str(path), False, "it has no triangles to show", animations=animations)
     lo, hi = bounds
+    if not all(math.isfinite(v) and abs(v) < 1e7 for v in (*lo, *hi)):
+        return ModelReport(str(path), False, "vertex positions are not finite numbers: corrupt")
     return ModelReport(str(path), True, triangles=triangles, textures=len(textures),
                        bounds=((lo[0], lo[1], lo[2]), (hi[0], hi[1], hi[2])), two_sided=two_sided,
                        animations=animations)
