@@ -307,8 +307,9 @@ class Navigator:
         self._full = True
         self._dialog_fresh = False
         self._captured_by: str | None = None  # "header" | "banner" | "dialog" | "screen"
-        self._prepare(home)
+        # on the stack first: a home that fails to lay out goes to the failsafe, which needs a stack
         self._stack.append(home)
+        self._prepare(home)
         self._call(home, "enter", home.enter)
         self._sync_header()
 

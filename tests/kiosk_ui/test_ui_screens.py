@@ -171,6 +171,18 @@ def test_failing_home_does_not_escape(landscape: Theme) -> None:
     assert nav.error_count >= 2, "the loop keeps running and keeps reporting"
 
 
+def test_a_home_that_fails_to_lay_out_gets_the_failsafe(landscape: Theme) -> None:
+    """Was: the failsafe itself raised IndexError (the stack was still empty) when home's layout failed (#19)."""
+    class NoLayout(Recorder):
+        def build(self) -> None:
+            raise RuntimeError("boom in build")
+
+    nav = Navigator(landscape, NoLayout("home"), now=lambda: NOW, animations=False, error_return_s=0.5)
+    assert nav.error_count == 1 and "boom in build" in nav.errors[-1].error
+    assert isinstance(nav.top, ErrorScreen)
+    nav.draw(pygame.Surface(landscape.size))
+
+
 def test_merge_rects() -> None:
     rs = merge_rects([pygame.Rect(0, 0, 10, 10), pygame.Rect(5, 5, 10, 10), pygame.Rect(100, 100, 5, 5)])
     assert sorted(r.size for r in rs) == [(5, 5), (15, 15)]
