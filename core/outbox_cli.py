@@ -68,6 +68,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
             sender = OutboxSender(db, central, batch_size=settings.batch_size)
             try:
                 done = sender.drain()
+                if not done.batches and not done.error:  # nothing was pending: still prove the link works
+                    done.error = _reach(sender)
             finally:
                 sender.close()
             print(f"sent {done.inserted} new record(s) in {done.batches} batch(es); {done.already} were there "
@@ -100,6 +102,20 @@ def cmd_sync(args: argparse.Namespace) -> int:
     print(f"sent (kept {status['sent_kept']}): last {_local(status['last_sent'], tz)}")
     _print_roster(status["roster"], tz)
     return code
+
+
+def _reach(sender: Any) -> str | None:
+    """Open (and migrate) the central database; None when it answers, else why not. ``sync --once`` with
+    nothing pending used to exit 0 without ever connecting, so a wrong URL went unnoticed."""
+    from core.db import DatabaseError
+
+    try:
+        sender.central()
+    except DatabaseError as exc:
+        first = str(exc).splitlines()[0]
+        reason = first.split(") ", 1)[1] if ") " in first else first  # the driver's own words, one line
+        return f"cannot reach the central database: {reason}"
+    return None
 
 
 def _print_roster(r: dict[str, Any], tz: ZoneInfo) -> None:

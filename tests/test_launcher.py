@@ -84,3 +84,12 @@ def test_a_reader_that_leaves_early_is_no_traceback(tmp_path):
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 1 and "Error" not in err and "Traceback" not in err
+
+
+def test_sync_once_with_nothing_pending_still_checks_the_central_database(tmp_path):
+    """Was: exit 0 without connecting, so a wrong fleet.central_url went unnoticed (#19)."""
+    out = launcher("sync", "--once", "--central", "postgresql+psycopg://kiosk:secret@127.0.0.1:1/none",
+                   env_extra={"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")})
+    assert out.returncode == 1 and "cannot reach the central database" in out.stderr
+    assert "secret" not in out.stderr + out.stdout and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
