@@ -12,6 +12,8 @@ administrator can act on, so the caller degrades to touch-only instead of crashi
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 import time
@@ -65,6 +67,24 @@ class AudioSource(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextlib.contextmanager
+def quiet_native_stderr():
+    """Silence what C libraries write to file descriptor 2 meanwhile (ALSA's "cannot find card" lines
+    when PortAudio probes a machine without sound hardware); Python's own errors are raised as usual."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no fd 2 at all (a daemon): nothing to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 # ------------------------------------------------------------------------------------------ resampling
@@ -299,14 +319,16 @@ class MicrophoneSource(AudioSource):
 
     def open(self) -> None:
         try:
-            import sounddevice as sd
+            with quiet_native_stderr():
+                import sounddevice as sd
         except (OSError, ImportError) as exc:  # libportaudio2 missing makes the import raise OSError
             raise AudioSourceUnavailable(
                 f"microphone unavailable: sounddevice/PortAudio cannot load ({exc}); "
                 "apt-get install libportaudio2 (and pip install sounddevice)"
             ) from exc
         try:
-            sd.query_devices(self.device, kind="input")
+            with quiet_native_stderr():
+                sd.query_devices(self.device, kind="input")
             stream = sd.RawInputStream(samplerate=SAMPLE_RATE, channels=1, dtype="int16",
                                        device=self.device, blocksize=self.blocksize, callback=self._callback)
             stream.start()

@@ -386,12 +386,16 @@ def aplay_cards() -> list[str]:
 
 def choose_sink(device: int | str | None = None) -> AudioSink:
     """sounddevice if PortAudio has the output device, else aplay if ALSA has a card, else NullSink."""
+    from robot_assistant.audio import quiet_native_stderr
+
     why = []
     try:
-        import sounddevice as sd
+        with quiet_native_stderr():  # PortAudio's probe makes ALSA print errors on a machine without sound
+            import sounddevice as sd
 
         try:
-            sd.query_devices(device, kind="output")
+            with quiet_native_stderr():
+                sd.query_devices(device, kind="output")
             return SoundDeviceSink(device)
         except (sd.PortAudioError, ValueError) as exc:
             why.append(f"PortAudio has no output device ({exc})")
