@@ -197,6 +197,20 @@ def test_dues_keypad_entry_shows_the_monthly_dues(terminal, fonts, size) -> None
     k.no_errors()
 
 
+def test_dues_keypad_takes_yuan_and_fen(terminal, fonts) -> None:
+    """A pay with fen (8500.50) can be typed: one point, two decimals at most (#19: there was no point key)."""
+    k = Kiosk(terminal, fonts, LANDSCAPE, home="dues")
+    dues: S.DuesScreen = k.top
+    k.type_keys(dues.keypad, "8500.5")
+    assert dues.keypad.value == "8500.5" and dues.result.monthly_text == "127.51 元/月"
+    k.type_keys(dues.keypad, "0.9")  # a second point and a third decimal are ignored
+    assert dues.keypad.value == "8500.50"
+    k.tap_widget(dues.keypad.keys["清空"])
+    k.type_keys(dues.keypad, ".5")
+    assert dues.keypad.value == "0.5"
+    k.no_errors()
+
+
 def test_dues_category_switch_to_retired_and_students(terminal, fonts) -> None:
     k = Kiosk(terminal, fonts, PORTRAIT, home="dues")
     dues: S.DuesScreen = k.top

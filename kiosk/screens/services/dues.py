@@ -313,7 +313,7 @@ class DuesScreen(Screen):
         box = pygame.Rect(pad_area.x, pad_area.y, kw, pad_area.h)
         if not th.portrait:
             box.centerx = pad_area.centerx
-        self.keypad = self.add(PayKeypad(box, th, max_length=8, on_submit=self.submit, on_change=self.changed,
+        self.keypad = self.add(PayKeypad(box, th, max_length=10, decimals=2, on_submit=self.submit, on_change=self.changed,
                                          placeholder=ctx.t("单位：元，如 8500", "In yuan, e.g. 8500")))
         for key in self._value:
             self.keypad.press(key)

@@ -23,6 +23,9 @@ OK = "确定"
 _ALIASES = {"del": DELETE, "backspace": DELETE, "clear": CLEAR, "ok": OK, "enter": OK}
 MAX_SLOTS = 8  # a masked display shows empty slots up to this length
 LAYOUT = ("1", "2", "3", "4", "5", "6", "7", "8", "9", CLEAR, "0", DELETE)
+POINT = "."
+#: With a decimal point (money): the point takes 清空's place, and 清空 moves beside 确定.
+LAYOUT_DECIMAL = ("1", "2", "3", "4", "5", "6", "7", "8", "9", POINT, "0", DELETE)
 
 
 class NumericKeypad(Container):
@@ -40,6 +43,7 @@ class NumericKeypad(Container):
         placeholder: str = "",
         show_display: bool = True,
         mask_char: str = "●",
+        decimals: int = 0,
     ) -> None:
         super().__init__(rect, theme)
         if max_length < 1:
@@ -51,6 +55,8 @@ class NumericKeypad(Container):
         self.placeholder = placeholder
         self.show_display = show_display
         self.mask_char = mask_char
+        #: Digits allowed after a decimal point (0: whole numbers only, no point key).
+        self.decimals = decimals
         self.value = ""
         self.display_rect = pygame.Rect(0, 0, 0, 0)
         self.keys: dict[str, Button] = {}
@@ -63,13 +69,16 @@ class NumericKeypad(Container):
         if self.show_display:
             self.display_rect, area = take_top(area, t.spacing.target, t.spacing.gap)
         cells = grid(area, 3, 5, t.spacing.gap)
-        for label, cell in zip(LAYOUT, cells[:12], strict=True):
-            kind = "quiet" if label.isdigit() else "secondary"
-            role = "title" if label.isdigit() else "button"
+        for label, cell in zip(LAYOUT_DECIMAL if self.decimals else LAYOUT, cells[:12], strict=True):
+            kind = "quiet" if label.isdigit() or label == POINT else "secondary"
+            role = "title" if label.isdigit() or label == POINT else "button"
             self.keys[label] = self.add(
                 Button(cell, t, label, (lambda k=label: self.press(k)), kind=kind, role=role)
             )  # type: ignore[assignment]
         ok_rect = cells[12].union(cells[14])
+        if self.decimals:
+            self.keys[CLEAR] = self.add(Button(cells[12], t, CLEAR, lambda: self.press(CLEAR), kind="secondary"))  # type: ignore[assignment]
+            ok_rect = cells[13].union(cells[14])
         self.keys[OK] = self.add(Button(ok_rect, t, OK, lambda: self.press(OK), kind="primary"))  # type: ignore[assignment]
         self._sync()
 
@@ -93,8 +102,12 @@ class NumericKeypad(Container):
         key = _ALIASES.get(key.lower(), key) if key.isascii() and not key.isdigit() else key
         before = self.value
         if key.isdigit() and len(key) == 1:
-            if len(self.value) < self.max_length:
+            whole, point, frac = self.value.partition(POINT)
+            if len(self.value) < self.max_length and (not point or len(frac) < self.decimals):
                 self.value += key
+        elif key == POINT:
+            if self.decimals and POINT not in self.value and len(self.value) < self.max_length - 1:
+                self.value = (self.value or "0") + POINT
         elif key == DELETE:
             self.value = self.value[:-1]
         elif key == CLEAR:
