@@ -76,6 +76,8 @@ def check_scene(scene_path: Any, out: Any = print) -> int:
         out(f"  {e.id:<8} {e.media.model}: {report.triangles} triangles, {report.textures} textures, "  # type: ignore[union-attr]
             f"{sx:.2f} x {sy:.2f} x {sz:.2f} m as authored, x{k:.3g} -> {sx * k:.2f} x {sy * k:.2f} x {sz * k:.2f} m"
             + (f"; {flags}" if flags else ""))
+        if report.load_path:
+            out(f"           rewritten for the loader (sparse accessors applied, buffers made .bin): {report.load_path}")
         for w in report.warnings:
             out(f"           warning: {w}")
     for line in scene.model_problems:

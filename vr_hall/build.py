@@ -582,7 +582,10 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
                     _plinth(e, lit)
                     if not scene.model_ok(e.id):
                         continue  # refused at load (scene.model_problems): the exhibit without it
-                    inst = models.instance(scene.media_path(e.media.model), bake=opts.optimise)
+                    checked = scene.model_reports.get(e.id)  # a rewritten copy when the loader needs one
+                    source = Path(checked.load_path) if checked is not None and checked.load_path else \
+                        scene.media_path(e.media.model)
+                    inst = models.instance(source, bake=opts.optimise)
                     normalise_model(inst, e).reparentTo(room_np)
         timings["models"] += time.perf_counter() - t
 

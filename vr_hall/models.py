@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-CHECK_VERSION = 3
+CHECK_VERSION = 4
 """Bump when what the probe measures changes: older cache entries are then ignored."""
 
 PROBE_TIMEOUT_S = 60.0
@@ -64,7 +64,10 @@ class ModelReport:
     two_sided: bool = False
     animations: int = 0
     warnings: list[str] = field(default_factory=list)
-    """Loadable, but not shown as authored (sparse accessors, an unsupported extension …)."""
+    """Loadable, but not shown quite as authored."""
+    load_path: str = ""
+    """What the hall loads instead of ``path`` when the file had to be rewritten for the loader (sparse
+    accessors applied, buffers it cannot read made plain .bin files): :func:`normalised_copy`."""
 
     @property
     def size(self) -> tuple[float, float, float] | None:
@@ -84,7 +87,7 @@ class ModelReport:
                    triangles=int(data.get("triangles", 0)), textures=int(data.get("textures", 0)),
                    bounds=(tuple(bounds[0]), tuple(bounds[1])) if bounds else None,  # type: ignore[arg-type]
                    two_sided=bool(data.get("two_sided")), animations=int(data.get("animations", 0)),
-                   warnings=list(data.get("warnings", [])))
+                   warnings=list(data.get("warnings", [])), load_path=str(data.get("load_path", "")))
 
 
 class NotLoadable(Exception):
@@ -223,8 +226,6 @@ def _static_check(path: Path) -> tuple[dict[str, Any], list[Path], list[str]]:
     for i, acc in enumerate(_list(doc, "accessors")):
         if not isinstance(acc, dict):
             raise NotLoadable(f"accessors[{i}] is not an object")
-        if "sparse" in acc:
-            warnings.append(f"accessors[{i}] is sparse: the loader ignores the sparse values")
         v = acc.get("bufferView")
         if v is None:
             continue
@@ -262,6 +263,123 @@ def _unquote(uri: str) -> str:
     from urllib.parse import unquote
 
     return unquote(uri)
+
+
+# ----------------------------------------------------------------------------- rewriting for the loader
+
+NUMPY_TYPES = {5120: "i1", 5121: "u1", 5122: "<i2", 5123: "<u2", 5125: "<u4", 5126: "<f4"}
+LOADER_DATA_URIS = ("data:application/octet-stream;base64", "data:application/gltf-buffer;base64")
+
+
+def _buffers(path: Path, doc: dict[str, Any]) -> list[bytes]:
+    """Every buffer's bytes (already checked by :func:`static_check`)."""
+    _doc, binary = read_document(path)
+    out = []
+    for buf in _list(doc, "buffers"):
+        uri = buf.get("uri")
+        if uri is None:
+            out.append(binary or b"")
+        elif uri.startswith("data:"):
+            out.append(_data_uri(uri))
+        else:
+            out.append((path.parent / _unquote(uri)).read_bytes())
+    return out
+
+
+def _needs_rewrite(path: Path, doc: dict[str, Any]) -> bool:
+    """panda3d-gltf 1.3.0 ignores sparse accessors, and reads a buffer only from a ``.bin`` file name
+    (not percent-decoded) or an octet-stream/gltf-buffer data URI: any other buffer becomes zeros."""
+    if any(isinstance(a, dict) and "sparse" in a for a in _list(doc, "accessors")):
+        return True
+    for buf in _list(doc, "buffers"):
+        uri = buf.get("uri")
+        if uri is None:
+            continue
+        if uri.startswith("data:") and not uri.startswith(LOADER_DATA_URIS):
+            return True
+        if not uri.startswith("data:") and (not uri.endswith(".bin") or _unquote(uri) != uri):
+            return True
+    return False
+
+
+def _read_accessor(acc: dict[str, Any], views: list[dict[str, Any]], buffers: list[bytes]) -> Any:
+    """An accessor's values as a (count, components) numpy array (zeros where it has no buffer view)."""
+    import numpy as np
+
+    dtype = np.dtype(NUMPY_TYPES[acc["componentType"]])
+    comps = TYPE_COUNT[acc["type"]]
+    count = int(acc["count"])
+    if acc.get("bufferView") is None:
+        return np.zeros((count, comps), dtype)
+    view = views[acc["bufferView"]]
+    data = buffers[view["buffer"]]
+    start = int(view.get("byteOffset", 0)) + int(acc.get("byteOffset", 0))
+    item = dtype.itemsize * comps
+    stride = int(view.get("byteStride") or item)
+    rows = [np.frombuffer(data, dtype, comps, start + k * stride) for k in range(count)] if stride != item else None
+    if rows is None:
+        return np.frombuffer(data, dtype, count * comps, start).reshape(count, comps).copy()
+    return np.array(rows, dtype).reshape(count, comps)
+
+
+def _sparse_part(part: dict[str, Any], dtype: str, n: int, views: list[dict[str, Any]], buffers: list[bytes]) -> Any:
+    import numpy as np
+
+    view = views[part["bufferView"]]
+    start = int(view.get("byteOffset", 0)) + int(part.get("byteOffset", 0))
+    return np.frombuffer(buffers[view["buffer"]], np.dtype(dtype), n, start)
+
+
+def normalised_copy(path: Path, doc: dict[str, Any], folder: Path, key: str) -> Path | None:
+    """When the loader would not read ``path`` as authored (:func:`_needs_rewrite`), write
+    ``folder/<key>.gltf`` it reads right: sparse accessors applied into plain ones, every buffer a
+    ``.bin`` file beside it, images by absolute path. None when the file needs no rewrite. Raises
+    NotLoadable when a sparse accessor is out of range."""
+    if not _needs_rewrite(path, doc):
+        return None
+    import copy
+
+    import numpy as np
+
+    doc = copy.deepcopy(doc)
+    buffers = _buffers(path, doc)
+    views = _list(doc, "bufferViews")
+    extra = bytearray()
+    for i, acc in enumerate(_list(doc, "accessors")):
+        if not isinstance(acc, dict) or "sparse" not in acc:
+            continue
+        sparse = acc.pop("sparse")
+        try:
+            values = _read_accessor(acc, views, buffers)
+            n = int(sparse["count"])
+            idx = _sparse_part(sparse["indices"], NUMPY_TYPES[sparse["indices"]["componentType"]], n, views, buffers)
+            new = _sparse_part(sparse["values"], NUMPY_TYPES[acc["componentType"]], n * values.shape[1], views,
+                               buffers).reshape(n, values.shape[1])
+            if n and int(idx.max()) >= len(values):
+                raise NotLoadable(f"accessors[{i}].sparse indices run past its {len(values)} elements")
+            values[idx.astype(np.int64)] = new
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            raise NotLoadable(f"accessors[{i}].sparse cannot be applied: {type(exc).__name__}: {exc}") from None
+        while len(extra) % 4:
+            extra.append(0)
+        views.append({"buffer": len(buffers), "byteOffset": len(extra), "byteLength": values.nbytes})
+        extra += values.tobytes()
+        acc["bufferView"], acc["byteOffset"] = len(views) - 1, 0
+    doc["bufferViews"] = views
+    folder.mkdir(parents=True, exist_ok=True)
+    out_buffers = []
+    for k, data in enumerate([*buffers, bytes(extra)] if extra else buffers):
+        name = folder / f"{key}-{k}.bin"
+        name.write_bytes(data)
+        out_buffers.append({"uri": str(name), "byteLength": len(data)})
+    doc["buffers"] = out_buffers
+    for image in _list(doc, "images"):
+        uri = image.get("uri") if isinstance(image, dict) else None
+        if isinstance(uri, str) and uri and not uri.startswith("data:"):
+            image["uri"] = str((path.parent / _unquote(uri)).resolve())
+    out = folder / f"{key}.gltf"
+    out.write_text(json.dumps(doc), encoding="utf-8")
+    return out
 
 
 # ----------------------------------------------------------------------------- cache
@@ -310,35 +428,38 @@ def check_models(paths: list[Path], *, cache: Path | None = None, timeout: float
     loader in a child process for those not already in the cache."""
     folder = cache if cache is not None else cache_dir()
     out: dict[Path, ModelReport] = {}
-    todo: dict[Path, tuple[str, list[str]]] = {}
+    todo: dict[Path, tuple[str, list[str], Path]] = {}
     for path in dict.fromkeys(paths):
         try:
-            _doc, files, warnings = static_check(path)
+            doc, files, warnings = static_check(path)
             key = content_key(path, files)
+            hit = _cached(key, folder)
+            if hit is not None and (not hit.load_path or Path(hit.load_path).is_file()):
+                hit.path = str(path)
+                out[path] = hit
+                continue
+            copy = normalised_copy(path, doc, folder, key)
         except NotLoadable as exc:
             out[path] = ModelReport(str(path), False, str(exc))
             continue
         except OSError as exc:
             out[path] = ModelReport(str(path), False, f"cannot read it: {exc.strerror or exc}")
             continue
-        hit = _cached(key, folder)
-        if hit is not None:
-            hit.path = str(path)
-            out[path] = hit
-        else:
-            todo[path] = (key, warnings)
+        todo[path] = (key, warnings, copy or path)
     pending = list(todo)
     while pending:
-        done = _probe(pending, timeout)
+        done = _probe([todo[p][2] for p in pending], timeout)
         for path in pending[:]:
-            if path not in done:
+            key, warnings, load = todo[path]
+            if load not in done:
                 continue
-            report = done[path]
-            report.warnings = todo[path][1] + report.warnings
+            report = done[load]
+            report.path, report.load_path = str(path), str(load) if load != path else ""
+            report.warnings = warnings + report.warnings
             out[path] = report
             pending.remove(path)
             if report.ok or (report.error.startswith("the loader") and "did not finish" not in report.error):
-                _store(todo[path][0], report, folder)
+                _store(key, report, folder)
     return out
 
 

@@ -7,6 +7,7 @@ hall still builds, showing those exhibits without their model."""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -236,3 +237,57 @@ def test_the_hall_builds_without_the_refused_models(gltf_dir: Path, tmp_path: Pa
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     assert out.stat().st_size > 10_000
+
+
+def sparse_gltf(folder: Path, buffer_name: str = "quad.bin") -> Path:
+    """A 1 x 1 m quad (glTF y up) whose two top vertices a sparse accessor lifts to y = 2, like
+    Khronos' SimpleSparseAccessor; its buffer is named ``buffer_name``."""
+    import numpy as np
+
+    positions = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], "<f4")
+    indices = np.array([0, 1, 2, 0, 2, 3], "<u2")
+    sparse_idx = np.array([2, 3], "<u2")
+    sparse_val = np.array([[1, 2, 0], [0, 2, 0]], "<f4")
+    blob = positions.tobytes() + indices.tobytes() + sparse_idx.tobytes() + sparse_val.tobytes()
+    (folder / buffer_name).write_bytes(blob)
+    doc = {
+        "asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}, "indices": 1}]}],
+        "buffers": [{"uri": buffer_name, "byteLength": len(blob)}],
+        "bufferViews": [{"buffer": 0, "byteOffset": 0, "byteLength": 48},
+                        {"buffer": 0, "byteOffset": 48, "byteLength": 12},
+                        {"buffer": 0, "byteOffset": 60, "byteLength": 4},
+                        {"buffer": 0, "byteOffset": 64, "byteLength": 24}],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3", "min": [0, 0, 0], "max": [1, 2, 0],
+             "sparse": {"count": 2, "indices": {"bufferView": 2, "componentType": 5123},
+                        "values": {"bufferView": 3}}},
+            {"bufferView": 1, "componentType": 5123, "count": 6, "type": "SCALAR"}],
+    }
+    path = folder / "sparse.gltf"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("buffer_name", ["quad.bin", "quad data.dat"])
+def test_sparse_accessors_and_odd_buffer_names_are_applied(tmp_path: Path, cache: Path, buffer_name: str) -> None:
+    """panda3d-gltf 1.3.0 ignores sparse accessors (the quad stays 1 m high) and zero-fills a buffer not
+    named .bin: the checker rewrites such a file once, into the cache, and the loader then reads it as
+    authored (2 m high)."""
+    path = sparse_gltf(tmp_path, buffer_name)
+    report = M.check_models([path])[path]
+    assert report.ok and report.load_path and Path(report.load_path).is_file(), report
+    assert report.size == pytest.approx((1.0, 0.0, 2.0), abs=1e-5)  # glTF y up is Panda3D's z
+    again = M.check_models([path])[path]
+    assert again.load_path == report.load_path and again.size == report.size  # from the cache
+    from vr_hall.build import ModelCache
+
+    lo, hi = ModelCache().instance(Path(report.load_path), bake=True).getTightBounds()  # what the hall builds
+    assert hi.z - lo.z == pytest.approx(2.0, abs=1e-5)
+    other = tmp_path / "plain"
+    other.mkdir()
+    plain = sparse_gltf(other)
+    doc = json.loads(plain.read_text())
+    del doc["accessors"][0]["sparse"]
+    plain.write_text(json.dumps(doc))
+    assert M.normalised_copy(plain, doc, cache, "k") is None  # nothing to rewrite: loaded as it is
