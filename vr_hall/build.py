@@ -26,6 +26,7 @@ from pathlib import Path
 
 from panda3d.core import (
     AmbientLight,
+    AnimControlCollection,
     BitMask32,
     CollisionBox,
     CollisionNode,
@@ -87,6 +88,8 @@ class BuiltHall:
     colliders: NodePath
     timings: dict[str, float] = field(default_factory=dict)
     atlases: dict[str, Atlas] = field(default_factory=dict)
+    animations: dict[str, AnimControlCollection] = field(default_factory=dict)
+    """Exhibit id → the animation controls of its animated model (kept here: they stop when freed)."""
 
     def geoms(self) -> int:
         """Geoms under the hall's root: what a frame with every room in view would draw."""
@@ -151,6 +154,20 @@ class ModelCache:
 
     def __init__(self) -> None:
         self._loaded: dict[tuple[Path, bool], NodePath] = {}
+
+    def animated(self, path: Path) -> tuple[NodePath, AnimControlCollection]:
+        """A fresh copy of an animated model, as loaded (baking and flattening would freeze its joints),
+        with its first animation looping."""
+        import gltf
+        from panda3d.core import PartGroup, autoBind
+
+        model = NodePath(gltf.load_model(str(path)))
+        controls = AnimControlCollection()
+        autoBind(model.node(), controls, PartGroup.HMF_ok_part_extra | PartGroup.HMF_ok_anim_extra
+                 | PartGroup.HMF_ok_wrong_root_name)
+        if controls.getNumAnims():
+            controls.loop(controls.getAnimName(0), True)
+        return model, controls
 
     def instance(self, path: Path, bake: bool) -> NodePath:
         key = (path, bake)
@@ -512,6 +529,7 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
     root = NodePath("hall")
     rooms: dict[str, NodePath] = {}
     atlases: dict[str, Atlas] = {}
+    animations: dict[str, AnimControlCollection] = {}
     total = len(scene.rooms)
     # Pillow decodes and resizes with the GIL released: pack the rooms' atlases on worker threads
     # while this thread builds geometry, text and models.
@@ -576,6 +594,7 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
         timings["atlas"] += time.perf_counter() - t
 
         t = time.perf_counter()
+        animated: list[tuple[Exhibit, Path]] = []
         if opts.models:
             for e in exhibits:
                 if e.kind in ("model", "showcase") and e.media and e.media.model:
@@ -585,6 +604,9 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
                     checked = scene.model_reports.get(e.id)  # a rewritten copy when the loader needs one
                     source = Path(checked.load_path) if checked is not None and checked.load_path else \
                         scene.media_path(e.media.model)
+                    if checked is not None and checked.animations:
+                        animated.append((e, source))  # added after the room is flattened
+                        continue
                     inst = models.instance(source, bake=opts.optimise)
                     normalise_model(inst, e).reparentTo(room_np)
         timings["models"] += time.perf_counter() - t
@@ -607,6 +629,10 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
             room_np.clearModelNodes()
             room_np.flattenStrong()
             timings["flatten"] += time.perf_counter() - t
+        for e, source in animated:  # one more batch each, drawn as loaded, playing its first animation
+            model, controls = models.animated(source)
+            normalise_model(model, e).reparentTo(room_np)
+            animations[e.id] = controls
 
     if pool is not None:
         pool.shutdown()
@@ -615,4 +641,4 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
     _colliders(scene, colliders)
     timings["total"] = time.perf_counter() - t_start
     report(1.0, "完成 done")
-    return BuiltHall(scene, root, rooms, colliders, timings, atlases)
+    return BuiltHall(scene, root, rooms, colliders, timings, atlases, animations)

@@ -291,3 +291,63 @@ def test_sparse_accessors_and_odd_buffer_names_are_applied(tmp_path: Path, cache
     del doc["accessors"][0]["sparse"]
     plain.write_text(json.dumps(doc))
     assert M.normalised_copy(plain, doc, cache, "k") is None  # nothing to rewrite: loaded as it is
+
+
+def animated_gltf(folder: Path) -> Path:
+    """A skinned 1 m box on one joint that turns a full circle in 2 s (animation "spin"): the smallest
+    real animated glTF (skin, inverse bind matrices, JOINTS_0/WEIGHTS_0, a rotation channel)."""
+    import numpy as np
+
+    corners = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (0.0, 1.0) for z in (-0.5, 0.5)], "<f4")
+    faces = np.array([0, 2, 1, 1, 2, 3, 4, 5, 6, 5, 7, 6, 0, 1, 4, 1, 5, 4, 2, 6, 3, 3, 6, 7, 0, 4, 2, 2, 4, 6,
+                      1, 3, 5, 3, 7, 5], "<u2")
+    joints = np.zeros((8, 4), "u1")
+    weights = np.tile(np.array([1, 0, 0, 0], "<f4"), (8, 1))
+    ibm = np.eye(4, dtype="<f4").reshape(16)
+    times = np.array([0.0, 1.0, 2.0], "<f4")
+    quats = np.array([[0, 0, 0, 1], [0, 1, 0, 0], [0, 0, 0, -1]], "<f4")  # about y: 0°, 180°, 360°
+    parts = [corners, faces, joints, weights, ibm, times, quats]
+    blob, views = b"", []
+    for a in parts:
+        blob += b"\0" * (-len(blob) % 4)
+        views.append({"buffer": 0, "byteOffset": len(blob), "byteLength": a.nbytes})
+        blob += a.tobytes()
+    (folder / "spin.bin").write_bytes(blob)
+    acc = [("VEC3", 5126, 8), ("SCALAR", 5123, 36), ("VEC4", 5121, 8), ("VEC4", 5126, 8), ("MAT4", 5126, 1),
+           ("SCALAR", 5126, 3), ("VEC4", 5126, 3)]
+    accessors = [{"bufferView": i, "type": t, "componentType": c, "count": n} for i, (t, c, n) in enumerate(acc)]
+    accessors[0].update(min=[-0.5, 0, -0.5], max=[0.5, 1, 0.5])
+    accessors[5].update(min=[0.0], max=[2.0])
+    doc = {
+        "asset": {"version": "2.0"}, "scene": 0, "scenes": [{"nodes": [0, 1]}],
+        "nodes": [{"mesh": 0, "skin": 0}, {"name": "root"}],
+        "skins": [{"joints": [1], "inverseBindMatrices": 4}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "JOINTS_0": 2, "WEIGHTS_0": 3}, "indices": 1}]}],
+        "animations": [{"name": "spin", "samplers": [{"input": 5, "output": 6, "interpolation": "LINEAR"}],
+                        "channels": [{"sampler": 0, "target": {"node": 1, "path": "rotation"}}]}],
+        "buffers": [{"uri": "spin.bin", "byteLength": len(blob)}], "bufferViews": views, "accessors": accessors,
+    }
+    path = folder / "spin.gltf"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_an_animated_model_plays_its_first_animation(tmp_path: Path, cache: Path) -> None:
+    """An animated model is neither baked nor flattened (that would freeze it): the hall adds it as
+    loaded, fitted into its exhibit, with its first animation looping."""
+    from vr_hall.build import build_hall
+
+    spin = animated_gltf(tmp_path)
+    report = M.check_models([spin])[spin]
+    assert report.ok and report.animations == 1 and report.triangles == 12, report
+    path = scene_with(tmp_path, {"kiosk.gltf": f"model: {spin}"})
+    scene = load_scene(path)
+    assert scene.model_reports["a06"].animations == 1
+    hall = build_hall(scene)
+    controls = hall.animations["a06"]
+    assert controls.getNumAnims() == 1 and controls.getAnimName(0) == "spin" and controls.isPlaying()
+    holder = hall.root.find("**/model-a06")
+    assert not holder.isEmpty() and not holder.find("**/+Character").isEmpty()
+    lo, hi = holder.getTightBounds(hall.root)
+    assert lo.z == pytest.approx(0.2, abs=1e-3) and hi.z - lo.z <= 1.75 + 1e-3  # on its plinth, fitted
+    hall.root.removeNode()
