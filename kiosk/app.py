@@ -324,7 +324,7 @@ class KioskApp:
     def hall_note(self) -> str | None:
         """What the hall tile says under its title while the hall cannot open (None: it can)."""
         hall = self.hall
-        return hall.unavailable_reason(self.ctx.lang, retry=False) if hall is not None else None
+        return hall.unavailable_reason(self.ctx.lang, retry=False, name=False) if hall is not None else None
 
     def _hall_tile_changed(self) -> None:
         """Redraw Home's hall tile when the hall became unavailable or available again."""

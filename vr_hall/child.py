@@ -362,25 +362,25 @@ class HallLauncher:
         reached "ready" since (the tile then says why instead of opening a hall that may crash)."""
         return self.failures == 0 or self.ready
 
-    def unavailable_reason(self, language: str = "zh", *, retry: bool = True) -> str | None:
-        """One line for the hall tile and a visitor's tap while the hall is not :attr:`available`:
-        what went wrong (shortened) and, with ``retry``, when the next try is (the tile leaves that
-        out: it is not redrawn every second); None when the hall can open."""
+    def unavailable_reason(self, language: str = "zh", *, retry: bool = True, name: bool = True) -> str | None:
+        """One line for a visitor while the hall is not :attr:`available`: that it is unavailable, a
+        short why in words a visitor understands (the full error is the admin panel's), and, with
+        ``retry``, when the next try is (the tile leaves that out: it is not redrawn every second), and
+        without ``name`` not the hall's name (the tile's title says it); None when the hall can open."""
         if self.available or self.last_error is None:
             return None
-        error = str(self.last_error.get("error") or "").strip().splitlines()
-        short = (error[-1] if error else "")[:80]
-        wait = ""
+        zh, en = short_why(str(self.last_error.get("error") or ""))
+        wait_zh = wait_en = ""
         if not retry:
             pass
         elif self.next_start_at is not None:
             left = max(0, round(self.next_start_at - self.clock()))
-            wait = f"（{left} 秒后重试）" if language != "en" else f" (retrying in {left} s)"
+            wait_zh, wait_en = f"，{left} 秒后重试", f"; retrying in {left} s"
         elif self.current is not None:
-            wait = "（正在重试）" if language != "en" else " (retrying)"
+            wait_zh, wait_en = "，正在重试", "; retrying"
         if language == "en":
-            return f"The VR hall is unavailable: {short}{wait}"
-        return f"VR展厅暂不可用：{short}{wait}"
+            return f"{'VR hall unavailable' if name else 'Unavailable'}: {en}{wait_en}"
+        return f"{'VR展厅' if name else ''}暂不可用：{zh}{wait_zh}"
 
     def start(self) -> None:
         if self.current is None:
@@ -495,6 +495,20 @@ class HallLauncher:
             self.current.stop()
             self.current = None
         self.is_open = False
+
+
+def short_why(error: str) -> tuple[str, str]:
+    """(Chinese, English) few words for a hall child's error, short enough for the hall tile's second
+    line (the full error is on the admin panel)."""
+    if "SceneError" in error:
+        return "场景文件有误", "scene file errors"
+    if "window" in error or "display" in error.lower():
+        return "无法显示", "no display"
+    if "MemoryError" in error:
+        return "内存不足", "out of memory"
+    if "exit code" in error or "died" in error:
+        return "程序崩溃", "it crashed"
+    return "程序出错", "it failed"
 
 
 def rss_kib() -> int:

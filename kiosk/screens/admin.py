@@ -63,10 +63,13 @@ class AdminPanelScreen(Screen):
                 f"{ctx.date_text(ctx.last_sync, True) if ctx.last_sync else ctx.t('无', 'never')}"]
         hall_error = ctx.actions.get("hall_last_error")
         error = hall_error() if hall_error is not None else None
-        if error is not None:  # why the hall tile says unavailable (or why a visitor was sent home)
+        row = top
+        if error is not None:  # why the hall tile says unavailable (or why a visitor was sent home), full width
+            row, below = split_rows(top, [1, 1], th.spacing.unit)
             when = ctx.date_text(datetime.fromtimestamp(error["at"], UTC), True)
-            info.append(f"{ctx.t('展厅最后错误', 'Last hall error')}: {when} {str(error.get('error', ''))[:120]}")
-        for rect, text in zip(split_columns(top, [1] * len(info), th.spacing.gap), info, strict=True):
+            self.add(Label(below, th, f"{ctx.t('展厅最后错误', 'Last hall error')}: {when} "
+                                      f"{str(error.get('error', ''))[:160]}", role="body"))
+        for rect, text in zip(split_columns(row, [1, 1], th.spacing.gap), info, strict=True):
             self.add(Label(rect, th, text, role="body"))
         actions = [
             ("sync", ctx.t("立即同步", "Sync now")),

@@ -201,8 +201,9 @@ def test_prewarm_crashes_back_off_exponentially(tmp_path: Path) -> None:
             assert launcher.next_start_at == now[0] + delay
             assert not launcher.available
             reason = launcher.unavailable_reason()
-            assert reason.startswith("VR展厅暂不可用：") and reason.endswith(f"（{delay:g} 秒后重试）"), reason
-            assert "retrying in" in launcher.unavailable_reason("en")
+            assert reason == f"VR展厅暂不可用：场景文件有误，{delay:g} 秒后重试", reason
+            assert launcher.unavailable_reason("en") == f"VR hall unavailable: scene file errors; retrying in {delay:g} s"
+            assert launcher.unavailable_reason(retry=False, name=False) == "暂不可用：场景文件有误"
             now[0] += delay - 0.5
             assert launcher.poll() == [] and launcher.current is None  # not yet
             now[0] += 0.5

@@ -82,9 +82,9 @@ def test_a_prewarm_crash_never_moves_the_visitor_and_the_tile_says_why(make_app)
         assert "exit code" in hall.last_error["error"]
         assert hall.current is None and hall.next_start_at is not None  # waits before the next try
         tile = app.home.tiles["hall"]
-        assert tile.subtitle.startswith("VR展厅暂不可用：") and "exit code" in tile.subtitle
+        assert tile.title == "VR展厅" and tile.subtitle == "暂不可用：程序崩溃"
         tile.on_tap()
-        assert not hall.is_open and "暂不可用" in app.nav.banner.text and "重试" in app.nav.banner.text
+        assert not hall.is_open and "暂不可用" in app.nav.banner.text and "秒后重试" in app.nav.banner.text
         assert app.nav.top is news
         panel = AdminPanelScreen(app.ctx)
         app.nav.push(panel)
