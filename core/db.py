@@ -98,6 +98,13 @@ def alembic_config(engine: Engine) -> AlembicConfig:
     return cfg
 
 
+def head_revision() -> str | None:
+    """The newest migration this version of the code has (what ``upgrade`` brings a database to)."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory(str(MIGRATIONS)).get_current_head()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply every migration not yet applied (a no-op on an up-to-date database)."""
     from alembic import command

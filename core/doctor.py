@@ -93,21 +93,44 @@ def check_font(config: Config) -> Check:
 
 
 def check_database(config: Config) -> Check:
-    from sqlalchemy import text
+    """The database as it is: doctor opens it without migrating and without creating it (a check must not
+    change what it checks), says which schema it has against this version's, and what it holds."""
+    from sqlalchemy import func, inspect, select
+    from sqlalchemy.engine import make_url
 
-    from core.db import Database, DatabaseError
+    from core.db import Database, DatabaseError, head_revision
+    from core.models import Meeting, Member
 
+    url = config.database_url
+    parsed = make_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    fix_init = "launcher.py init (the kiosk's first start does it too)"
+    if parsed.get_backend_name() == "sqlite" and parsed.database and not Path(parsed.database).is_file():
+        return Check("database", DEGRADED, f"{shown}: not created yet", fix_init)
+    db = None
     try:
-        db = Database(config.database_url)
+        db = Database(url, migrate=False)
+        with db.engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return Check("database", DEGRADED, f"{shown}: empty (no schema yet)", fix_init)
+            rev = conn.exec_driver_sql("select version_num from alembic_version").scalar()
+        head = head_revision()
+        if rev != head:
+            return Check("database", DEGRADED, f"{shown}: schema {rev}, this version needs {head}",
+                         "launcher.py init (migrates the database)")
+        with db.session() as s:
+            members = s.scalar(select(func.count()).select_from(Member))
+            meetings = s.scalar(select(func.count()).select_from(Meeting))
     except DatabaseError as exc:
         return Check("database", MISSING, str(exc), "check database.url and that the server is running", True)
-    try:
-        with db.engine.connect() as conn:
-            rev = conn.execute(text("select version_num from alembic_version")).scalar()
+    except Exception as exc:  # the driver's own error for a server that is down: one line, no password
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return Check("database", MISSING, f"cannot open database {shown}: {reason}",
+                     "check database.url and that the server is running", True)
     finally:
-        db.dispose()
-    shown = db.engine.url.render_as_string(hide_password=True)
-    return Check("database", OK, f"{shown} (schema {rev})", required=True)
+        if db is not None:
+            db.dispose()
+    return Check("database", OK, f"{shown} (schema {rev}; {members} members, {meetings} meetings)", required=True)
 
 
 def check_content(config: Config) -> list[Check]:

@@ -30,6 +30,8 @@ def report(tmp_path_factory) -> tuple[int, dict]:
     import os
 
     env = {**os.environ, "DANGJIAN__SITE__DATA_DIR": str(tmp_path_factory.mktemp("doctor") / "data")}
+    subprocess.run([sys.executable, str(ROOT / "launcher.py"), "init"], capture_output=True, env=env, timeout=300,
+                   check=True)
     return doctor_json(env=env)
 
 
@@ -38,7 +40,7 @@ def test_the_kiosk_can_run_here(report):
     assert code == 0 and data["kiosk_can_run"] is True
     checks = by_item(data)
     assert checks["Chinese font"]["status"] == OK
-    assert checks["database"]["status"] == OK and "schema 0004" in checks["database"]["detail"]
+    assert checks["database"]["status"] == OK and "40 members, 84 meetings" in checks["database"]["detail"]
     assert checks["package pygame"]["status"] == OK and checks["package pygame"]["detail"].startswith("2.6.1")
     assert checks["knowledge base"]["status"] == OK
 
@@ -133,3 +135,14 @@ def test_exit_code_1_end_to_end_with_an_unusable_database(tmp_path):
     assert done.returncode == 1
     assert "database" in done.stdout and "MISSING" in done.stdout and "The kiosk cannot run" in done.stdout
     assert "pw" not in done.stdout
+
+
+def test_doctor_neither_creates_nor_migrates_the_database(tmp_path):
+    """A check must not change what it checks (#19: doctor used to migrate, and create an empty database)."""
+    import os
+
+    env = {**os.environ, "DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")}
+    code, data = doctor_json(env=env)
+    db = by_item(data)["database"]
+    assert code == 0 and db["status"] == "DEGRADED" and "not created yet" in db["detail"]
+    assert not (tmp_path / "data" / "dangjian.db").exists()
