@@ -32,10 +32,11 @@ PAIRS = {
     "room": [("name_zh", "name_en")],
     "notice": [("title_zh", "title_en"), ("body_zh", "body_en")],
     "article": [("title_zh", "title_en")],
+    "guide": [("title_zh", "title_en"), ("body_zh", "body_en")],
 }
 #: Kinds that must be reviewed (published) and must cite a source.
-REVIEWED = {"knowledge", "quiz", "exhibit"}
-SOURCED = {"knowledge", "quiz", "exhibit", "article"}
+REVIEWED = {"knowledge", "quiz", "exhibit", "guide"}
+SOURCED = {"knowledge", "quiz", "exhibit", "article", "guide"}
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,8 @@ def check_site(site: Path, knowledge: Path | None = None, scene: Path | None = N
     files = [ContentFile(knowledge or site / "knowledge.yaml", {"knowledge": ()}),
              ContentFile(site / "quiz.yaml", {"quiz": ()}),
              ContentFile(site / "notices.yaml", {"notice": ()}),
-             ContentFile(site / "articles.yaml", {"article": ()})]
+             ContentFile(site / "articles.yaml", {"article": ()}),
+             ContentFile(site / "guides.yaml", {"guide": ()})]
     for cf in files:
         if cf.path.is_file():
             check_file(cf, facts, glossary, report)

@@ -20,7 +20,7 @@ from core.audit import audit
 from core.content import parse_feed, store_items
 from core.models import Attendance, Branch, ContentItem, Meeting, Member, QuizQuestion, Setting
 from core.sitefacts import facts_of
-from core.sitefiles import ArticlesFile, NoticesFile, QuizFile, SiteFile, parse_hhmm
+from core.sitefiles import ArticlesFile, GuidesFile, NoticesFile, QuizFile, SiteFile, parse_hhmm
 from core.yamlfile import YamlFileError, display_path, load_model
 
 SITE_KEY = "site"
@@ -43,6 +43,7 @@ class SiteFolder:
     articles: ArticlesFile | None
     quiz: QuizFile | None
     news_feed: Path | None
+    guides: GuidesFile | None = None
 
 
 def read_site_folder(folder: Path) -> SiteFolder:
@@ -57,6 +58,7 @@ def read_site_folder(folder: Path) -> SiteFolder:
         ("notices", "notices.yaml", NoticesFile, "notices"),
         ("articles", "articles.yaml", ArticlesFile, "articles"),
         ("quiz", "quiz.yaml", QuizFile, "questions"),
+        ("guides", "guides.yaml", GuidesFile, "guides"),
     ):
         path = folder / name
         if key != "site" and not path.exists():
@@ -72,7 +74,7 @@ def read_site_folder(folder: Path) -> SiteFolder:
         raise YamlFileError(problems)
     feed = folder / "news" / "feed.xml"
     return SiteFolder(folder, parts["site"], parts["notices"], parts["articles"], parts["quiz"],  # type: ignore
-                      feed if feed.is_file() else None)
+                      feed if feed.is_file() else None, parts["guides"])  # type: ignore[arg-type]
 
 
 def week_start(now: datetime, tz: ZoneInfo) -> datetime:
@@ -142,6 +144,15 @@ def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, termi
                 published_at=datetime(a.published.year, a.published.month, a.published.day, 9, tzinfo=tz)))
         counts["articles"] = len(data.articles.articles)
 
+    if data.guides:
+        shown = [g for g in data.guides.guides if g.published]  # a guide not signed off is not shown
+        for i, g in enumerate(shown):  # newest first on screen: the file's order
+            session.add(ContentItem(
+                kind="guide", source="site", guid=g.id, title_zh=g.title_zh, title_en=g.title_en, body=g.body_zh,
+                body_en=g.body_en, summary=g.body_zh[:140], review_state="published",
+                published_at=now - timedelta(minutes=i)))
+        counts["guides"] = len(shown)
+
     if data.quiz:
         published = [q for q in data.quiz.questions if q.published]  # a question not signed off is not asked
         for q in published:
@@ -162,11 +173,18 @@ def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, termi
         counts["news"] = len(items)
 
     session.add(Setting(key=SITE_KEY, value={
-        "organisation": site.organisation.model_dump(), "folder": str(folder), "loaded_at": now.isoformat(),
-        "counts": counts}))
+        "organisation": site.organisation.model_dump(), "facts": facts_of(site), "folder": str(folder),
+        "loaded_at": now.isoformat(), "counts": counts}))
     audit(session, "system", "site.load", str(folder), terminal_id, **counts)
     session.flush()
     return LoadReport(True, counts)
+
+
+def site_facts(session: Session) -> dict[str, str]:
+    """The site facts (``core.sitefacts``) of the loaded site: what screens that name the contact office
+    or the like say; empty before a site is loaded (or for one loaded before facts existed)."""
+    row = session.get(Setting, SITE_KEY)
+    return dict(row.value.get("facts", {})) if row else {}
 
 
 def organisation(session: Session) -> dict:

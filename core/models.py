@@ -34,7 +34,7 @@ MEMBER_STATUSES = ("正式", "预备")
 MEMBER_CATEGORIES = ("在职", "退休", "学生", "无业")
 SIGN_IN_METHODS = ("face", "pin", "admin")
 REVIEW_STATES = ("draft", "branch_approved", "published", "rejected")
-CONTENT_KINDS = ("news", "notice", "article")
+CONTENT_KINDS = ("news", "notice", "article", "guide")
 QUESTION_KINDS = ("single", "multi", "truefalse")
 
 

@@ -164,6 +164,26 @@ class ArticlesFile(_Strict):
     articles: list[ArticleFile]
 
 
+class GuideFile(_Strict):
+    """A how-to guide of the office-hours page (党费, 组织关系转接 …): reviewed like knowledge answers."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    title_zh: str = Field(min_length=1)
+    title_en: str = ""
+    body_zh: str = Field(min_length=1)
+    body_en: str = ""
+    source: str = ""
+    review: Review | None = None
+
+    @property
+    def published(self) -> bool:
+        return is_published(self.review)
+
+
+class GuidesFile(_Strict):
+    guides: list[GuideFile]
+
+
 class QuestionFile(_Strict):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     type: Literal["single", "multi", "truefalse"]

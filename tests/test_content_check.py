@@ -103,11 +103,12 @@ def test_a_changed_site_fact_appears_everywhere_it_is_used(tmp_path, database):
                                     encoding="utf-8")
 
     used: dict[str, set[str]] = {}  # file -> facts its texts refer to
-    for name in ("knowledge.yaml", "notices.yaml", "articles.yaml", "quiz.yaml"):
+    for name in ("knowledge.yaml", "notices.yaml", "articles.yaml", "quiz.yaml", "guides.yaml"):
         used[name] = {f for _, s in strings_in(read_yaml(site / name)[0]) for f in placeholders(s) if f in facts}
     used["hall.yaml"] = {f for _, s in strings_in(read_yaml(scenes / "hall.yaml")[0]) for f in placeholders(s)
                          if f in facts}
-    assert used["knowledge.yaml"] and used["hall.yaml"] and (used["notices.yaml"] | used["articles.yaml"])
+    assert used["knowledge.yaml"] and used["hall.yaml"] and used["guides.yaml"]
+    assert used["notices.yaml"] | used["articles.yaml"]
 
     def says(texts: list[str], names: set[str]) -> None:
         blob = "\n".join(texts)
@@ -127,7 +128,7 @@ def test_a_changed_site_fact_appears_everywhere_it_is_used(tmp_path, database):
         items = s.scalars(select(ContentItem).where(ContentItem.source == "site")).all()
         questions = s.scalars(select(QuizQuestion)).all()
     says([t for i in items for t in (i.title_zh, i.title_en or "", i.body, i.body_en or "")],
-         used["notices.yaml"] | used["articles.yaml"])
+         used["notices.yaml"] | used["articles.yaml"] | used["guides.yaml"])
     says([t for q in questions for t in (q.question_zh, q.question_en, q.explanation_zh, q.explanation_en,
                                          *q.options_zh, *q.options_en)], used["quiz.yaml"])
 

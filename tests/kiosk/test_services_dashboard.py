@@ -316,8 +316,11 @@ def test_office_hours_and_guides(terminal, fonts) -> None:
     texts = o.info.texts()
     assert "工作日 8:30-12:00，13:30-17:30" in texts and "0571-8888 6001" in texts
     assert "星河镇能源大道88号星河能源科技园行政楼" in texts
-    assert 3 <= len(S.GUIDES) <= 5
-    for guide in S.GUIDES:
+    assert "党群工作部" in texts, "the office the site's facts name (not one written in code)"
+    assert 3 <= len(o.guides) <= 4 and [g.key for g in o.guides] == ["dues", "transfer", "face", "apply"]
+    assert "实际领取的离退休费总额或养老金总额" in o.guides[0].body_zh  # the corrected rule, from guides.yaml
+    assert all("${" not in g.body_zh + g.body_en for g in o.guides)
+    for guide in o.guides:
         k.tap_widget(o.guide_buttons[guide.key])
         assert o.selected == guide.key and o.guide_buttons[guide.key].selected
         text = o.doc.text()

@@ -15,6 +15,7 @@ from kiosk.context import KioskContext
 from kiosk.screens.learning.card_screen import CardScreen
 from kiosk.screens.learning.common import MAX_PIN_TRIES, find_member, member_candidates
 from kiosk.screens.learning.widgets import Run, TextBlock
+from kiosk.screens.services.common import office_names
 from kiosk.ui.layout import inset, split_columns, take_top
 from kiosk.ui.widgets import NumericKeypad
 
@@ -50,9 +51,10 @@ class LoginScreen(CardScreen):
             color = p.bad.text if self.message_bad else p.ok.text
             runs.append(Run(self.message, "body", True, color, gap_before=self.theme.spacing.gap,
                             mark="bad" if self.message_bad else None))
-        runs.append(Run(ctx.t("练习答题无需登录。登录后可查看成绩记录、累计学习积分。未设置 PIN 的党员请联系党群工作部。",
+        office_zh, office_en = office_names(ctx)
+        runs.append(Run(ctx.t(f"练习答题无需登录。登录后可查看成绩记录、累计学习积分。未设置 PIN 的党员请联系{office_zh}。",
                               "Practice needs no sign-in. Sign in to see your results and earn points. "
-                              "No PIN yet? Ask the Party affairs office (党群工作部)."),
+                              f"No PIN yet? Ask the {office_en} ({office_zh})."),
                         "small", color=p.ink_muted, gap_before=self.theme.spacing.gap * 2))
         return runs
 

@@ -47,15 +47,13 @@ from kiosk.screens.services.dues import (
     band_rows,
     money,
 )
-from kiosk.screens.services.guides import GUIDES, Guide
 from kiosk.screens.services.hub import SERVICES, Service, ServicesScreen
-from kiosk.screens.services.office import OfficeHoursScreen
+from kiosk.screens.services.office import Guide, OfficeHoursScreen
 from kiosk.screens.services.widgets import Heading, InfoPanel, ToggleButton
 from kiosk.ui.screens import Screen
 
 __all__ = [
     "CATEGORIES",
-    "GUIDES",
     "ROLE_ORDER",
     "SCREENS",
     "SERVICES",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from core.demo import organisation
+from core.demo import organisation, site_facts
 from kiosk.context import KioskContext
 
 
@@ -33,3 +33,11 @@ def organisation_rows(ctx: KioskContext, org: dict) -> list[tuple[str, str, str]
         (ctx.t("电话", "Phone"), org.get("phone", ""), ctx.t("工作时间内接听", "answered in office hours")),
     ]
     return [r for r in rows if r[1]]
+
+
+def office_names(ctx: KioskContext) -> tuple[str, str]:
+    """The contact office (zh, en) as the site's facts name it (site.yaml ``facts: office_zh``), so a
+    screen never names a different office than the knowledge base and the notices."""
+    with ctx.session() as s:
+        facts = site_facts(s)
+    return facts.get("office_zh") or "党委办公室", facts.get("office_en") or "Party committee office"

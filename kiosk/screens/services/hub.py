@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pygame
 
 from kiosk.context import KioskContext
-from kiosk.screens.services.common import organisation_info, organisation_rows, pair
+from kiosk.screens.services.common import office_names, organisation_info, organisation_rows, pair
 from kiosk.screens.services.widgets import Heading, InfoPanel
 from kiosk.ui.layout import inset, split_columns, take_bottom, take_top, tile_grid
 from kiosk.ui.screens import Screen
@@ -53,10 +53,11 @@ class ServicesScreen(Screen):
         rows = organisation_rows(ctx, org)
         info: pygame.Rect | None = None
         name_zh = org.get("name_zh", "")
+        office_zh, office_en = office_names(ctx)
         panel = InfoPanel(area, th, ctx.t("联系党委", "Contact the Party committee"),
                           ctx.t(name_zh, org.get("name_en", "")) or name_zh, rows,
-                          ctx.t("如需帮助，请在办公时间内来电或到党委办公室咨询。",
-                                "For help, call or visit the Party committee office in office hours."))
+                          ctx.t(f"如需帮助，请在办公时间内来电或到{office_zh}咨询。",
+                                f"For help, call or visit the {office_en} in office hours."))
         info: pygame.Rect | None = None
         if th.portrait:
             if rows:
