@@ -123,8 +123,13 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
     out = Path(args.out)
     sizes = [(width, height)] if not args.all else [(width, height), (height, width)]
     written = []
-    for size in sizes:
-        written += screenshot(config, names, size, out, lang=args.lang)
+    from tqdm import tqdm
+
+    # --all renders ~40 screens (tens of seconds): a progress bar on stderr, the file names on stdout
+    with tqdm(total=len(names) * len(sizes), desc="screens", unit="png", file=sys.stderr,
+              disable=len(names) * len(sizes) < 4) as bar:
+        for size in sizes:
+            written += screenshot(config, names, size, out, lang=args.lang, progress=lambda _p: bar.update())
     for path in written:
         print(path)
     return 0

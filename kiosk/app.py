@@ -511,8 +511,9 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
 
 
 def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Path,
-               lang: str | None = None) -> list[Path]:
-    """Render screens headless (SDL dummy driver) to PNG files; ``out`` is a file for one name, else a folder."""
+               lang: str | None = None, progress: Callable[[Path], object] | None = None) -> list[Path]:
+    """Render screens headless (SDL dummy driver) to PNG files; ``out`` is a file for one name, else a folder.
+    ``progress`` hears of each file as it is written (``screenshot --all`` takes a while)."""
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     pygame.init()
@@ -545,6 +546,8 @@ def screenshot(config: Config, names: list[str], size: tuple[int, int], out: Pat
         target.parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(surface, str(target))
         written.append(target)
+        if progress is not None:
+            progress(target)
     pygame.quit()
     return written
 
