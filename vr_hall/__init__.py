@@ -68,13 +68,16 @@ def check_scene(scene_path: Any, out: Any = print) -> int:
         if not report.ok:
             out(f"  {e.id:<8} {e.media.model}: REFUSED ({report.error})")  # type: ignore[union-attr]
             continue
-        sx, sy, sz = report.size or (0.0, 0.0, 0.0)
+        ax, ay, az = report.size or (0.0, 0.0, 0.0)
+        sx, sy, sz = ax, ay, az
+        if round((e.media.pitch or 0.0) / 90) % 2:  # type: ignore[union-attr]  # tipped on its back or front
+            sy, sz = sz, sy
         depth = e.depth if e.depth is not None else e.size[0] * 0.5
         k = min([w / h for w, h in ((e.size[0], sx), (e.size[1], sz), (depth, sy)) if h > 1e-6] or [1.0])
         flags = ", ".join(x for x in ("two-sided" if report.two_sided else "",
                                       f"{report.animations} animations (shown still)" if report.animations else "") if x)
         out(f"  {e.id:<8} {e.media.model}: {report.triangles} triangles, {report.textures} textures, "  # type: ignore[union-attr]
-            f"{sx:.2f} x {sy:.2f} x {sz:.2f} m as authored, x{k:.3g} -> {sx * k:.2f} x {sy * k:.2f} x {sz * k:.2f} m"
+            f"{ax:.2f} x {ay:.2f} x {az:.2f} m as authored, x{k:.3g} -> {sx * k:.2f} x {sy * k:.2f} x {sz * k:.2f} m"
             + (f"; {flags}" if flags else ""))
         if report.load_path:
             out(f"           rewritten for the loader (sparse accessors applied, buffers made .bin): {report.load_path}")

@@ -204,10 +204,13 @@ def normalise_model(model: NodePath, e: Exhibit) -> NodePath:
     """Fit a loaded model into its exhibit, whatever units and origin it was authored with: scaled
     (uniformly) so its bounding box fits the declared ``size`` and depth (its footprint), centred on
     the exhibit's position, standing on its plinth, and turned so that its front (glTF's +Z, which the
-    loader turns to -y) faces the way the exhibit faces, plus ``media.turn``. Returns the holder node
+    loader turns to -y) faces the way the exhibit faces, plus ``media.turn`` (and tipped by
+    ``media.pitch`` first, for a model authored Z up). Returns the holder node
     (the model under it), not yet parented."""
     holder = NodePath(PandaNode(f"model-{e.id}"))
     model.reparentTo(holder)
+    if e.media is not None and e.media.pitch:
+        model.setP(e.media.pitch)  # stood up first: the fit below measures it as it will stand
     bounds = model.getTightBounds()
     if bounds is not None:
         lo, hi = bounds

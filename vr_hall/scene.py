@@ -162,6 +162,9 @@ class Media(_Strict):
     """Degrees added to the exhibit's facing for its model. A glTF model's front is +Z (glTF 2.0,
     3.4): it is turned to face the visitor with no override; a model authored facing another way
     (the demo's own models face glTF -Z) says so here (180)."""
+    pitch: float = 0.0
+    """Degrees the model is tipped forward (+) or back (-) before it is fitted: a model authored with
+    Z up instead of glTF's Y up lies on its back and stands with ``pitch: -90`` (or 90)."""
     plinth: Annotated[float, Field(ge=0, le=2)] | None = None
     """Height in metres of the plinth a ``model`` exhibit stands on (0: on the floor); default
     0.2 m. A showcase's model stands on the showcase's base."""

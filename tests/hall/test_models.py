@@ -351,3 +351,22 @@ def test_an_animated_model_plays_its_first_animation(tmp_path: Path, cache: Path
     lo, hi = holder.getTightBounds(hall.root)
     assert lo.z == pytest.approx(0.2, abs=1e-3) and hi.z - lo.z <= 1.75 + 1e-3  # on its plinth, fitted
     hall.root.removeNode()
+
+
+def test_a_model_authored_z_up_is_stood_up_by_pitch(gltf_dir: Path, tmp_path: Path, cache: Path) -> None:
+    """TextureCoordinateTest is a vertical 2.4 m board; tipped by ``media.pitch: -90`` (as a Z-up model
+    needs) it lies flat, and the fit measures it as it then lies: 1.9 m wide, no taller than its depth."""
+    from panda3d.core import NodePath
+
+    from vr_hall.build import ModelCache, normalise_model
+
+    board = gltf_dir / SAMPLES["TextureCoordinateTest"]
+    for pitch, tall in ((0, True), (-90, False)):
+        scene = load_scene(scene_with(tmp_path, {"beidou_satellite.gltf": f"model: {board}, pitch: {pitch}"}))
+        e = next(x for x in scene.exhibits if x.id == "b03")
+        node = normalise_model(ModelCache().instance(board, bake=True), e)
+        world = NodePath("world")
+        node.reparentTo(world)
+        lo, hi = node.getTightBounds(world)
+        assert ((hi.z - lo.z) > 1.0) is tall, (pitch, lo, hi)
+        assert lo.z == pytest.approx(0.12, abs=1e-4)  # on the showcase's base either way
