@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core import content
 from core.meetings import upcoming
@@ -67,7 +68,7 @@ class HomeScreen(Screen):
                 rect, th, ctx.t(feature.zh, feature.en), note or (feature.en if ctx.lang == "zh" else feature.zh),
                 icon=feature.icon, number=number, accent=th.palette.ink_muted if note else None,
                 unit=ctx.t("条", "items") if feature.name in ("news", "notices") else
-                (ctx.t("场", "meetings") if feature.name == "meetings" else None),
+                (ctx.t("场·本周", "this week") if feature.name == "meetings" else None),
                 on_tap=lambda name=feature.name: self.open_screen(name)))
         lang_w = max(th.spacing.target * 2, bottom.w // 6)
         headline = bottom.copy()
@@ -81,9 +82,12 @@ class HomeScreen(Screen):
         ctx = self.ctx
         now = ctx.now()
         with ctx.session() as s:
+            # meetings: the rest of this week (to Sunday), as the 会议安排 list shows them first — the
+            # tile said "0 场" (today only) beside a list of eight this week
+            today = ctx.local(now).date()
+            sunday = today + timedelta(days=6 - today.weekday())
             return {"news": len(content.visible(s, "news", now)), "notices": len(content.visible(s, "notice", now)),
-                    "meetings": sum(1 for m in upcoming(s, now, 100)
-                                    if ctx.local(m.starts_at).date() == ctx.local(now).date())}
+                    "meetings": sum(1 for m in upcoming(s, now, 200) if ctx.local(m.starts_at).date() <= sunday)}
 
     def _headline(self) -> str:
         with self.ctx.session() as s:

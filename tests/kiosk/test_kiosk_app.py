@@ -513,3 +513,19 @@ def test_a_tap_anywhere_interrupts_speech(make_app):
     render(app)
     Finger(app).tap((600, 600))
     assert len(stops.drain()) == 1
+
+
+def test_the_meetings_tile_counts_what_the_meetings_list_shows_this_week(make_app):
+    """Was: "0 场" (today only) beside a list of eight meetings this week (#19)."""
+    from datetime import timedelta
+
+    from core.meetings import upcoming
+
+    app = make_app()
+    now = app.ctx.now()
+    today = app.ctx.local(now).date()
+    with app.terminal.db.session() as s:
+        week = [m for m in upcoming(s, now, 200)
+                if app.ctx.local(m.starts_at).date() <= today + timedelta(days=6 - today.weekday())]
+    tile = app.home.tiles["meetings"]
+    assert tile.number == len(week) and tile.unit == "场·本周"
