@@ -3,7 +3,7 @@
 Why: the terminal speaks its knowledge answers, quiz explanations and exhibit narrations aloud in
 public. Before a site goes live (and after every edit) a reviewer needs the list of what to look at:
 entries not published (unreviewed or still draft), entries that do not say where their facts come
-from, zh/en pairs whose numbers or dates differ, English that is off the bilingual glossary, and site
+from, Chinese texts with no English, zh/en pairs whose numbers or dates differ, English that is off the bilingual glossary, and site
 facts (contact office, opening hours, room names …) written out by hand instead of ``${name}``, which
 is how a site ends up contradicting itself. Every problem names file:line and the entry.
 """
@@ -45,7 +45,7 @@ class Problem:
     """file:line"""
     entry: str
     kind: str
-    """file | review | source | numbers | glossary | restated"""
+    """file | review | source | english | numbers | glossary | restated"""
     message: str
 
     def __str__(self) -> str:
@@ -98,6 +98,9 @@ def _check_entry(kind: str, entry: dict, rendered: dict, glossary: Glossary | No
         yield (), "source", "no source: say which document, article and date its facts come from"
     for zh_key, en_key in PAIRS.get(kind, []):
         zh, en = str(rendered.get(zh_key) or ""), str(rendered.get(en_key) or "")
+        if zh.strip() and not en.strip():  # the terminal is bilingual: an English visitor would get Chinese
+            yield (), "english", f"{zh_key} has no {en_key}"
+            continue
         only_zh, only_en = number_mismatch(zh, en, glossary)
         if only_zh or only_en:
             parts = ([f"{zh_key} has {', '.join(sorted(only_zh))} that {en_key} lacks"] if only_zh else []) + \

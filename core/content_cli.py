@@ -37,7 +37,7 @@ def cmd_content(args: argparse.Namespace) -> int:
         print(f"\n{len(report.problems)} problems ({', '.join(f'{k} {n}' for k, n in kinds.most_common())}) "
               f"in {checked}")
         return 1
-    print(f"no problem: {checked} checked (review, sources, zh/en numbers, glossary, site facts)")
+    print(f"no problem: {checked} checked (review, sources, English, zh/en numbers, glossary, site facts)")
     return 0
 
 

@@ -207,15 +207,16 @@ def test_check_lists_each_kind_of_problem(tmp_path):
           + entry("term", "遵义会议", "The Zunyi Conference.")
           + entry("fact", "请联系党群工作部", "Ask the Party and Mass Work Department.")
           + entry("unsourced", "答", "A", REVIEWED)
-          + entry("unreviewed", "答", "A", "source: 测试文件"))
+          + entry("unreviewed", "答", "A", "source: 测试文件")
+          + entry("english", "只有中文", '""'))
     glossary = "terms:\n  - {zh: 遵义会议, en: [Zunyi Meeting], avoid: [Zunyi Conference]}\n"
     report = check_site(write_site(tmp_path, kb, glossary=glossary))
-    assert kinds(report) == [("fact", "restated"), ("fact", "restated"), ("term", "glossary"),
+    assert kinds(report) == [("english", "english"), ("fact", "restated"), ("fact", "restated"), ("term", "glossary"),
                              ("term", "glossary"), ("unreviewed", "review"), ("unsourced", "source"),
                              ("year", "numbers")]
     year = next(p for p in report.problems if p.kind == "numbers")
     assert year.where.endswith("knowledge.yaml:10") and "1921" in year.message and "1922" in year.message
-    assert report.counts["knowledge"] == 6
+    assert report.counts["knowledge"] == 7
 
 
 def test_content_check_command_on_the_shipped_demo():
