@@ -223,7 +223,7 @@ class FacePipeline:
         face_px = box_height(track.box)
         lm = self.engine.landmarks(rgb, [track.box])
         if lm:
-            track.live = track.liveness.update(t, lm[0], face_px)
+            track.live = track.liveness.update(t, lm[0], face_px)  # SFace's points carry their own box
         if track.decision.outcome != ACCEPT and face_px >= self.min_face_px and self._wants_encoding(track, face_px):
             enc = self.engine.encode(rgb, [track.box], 1)
             track.encoded_at, track.encoded_px = track.seen, face_px

@@ -182,3 +182,75 @@ def stills_video(engine, paths: list[Path], out: Path, *, frames: int, repeats: 
         seq.append(aligned_frame(engine, path, dx, dy))
         i += 1
     return write_video(out, seq, fps)
+
+
+# ------------------------------------------------------------------------------- liveness attacks
+
+#: 2-D attacks on liveness made from one still photo (issue #17): each is a frame sequence a printed or
+#: on-screen photo could produce, or a video edited from it. ``nose_warp`` is the attack that passed the
+#: old head-turn check (the nose region pushed sideways); ``warp_squeeze`` adds the eye line's
+#: foreshortening to it; the rest move the whole photo. ``MORPHS`` are wider edits that drag the eyes and
+#: mouth along inside the face outline as a turning head would (``wide_warp``: a broad bump around the
+#: nose; ``inner_shift``: the whole inner face plus the nose plus the squeeze) — five points cannot tell
+#: those from a real turn, and the README says so.
+ATTACKS = ("still", "slide_scale", "print_blur", "perspective", "nose_warp", "warp_squeeze")
+MORPHS = ("wide_warp", "inner_shift")
+
+
+def attack_frames(engine, path: Path, kind: str, *, frames: int = 48, amplitude: float = 15.0,
+                  face_px: int = 170, size: tuple[int, int] = (640, 480)) -> list:
+    """BGR frames of attack ``kind`` on the photo at ``path`` (face scaled to ``face_px``)."""
+    import cv2
+
+    base = aligned_frame(engine, path, face_px=face_px, size=size)
+    rgb = cv2.cvtColor(base, cv2.COLOR_BGR2RGB)
+    (top, right, bottom, left), = engine.detect(rgb) or [(0, 0, 0, 0)]
+    lm = engine.landmarks(rgb, [(top, right, bottom, left)])[0]
+    nose = np.asarray(lm["nose_bridge"][-1], float)
+    eyes = np.asarray(lm["left_eye"][0], float), np.asarray(lm["right_eye"][0], float)
+    iod = float(np.linalg.norm(eyes[1] - eyes[0]))
+    centre = np.array([(left + right) / 2, (top + bottom) / 2], float)
+    w, h = size
+    gx, gy = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    rng = np.random.default_rng(7)
+    out = []
+    for i in range(frames):
+        phase = np.sin(2 * np.pi * i / frames)  # one sweep to one side and back, then the other
+        a = amplitude * phase
+        img = base
+        if kind == "still":
+            img = np.roll(base, (int(rng.integers(-2, 3)), int(rng.integers(-2, 3))), axis=(0, 1))
+        elif kind == "slide_scale":
+            s = 1 + 0.12 * phase
+            m = cv2.getRotationMatrix2D((w / 2, h / 2), 3 * phase, s)
+            m[0, 2] += 25 * phase
+            img = cv2.warpAffine(base, m, size, borderValue=(90, 90, 90))
+        elif kind == "print_blur":
+            m = np.float32([[1, 0, 12 * phase], [0, 1, 6 * np.cos(2 * np.pi * i / frames)]])
+            img = cv2.GaussianBlur(cv2.warpAffine(base, m, size, borderValue=(90, 90, 90)), (0, 0), 1.6)
+            img = np.clip(img.astype(np.float32) * 0.8 + 30 + rng.normal(0, 4, img.shape), 0, 255).astype(np.uint8)
+        elif kind == "perspective":
+            theta = np.radians(40 * phase)  # the print turned about its vertical axis
+            f = 900.0
+            pts = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+            proj = []
+            for x, y in pts:
+                X = (x - w / 2) * np.cos(theta)
+                Z = (x - w / 2) * np.sin(theta)
+                proj.append([w / 2 + f * X / (f + Z), h / 2 + f * (y - h / 2) / (f + Z)])
+            img = cv2.warpPerspective(base, cv2.getPerspectiveTransform(pts, np.float32(proj)), size,
+                                      borderValue=(90, 90, 90))
+        else:
+            sigma = (0.35 if kind in ("wide_warp", "inner_shift") else 0.2) * iod  # 0.2: the nose, not the eyes
+            bump = np.exp(-((gx - nose[0]) ** 2 + (gy - nose[1]) ** 2) / (2 * sigma ** 2))
+            dx = a * bump
+            if kind in ("warp_squeeze", "inner_shift"):
+                cos = np.sqrt(max(1 - (abs(a) / amplitude * 0.35 / 0.55) ** 2, 0.1))
+                dx = dx + (gx - centre[0]) * (cos - 1)  # the eye line foreshortens with the "turn"
+            if kind == "inner_shift":
+                face_sigma = 0.45 * (right - left)
+                inner = np.exp(-((gx - centre[0]) ** 2 + (gy - centre[1]) ** 2) / (2 * face_sigma ** 2))
+                dx = dx + 0.6 * a * inner  # eyes and mouth move inside the outline too
+            img = cv2.remap(base, gx - dx.astype(np.float32), gy, cv2.INTER_LINEAR, borderValue=(90, 90, 90))
+        out.append(np.ascontiguousarray(img))
+    return out

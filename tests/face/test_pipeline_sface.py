@@ -14,10 +14,20 @@ from core.events import EventBus, FaceSeen, SignedIn
 from core.models import Attendance
 from robot_assistant.face.camera import OpenCVCamera, write_video
 from robot_assistant.face.enroll import Enroller
+from robot_assistant.face.liveness import LivenessSettings
 from robot_assistant.face.pipeline import FacePipeline
 from robot_assistant.face.settings import FaceSettings
 from robot_assistant.face.templates import TemplateCipher, TemplateIndex, TemplateStore
-from tests.face.conftest import T0, add_meeting, identities, number_of, seed_members, stills_video
+from tests.face.conftest import (
+    ATTACKS,
+    T0,
+    add_meeting,
+    attack_frames,
+    identities,
+    number_of,
+    seed_members,
+    stills_video,
+)
 
 MEMBER = "df_person01"
 SHIPPED = FaceSettings.for_engine("sface")
@@ -66,7 +76,10 @@ def test_member_signs_in_with_the_shipped_policy(sface, sface_store, faces: Path
     video = stills_video(sface, [faces / MEMBER / "2.jpg", faces / MEMBER / "3.jpg"], tmp_path / "live.avi",
                          frames=20)
     bus = EventBus()
-    pipe = pipeline(sface, sface_store, site, bus)
+    # Two stills of different poses cut together are not a live head, and the 3-D turn check (#17) says so
+    # (a yaw span of ~0.12-0.16 with flat geometry); this test is about matching and timing, so it takes
+    # the plain turn of the stills. The real clip and the attacks test the shipped liveness below.
+    pipe = pipeline(sface, sface_store, site, bus, liveness=LivenessSettings(turn_3d=False))
     assert pipe.policy == SHIPPED.policy  # the engine's calibration when none is given
     results = play(pipe, video, until=lambda r: r.signed)
     (event,) = results[-1].signed
@@ -118,7 +131,7 @@ def test_real_clip_passes_liveness_by_head_turn_with_five_points(sface, testdata
     tracks = {}
     for r in play(pipe, clip):
         tracks.update({t.id: t for t in r.tracks})
-    assert any(t.live.passed and t.live.how == "turn" for t in tracks.values()), \
+    assert any(t.live.passed and t.live.how == "turn" and t.live.turn_check == "3d" for t in tracks.values()), \
         [(t.id, t.live) for t in tracks.values()]
 
 
@@ -165,3 +178,25 @@ def test_worker_builds_the_configured_engine_and_reencodes_kept_photos(sface, en
     assert worker.reencoded == {"OBAMA": 3}
     index = worker.pipeline.index
     assert index.metric == "cosine" and [index.members[int(i)][0] for i in index.member_ids] == ["OBAMA"]
+
+
+@pytest.mark.parametrize("kind", ATTACKS)
+def test_attacks_made_from_one_photo_are_not_signed_in(kind, sface, sface_store, faces: Path, site, tmp_path: Path):
+    """Issue #17's attacks, made from the enrolled member's photo and played through the real pipeline with
+    the shipped policy: the photo still, slid and scaled, blurred like a print, tilted in depth, its nose
+    region warped sideways by 30 px, with and without the eye line squeezed. The member is recognised
+    every time; nobody is signed in. (Broad morphs that drag the eyes and mouth along as a turning head
+    would — conftest.MORPHS — pass five-point checks: see the README's liveness limits.)"""
+    from robot_assistant.face.camera import write_video
+
+    frames = attack_frames(sface, faces / MEMBER / "1.jpg", kind, amplitude=30.0)
+    video = write_video(tmp_path / f"{kind}.avi", frames, 15.0)
+    bus = EventBus()
+    sub = bus.subscribe()
+    results = play(pipeline(sface, sface_store, site, bus, liveness_timeout_s=3.5), video)
+    assert not any(r.signed for r in results)
+    events = sub.drain()
+    assert any(isinstance(e, FaceSeen) and e.member_number == number_of(MEMBER) for e in events)
+    assert not any(isinstance(e, SignedIn) for e in events)
+    with site.session() as s:
+        assert s.scalar(select(func.count()).select_from(Attendance)) == 0
