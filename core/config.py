@@ -162,6 +162,8 @@ class AssistantSection(_Section):
     whisper_prompt: str | None = None
     whisper_hotwords: str | None = None
     whisper_short_audio: bool = True
+    whisper_detect_language: bool = True
+    whisper_min_confidence: float = Field(0.5, ge=0, le=1)
     wake_phrase: str | None = None
     wake_threshold: float = Field(0.75, gt=0, le=1)
     wake_window_seconds: float = Field(8.0, gt=0, le=120)

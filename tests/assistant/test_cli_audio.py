@@ -126,3 +126,13 @@ def test_an_answer_spoken_by_the_neural_voice_is_heard_back(tmp_path):
     assert heard.returncode == 0, heard.stderr
     edits, n = error_rate(normalize(heard.stdout.strip()), normalize(answer), "zh")
     assert edits / n <= 0.15, (heard.stdout, answer)
+
+
+def test_a_transcript_below_the_confidence_floor_is_not_taken_as_the_question(tmp_path):
+    need_whisper()
+    clip = SPEECH / ZH_CLIP  # heard right, at confidence ~0.95: a floor of 0.99 makes it "unsure"
+    env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path), "DANGJIAN__ASSISTANT__WHISPER_MIN_CONFIDENCE": "0.99"}
+    done = launcher("--wav", str(clip), "--transcribe", env=env)
+    assert done.returncode == 1 and "not sure what was said (low confidence" in done.stderr
+    done = launcher("--wav", str(clip), env=env)
+    assert done.returncode == 0 and "answer:  没听清，请再说一遍" in done.stdout and "Traceback" not in done.stderr

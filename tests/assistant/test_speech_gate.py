@@ -102,3 +102,23 @@ def test_the_terminal_does_not_hear_its_own_answer(tmp_path, gated):
     else:  # the control: the same loopback without the gate hears the answer as a visitor's question
         assert finals and "hall" in " ".join(f.text.lower() for f in finals)
         assert finals[0].language == "en"  # and knows it was English, though the site language is zh
+
+
+def test_a_low_confidence_utterance_is_answered_with_a_request_to_repeat(tmp_path):
+    from robot_assistant.audio import WavFileSource
+    from robot_assistant.whisper_stt import WhisperRecognizer, WhisperSettings
+    from tests.assistant.test_whisper_support import SPEECH
+
+    need_whisper()
+    bus = EventBus()
+    heard = bus.subscribe(Transcript, Speak)
+    strict = WhisperSettings(joined_model(), min_confidence=0.99)  # the real clip scores ~0.95
+    listen = ListenWorker(bus, WavFileSource(SPEECH / "zh_paddlespeech.wav", pad_s=(0.3, 1.0)),
+                          WhisperRecognizer(strict, "zh"), language="zh", partials=False).start()
+    assert listen.wait(120)
+    listen.stop()
+    events = []
+    while (event := heard.get(timeout=0.1)) is not None:
+        events.append(event)
+    assert [type(e).__name__ for e in events] == ["Speak"] and events[0].text == "没听清，请再说一遍"
+    assert listen.stats.asked_again == 1
