@@ -13,14 +13,14 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.review import Review, is_published
+from core.review import Reviewed
 from core.sitefacts import facts_beside
 from core.yamlfile import load_model
 
 log = logging.getLogger(__name__)
 
 
-class KnowledgeEntry(BaseModel):
+class KnowledgeEntry(Reviewed):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
@@ -32,13 +32,6 @@ class KnowledgeEntry(BaseModel):
     questions_en: list[str] = []
     answer_zh: str = Field(min_length=1)
     answer_en: str = ""
-    source: str = ""
-    """Where its real-world facts come from (document, article, date), or ``site`` for the site's own."""
-    review: Review | None = None
-
-    @property
-    def published(self) -> bool:
-        return is_published(self.review)
 
 
 class KnowledgeBase(BaseModel):

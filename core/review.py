@@ -41,3 +41,15 @@ class Review(BaseModel):
 def is_published(review: Review | None) -> bool:
     """True only for an entry a reviewer published; no review block means not reviewed."""
     return review is not None and review.state == "published"
+
+
+class Reviewed(BaseModel):
+    """The fields every reviewed entry carries (knowledge answers, quiz questions, guides, exhibits)."""
+
+    source: str = ""
+    """Where its real-world facts come from (document, article, date), or ``site`` for the site's own."""
+    review: Review | None = None
+
+    @property
+    def published(self) -> bool:
+        return is_published(self.review)

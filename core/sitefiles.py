@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.models import MEETING_TYPES, MEMBER_CATEGORIES, MEMBER_STATUSES
-from core.review import Review, is_published
+from core.review import Reviewed
 from core.sitefacts import FACT_NAME
 
 FactName = Annotated[str, Field(pattern=f"^{FACT_NAME}$")]
@@ -164,7 +164,7 @@ class ArticlesFile(_Strict):
     articles: list[ArticleFile]
 
 
-class GuideFile(_Strict):
+class GuideFile(_Strict, Reviewed):
     """A how-to guide of the office-hours page (党费, 组织关系转接 …): reviewed like knowledge answers."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
@@ -172,19 +172,13 @@ class GuideFile(_Strict):
     title_en: str = ""
     body_zh: str = Field(min_length=1)
     body_en: str = ""
-    source: str = ""
-    review: Review | None = None
-
-    @property
-    def published(self) -> bool:
-        return is_published(self.review)
 
 
 class GuidesFile(_Strict):
     guides: list[GuideFile]
 
 
-class QuestionFile(_Strict):
+class QuestionFile(_Strict, Reviewed):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
     type: Literal["single", "multi", "truefalse"]
     difficulty: int = Field(1, ge=1, le=3)
@@ -196,13 +190,6 @@ class QuestionFile(_Strict):
     answer: list[int] | bool
     explanation_zh: str = ""
     explanation_en: str = ""
-    source: str = ""
-    """Where the answer comes from (document, article, date)."""
-    review: Review | None = None
-
-    @property
-    def published(self) -> bool:
-        return is_published(self.review)
 
     @model_validator(mode="after")
     def _consistent(self) -> QuestionFile:

@@ -21,7 +21,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from core.review import Review, is_published
+from core.review import Reviewed
 from core.sitefacts import facts_for_scene, render_tree
 from core.yamlfile import YamlFileError, cut, display_path, dotted, load_model, read_yaml, where
 
@@ -170,7 +170,9 @@ class Media(_Strict):
     0.2 m. A showcase's model stands on the showcase's base."""
 
 
-class Exhibit(_Strict):
+class Exhibit(_Strict, Reviewed):
+    """An exhibit; only published ones are built (``Reviewed``: a panel is read aloud to visitors)."""
+
     id: str
     room: str
     kind: ExhibitKind
@@ -189,14 +191,6 @@ class Exhibit(_Strict):
     depth: Positive | None = None
     """Footprint depth of a floor model; half its width when not given."""
     media: Media | None = None
-    source: str = ""
-    """Where the panel's and narration's real-world facts come from (document, article, date)."""
-    review: Review | None = None
-    """Only published exhibits are built: a panel is read aloud to visitors."""
-
-    @property
-    def published(self) -> bool:
-        return is_published(self.review)
 
     @property
     def on_wall(self) -> bool:
