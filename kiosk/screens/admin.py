@@ -76,6 +76,7 @@ class AdminPanelScreen(Screen):
             ("screenshot", ctx.t("截屏", "Screenshot")),
             ("clear_urgent", ctx.t("解除紧急通知", "Clear urgent notice")),
             ("admin_signin", ctx.t("管理员代签到", "Sign in a member")),
+            ("member_pin", ctx.t("设置党员 PIN", "Set a member's PIN")),
             ("restart", ctx.t("重启程序", "Restart")),
             ("exit", ctx.t("退出程序", "Exit")),
         ]
@@ -94,6 +95,9 @@ class AdminPanelScreen(Screen):
             return
         if key == "admin_signin":
             self.nav.push(AdminSignInScreen(self.ctx))
+            return
+        if key == "member_pin":
+            self.nav.push(AdminMemberPinScreen(self.ctx))
             return
         action = self.ctx.actions.get(key)
         if action is not None:
@@ -164,3 +168,89 @@ class AdminSignInScreen(Screen):
         self.label.set_text(self.message)
         self.keypad.value = ""
         self.keypad.invalidate()
+
+
+class AdminMemberPinScreen(Screen):
+    """设置党员 PIN: after the admin PIN, give a member the PIN for sign-in by number (a standalone site has
+    no central roster to bring one): member number, the new PIN, the PIN again. 6-12 digits, too-simple
+    PINs refused; the number's wrong-PIN lockout is cleared; audited (``member.pin_set``). The PIN is shown
+    masked and kept only as a scrypt hash."""
+
+    def __init__(self, ctx: KioskContext) -> None:
+        super().__init__("admin_member_pin")
+        self.ctx = ctx
+        self.title = ctx.t("设置党员 PIN", "Set a member's PIN")
+        self.step = "number"
+        self.number: str | None = None
+        self.first_pin = ""
+        self.message = ""
+
+    def _prompt(self) -> str:
+        ctx = self.ctx
+        if self.step == "number":
+            return ctx.t("输入党员编号（如 0101），点确定", "Enter the member number (e.g. 0101)")
+        if self.step == "pin":
+            return ctx.t(f"为 {self.number} 输入新的 PIN（6-12 位数字）", f"New PIN for {self.number} (6-12 digits)")
+        return ctx.t(f"再次输入 {self.number} 的新 PIN", f"The new PIN for {self.number} again")
+
+    def build(self) -> None:
+        th = self.theme
+        pad = th.spacing.pad
+        area = self.rect.inflate(-2 * pad, -2 * pad)
+        top, rest = take_top(area, th.spacing.target * 2, th.spacing.gap)
+        info, msg = split_rows(top, [1, 1], th.spacing.unit)
+        self.add(Label(info, th, self._prompt(), role="body"))
+        self.label = self.add(Label(msg, th, self.message, role="body", color=th.palette.ink_muted))
+        width = min(rest.w, int(th.spacing.target * 6))
+        keypad_rect = rest.copy()
+        keypad_rect.w, keypad_rect.centerx = width, rest.centerx
+        keypad_rect.h = min(rest.h, int(width * 1.4))
+        self.keypad = self.add(NumericKeypad(keypad_rect, th, max_length=8 if self.step == "number" else 12,
+                                             masked=self.step != "number", on_submit=self.submit))
+
+    def _go(self, step: str, message: str = "") -> None:
+        self.step, self.message = step, message
+        if self.nav is not None:
+            self.layout(self.rect)
+
+    def submit(self, digits: str) -> None:
+        from sqlalchemy import select
+
+        from core.models import Member
+        from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format, hash_pin
+
+        ctx = self.ctx
+        if self.step == "number":
+            number = digits if digits.upper().startswith("M") else f"M{digits.zfill(4)}"
+            with ctx.session() as s:
+                member = s.scalars(select(Member).where(Member.number == number)).first()
+            if member is None:
+                self._go("number", ctx.t(f"没有编号为 {number} 的党员", f"No member numbered {number}"))
+            else:
+                self.number = number
+                self._go("pin")
+            return
+        if self.step == "pin":
+            try:
+                pin = check_pin_format(digits, MEMBER_PIN_MIN)
+                if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
+                    raise PinError("PIN 过于简单（如 111111、123456） / too easy to guess (like 111111 or 123456)")
+            except PinError as exc:
+                zh, _, en = str(exc).partition(" / ")
+                self._go("pin", ctx.t(zh, en or zh))
+                return
+            self.first_pin = pin
+            self._go("again")
+            return
+        if digits != self.first_pin:
+            self.first_pin = ""
+            self._go("pin", ctx.t("两次输入不一致，请重新输入", "The two PINs differ: enter the new PIN again"))
+            return
+        with ctx.session() as s:
+            member = s.scalars(select(Member).where(Member.number == self.number)).first()
+            member.pin_hash = hash_pin(self.first_pin, MEMBER_PIN_MIN)
+            Lockout(f"pin:{member.number}", MEMBER_PIN).clear(s)
+            audit(s, "admin:kiosk", "member.pin_set", f"member:{member.number}", ctx.terminal.terminal_id)
+        done = self.number
+        self.number, self.first_pin = None, ""
+        self._go("number", ctx.t(f"已为 {done} 设置 PIN", f"PIN set for {done}"))

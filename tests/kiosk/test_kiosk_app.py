@@ -529,3 +529,43 @@ def test_the_meetings_tile_counts_what_the_meetings_list_shows_this_week(make_ap
                 if app.ctx.local(m.starts_at).date() <= today + timedelta(days=6 - today.weekday())]
     tile = app.home.tiles["meetings"]
     assert tile.number == len(week) and tile.unit == "场·本周"
+
+
+def test_admin_panel_sets_a_member_pin_on_a_standalone_terminal(make_app):
+    from core.audit import recent
+    from core.models import Member
+    from core.secrets import verify_pin
+    from kiosk.screens.admin import AdminMemberPinScreen
+
+    app = make_app()
+    panel = AdminPanelScreen(app.ctx)
+    app.nav.push(panel)
+    render(app)
+    panel.run("member_pin")
+    screen = app.nav.top
+    assert isinstance(screen, AdminMemberPinScreen)
+    render(app)
+
+    def enter(digits):
+        for d in digits:
+            screen.keypad.press(d)
+        screen.keypad.press("ok")
+
+    enter("0199")
+    assert "没有编号为 M0199" in screen.message
+    enter("0102")
+    assert screen.step == "pin"
+    enter("123456")
+    assert "过于简单" in screen.message and screen.step == "pin"
+    enter("1357")
+    assert "6 到 12 位" in screen.message
+    enter("135792")
+    enter("135790")
+    assert "两次输入不一致" in screen.message and screen.step == "pin"
+    enter("135792")
+    enter("135792")
+    assert "已为 M0102 设置 PIN" in screen.message and screen.step == "number"
+    with app.terminal.db.session() as s:
+        member = s.scalars(select(Member).where(Member.number == "M0102")).one()
+        assert verify_pin("135792", member.pin_hash)
+        assert recent(s, "member.pin_set")[0].target == "member:M0102"
