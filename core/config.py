@@ -163,6 +163,7 @@ class AssistantSection(_Section):
     whisper_hotwords: str | None = None
     whisper_short_audio: bool = True
     whisper_detect_language: bool = True
+    vad: Literal["silero", "energy"] = "silero"
     whisper_min_confidence: float = Field(0.5, ge=0, le=1)
     wake_phrase: str | None = None
     wake_threshold: float = Field(0.75, gt=0, le=1)

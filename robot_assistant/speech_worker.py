@@ -367,7 +367,14 @@ def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = N
     phrase = getattr(config.assistant, "wake_phrase", None)
     wake = WakeGate(phrase, threshold=config.assistant.wake_threshold,
                     window_s=config.assistant.wake_window_seconds) if phrase else None
+    from robot_assistant.vad import default_detector
+
+    detector = getattr(config.assistant, "vad", "silero")
+    if detector == "silero" and default_detector() != "silero":
+        log.warning("Silero VAD needs faster-whisper and onnxruntime: using the energy VAD")
+        detector = "energy"
     speaker = SpeakerWorker(bus, lambda: tts_for(config))
     listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: recognizer_for(config, language),
-                          language=language, wake=wake, gate=lambda: speaker.busy)
+                          segmenter=Segmenter(detector=detector), language=language, wake=wake,
+                          gate=lambda: speaker.busy)
     return listen.start(), speaker.start()
