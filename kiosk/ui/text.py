@@ -145,10 +145,22 @@ def ellipsize(text: str, width: int, measure: Measure, ellipsis: str = ELLIPSIS,
             lo = mid
         else:
             hi = mid - 1
-    prefix = text[:lo].rstrip(_TRAILING_BEFORE_ELLIPSIS)
+    cut = lo
+    if 0 < cut < len(text) and _in_word(text, cut):
+        # English: end at a word boundary ("Party commit…" reads as a typo); one long word is still cut
+        space = text.rfind(" ", 0, cut)
+        if space > 0:
+            cut = space
+    prefix = text[:cut].rstrip(_TRAILING_BEFORE_ELLIPSIS)
     while prefix and prefix[-1] in OPENING:
         prefix = prefix[:-1]
     return prefix + ellipsis
+
+
+def _in_word(text: str, i: int) -> bool:
+    """True when position ``i`` splits a run of Latin letters or digits (Chinese may break anywhere)."""
+    a, b = text[i - 1], text[i]
+    return a.isascii() and b.isascii() and a.isalnum() and b.isalnum()
 
 
 def wrap_text(text: str, width: int, measure: Measure, max_lines: int | None = None) -> list[str]:

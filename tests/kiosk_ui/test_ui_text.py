@@ -116,6 +116,17 @@ def test_ellipsize() -> None:
     assert "，…" not in ellipsize("一二三四，五六七八", 110, mono)
 
 
+def test_english_is_cut_at_a_word_boundary() -> None:
+    """Was: "The Party committee meets on Fri…day" cut mid-word (#19)."""
+    text = "The Party committee reminds all members to attend the themed Party day"
+    for width in range(60, 400, 7):
+        cut = ellipsize(text, width, mono)
+        assert cut.endswith("…") and mono(cut) <= width
+        body = cut[:-1].rstrip()
+        if len(body) > 8:  # a long enough prefix ends with a whole word
+            assert text.startswith(body) and (len(body) == len(text) or text[len(body)] == " "), (width, cut)
+
+
 def test_layout_paragraph_positions_lines() -> None:
     lines = layout_paragraph("一二三四五六七八", 80, mono, 30, align="center", origin=(10, 20))
     assert [ln.y for ln in lines] == [20, 50]
