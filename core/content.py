@@ -20,7 +20,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
 import feedparser
@@ -69,6 +69,26 @@ class _TextMaker(HTMLParser):
         self.parts.append(re.sub(r"\s+", " ", data))
 
 
+#: Characters a feed may carry that must never reach the screen: C0/C1 controls (ESC draws as a box)
+#: and the bidirectional overrides and isolates (U+202E turns a title around: "Trojan Source").
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """``text`` without control characters and bidi overrides (line breaks and tabs kept)."""
+    return _INVISIBLE.sub("", text)
+
+
+def safe_link(url: str, base_url: str = "") -> str:
+    """An item's link if it is http(s) (relative ones resolved against the feed), else "": a
+    ``javascript:`` or ``file://`` link from a feed is never stored, let alone opened."""
+    url = plain(str(url or "")).strip()
+    if not url:
+        return ""
+    resolved = urljoin(base_url, url) if base_url else url
+    return resolved[:2000] if urlsplit(resolved).scheme in ("http", "https") else ""
+
+
 def html_to_text(markup: str) -> str:
     """Sanitise untrusted HTML and flatten it to text: paragraphs separated by one blank line."""
     if not markup:
@@ -77,7 +97,7 @@ def html_to_text(markup: str) -> str:
     maker = _TextMaker()
     maker.feed(clean)
     maker.close()
-    text = html.unescape("".join(maker.parts))
+    text = plain(html.unescape("".join(maker.parts)))
     lines = [line.strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -304,10 +324,10 @@ def parse_feed(data: bytes, base_url: str = "", now: datetime | None = None, *, 
         items.append(FeedItem(
             guid=str(guid)[:500],
             title_zh=title[:500],
-            title_en=str(entry.get("dj_title_en", "")).strip()[:500],
+            title_en=plain(str(entry.get("dj_title_en", ""))).strip()[:500],
             body=body,
             summary=body[:140],
-            link=entry.get("link", ""),
+            link=safe_link(entry.get("link", ""), base_url),
             image_url=image,
             category=(tags[0].get("term", "") if tags else "")[:100],
             branch_code=(str(entry.get("dj_branch", "")).strip() or None),

@@ -53,7 +53,9 @@ from core.content import (
     log_dropped,
     parse_date,
     parse_feed,
+    plain,
     resolve_url,
+    safe_link,
     store_items,
 )
 from core.db import Database
@@ -180,10 +182,10 @@ def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None
         items.append(FeedItem(
             guid=guid[:500],
             title_zh=title[:500],
-            title_en=str(ext.get("title_en") or "").strip()[:500],
+            title_en=plain(str(ext.get("title_en") or "")).strip()[:500],
             body=body,
             summary=(html_to_text(str(entry["summary"])) if entry.get("summary") else body)[:140],
-            link=str(entry.get("url") or ""),
+            link=safe_link(str(entry.get("url") or ""), base),
             image_url=resolve_url(base, str(image)) if image else None,
             category=str(tags[0])[:100] if tags else "",
             branch_code=str(ext.get("branch") or "").strip() or None,

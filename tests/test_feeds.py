@@ -221,3 +221,24 @@ def test_the_syncer_reads_a_gzip_file_with_undeclared_encoding_and_records_drops
     with db.session() as s:
         (row,) = s.scalars(select(ContentItem)).all()
         assert row.title_zh == title and row.published_at.replace(tzinfo=None).isoformat() == "2024-05-01T00:00:00"
+
+
+def test_only_web_links_are_stored_and_control_characters_never_shown():
+    """Was: javascript: and file:// item links were stored; ESC and U+202E drew as boxes (#19)."""
+    import json
+
+    from core.sync import parse_json_feed
+
+    rss = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
+           "<item><title>通知\x1b[31m一</title><link>javascript:alert(1)</link><guid>a</guid></item>"
+           "<item><title>\u202eabc 通知二</title><link>file:///etc/passwd</link><guid>b</guid></item>"
+           "<item><title>通知三</title><link>/news/3.html</link><guid>c</guid></item>"
+           "<item><title>通知四</title><link>https://example.org/4</link><guid>d</guid></item>"
+           "</channel></rss>").encode("utf-8")
+    items = parse_feed(rss, base_url="https://intranet.example/feed.xml")
+    assert [i.link for i in items] == ["", "", "https://intranet.example/news/3.html", "https://example.org/4"]
+    assert [i.title_zh for i in items][:2] == ["通知[31m一", "abc 通知二"]
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "t", "items": [
+        {"id": "x", "title": "新闻", "url": "javascript:void(0)", "content_text": "正文\u202e反"}]}
+    [item] = parse_json_feed(json.dumps(doc).encode("utf-8"))
+    assert item.link == "" and "\u202e" not in item.body
