@@ -210,3 +210,16 @@ def test_member_pin_set_and_reset_from_the_command_line(data_dir: Path, capsys):
         assert Lockout("pin:M0101", MEMBER_PIN).state(s, T0).failures == 0
         assert recent(s, "member.pin_reset")
     db.dispose()
+
+
+def test_pins_are_ascii_digits_full_width_normalised_everything_else_refused():
+    from core.secrets import PinError, check_pin_format, hash_pin, verify_pin
+
+    stored = hash_pin("１３５７９２")  # what a Chinese input method types
+    assert verify_pin("135792", stored) and verify_pin("１３５７９２", stored)  # the keypad types ASCII
+    for bad in ("13579²", "١٣٥٧٩٢", "13579a", "", "12"):
+        with pytest.raises(PinError):
+            check_pin_format(bad)
+        assert not verify_pin(bad, stored)
+    with pytest.raises(PinError, match="6 to 12 digits"):
+        hash_pin("1357", min_length=6)
