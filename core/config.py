@@ -228,7 +228,8 @@ class FaceSection(_Section):
 
 
 class GnssSection(_Section):
-    source: str | None = Field(None, pattern=r"^(serial:.+|tcp:[^:]+:\d+|file:.+)$")
+    source: str | None = Field(None, pattern=r"^(serial:.+|tcp:[^:]+:\d+|file:.+|demo)$")
+    """``demo``: the demo site's recorded log, only while a demo site is configured (see ``load_config``)."""
     replay_speed: float = Field(1.0, ge=0, le=1000)
     replay_loop: bool = True
     publish_interval_s: float = Field(1.0, gt=0, le=60)
@@ -487,9 +488,23 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
     problems: list[str] = []
     _resolve_paths(config, (), origins, default_where, problems)
     _check_public_keys(config, origins, default_where, problems)
+    _demo_receiver(config)
     if problems:
         raise ConfigError(problems)
     return config
+
+
+DEMO_NMEA = "gnss-demo.nmea"
+
+
+def _demo_receiver(config: Config) -> None:
+    """``gnss.source: demo`` replays the demo site's recorded receiver log, and only with a demo site: a
+    real site that clears content.demo_site must not show a recorded BeiDou fix as its own position."""
+    if config.gnss.source != "demo":
+        return
+    site = config.content.demo_site
+    log_file = site / DEMO_NMEA if site is not None else None
+    config.gnss.source = f"file:{log_file}" if log_file is not None and log_file.is_file() else None
 
 
 def _resolve_paths(model: BaseModel, loc: tuple, origins: dict, fallback: str, problems: list[str]) -> None:

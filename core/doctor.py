@@ -210,6 +210,7 @@ def check_models(config: Config) -> list[Check]:
         else:
             out.append(Check(f"vosk model ({language})", OK, str(folder)))
     out.append(check_sentence_encoder(config))
+    out.append(check_receiver(config))
     out.append(check_voice(config))
     if config.assistant.embedding_model is None:
         out.append(Check("embedding model", OK, "not configured (optional reranker for sentence_encoder: none)"))
@@ -220,6 +221,20 @@ def check_models(config: Config) -> list[Check]:
                          "put a sentence-embedding model folder there or clear assistant.embedding_model"
                          if problems else ""))
     return out
+
+
+def check_receiver(config: Config) -> Check:
+    """Where the map's position comes from: a receiver, a recorded log replayed (the demo), or nothing."""
+    source = config.gnss.source
+    if not source:
+        where = config.map.terminal_position
+        return Check("BeiDou receiver", OK, "none configured: the map shows "
+                     + (f"map.terminal_position {list(where)}" if where else "the basemap's terminal point"))
+    if source.startswith("file:"):
+        return Check("BeiDou receiver", DEGRADED, f"replays a recorded log ({source[5:]}): the map's position and "
+                     "the header's 北斗 icon are not live", "set gnss.source to the receiver: serial:/dev/ttyUSB0:9600 "
+                     "or tcp:HOST:PORT")
+    return Check("BeiDou receiver", OK, source)
 
 
 def check_sentence_encoder(config: Config) -> Check:

@@ -176,3 +176,13 @@ def test_an_empty_demo_site_means_none(tmp_path, config_env):
 
     config = load_config(write(tmp_path, 'content:\n  demo_site: ""\n'), environ=config_env)
     assert config.content.demo_site is None
+
+
+def test_the_demo_receiver_log_comes_only_with_the_demo_site(tmp_path, config_env):
+    """Was: the map showed the demo's recorded BeiDou fix even with no demo site (#19)."""
+    from core.config import load_config
+
+    assert load_config(environ=config_env).gnss.source == f"file:{ROOT / 'content' / 'demo' / 'gnss-demo.nmea'}"
+    assert load_config(write(tmp_path, 'content:\n  demo_site: ""\n'), environ=config_env).gnss.source is None
+    assert load_config(write(tmp_path, "gnss:\n  source: tcp:10.0.0.5:5017\n", "b.yaml"),
+                       environ=config_env).gnss.source == "tcp:10.0.0.5:5017"
