@@ -104,8 +104,12 @@ def cmd_screenshot(args: argparse.Namespace) -> int:
         if out.suffix != ".png":
             out = out / f"hall-{args.view.replace(':', '-')}-{width}x{height}.png"
         out.parent.mkdir(parents=True, exist_ok=True)
-        print(vr_hall.render_view(config.hall.scene, args.view, (width, height), out, stereo=args.stereo,
-                                  language=args.lang or config.site.language))
+        try:
+            print(vr_hall.render_view(config.hall.scene, args.view, (width, height), out, stereo=args.stereo,
+                                      language=args.lang or config.site.language))
+        except ValueError as exc:  # an unknown view, exhibit or tour stop: say which exist
+            print(f"error: --view: {exc}", file=sys.stderr)
+            return 2
         return 0
     from kiosk.app import screen_names, screenshot
 

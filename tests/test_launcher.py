@@ -93,3 +93,12 @@ def test_sync_once_with_nothing_pending_still_checks_the_central_database(tmp_pa
     assert out.returncode == 1 and "cannot reach the central database" in out.stderr
     assert "secret" not in out.stderr + out.stdout and "Traceback" not in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1
+
+
+def test_an_unknown_hall_view_names_what_exists(tmp_path):
+    """Was: a KeyError traceback for screenshot hall --view exhibit:nosuch (#19)."""
+    env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data"), "SDL_VIDEODRIVER": "dummy"}
+    for view, says in (("exhibit:nosuch", "no exhibit 'nosuch' in the hall (exhibits: h01, "),
+                       ("tour:x", "a tour stop is a number"), ("tour:nosuch:2", "no tour 'nosuch'")):
+        out = launcher("screenshot", "hall", "--view", view, "--out", str(tmp_path / "x.png"), env_extra=env)
+        assert out.returncode == 2 and says in out.stderr and "Traceback" not in out.stderr, out.stderr

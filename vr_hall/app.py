@@ -942,6 +942,7 @@ class HallApp(DirectObject):
             self.update(0.0)
             return
         if view.startswith("exhibit:"):
+            check_view(self.scene, view)
             e = self.scene.exhibit(view.split(":", 1)[1])
             x, y, h = self.nav.exhibit_target(e, self._step_back_for_panel(e))
             self.pose.x, self.pose.y, self.pose.heading = x, y, h
@@ -953,6 +954,7 @@ class HallApp(DirectObject):
         if view.startswith("tour:"):
             parts = view.split(":")
             tour_id = parts[1] if len(parts) == 3 else (self.scene.tours[0].id if self.scene.tours else "")
+            check_view(self.scene, view)
             n = int(parts[-1])
             if not tour_id:
                 raise ValueError("the scene has no tours")
@@ -992,6 +994,20 @@ class HallApp(DirectObject):
 # --------------------------------------------------------------------------------- launcher API
 
 
+def check_view(scene: Scene, view: str) -> None:
+    """ValueError naming what exists when ``view`` names an exhibit or tour the scene does not have:
+    checked before Panda3D opens anything (``screenshot hall --view exhibit:nosuch`` was a KeyError)."""
+    kind, _, rest = view.partition(":")
+    if kind == "exhibit" and rest not in {x.id for x in scene.exhibits}:
+        raise ValueError(f"no exhibit {rest!r} in the hall (exhibits: {', '.join(x.id for x in scene.exhibits[:40])})")
+    if kind == "tour":
+        parts = rest.split(":")
+        if not parts[-1].isdigit():
+            raise ValueError(f"{view!r}: a tour stop is a number, e.g. tour:3")
+        if len(parts) == 2 and parts[0] not in {t.id for t in scene.tours}:
+            raise ValueError(f"no tour {parts[0]!r} (tours: {', '.join(t.id for t in scene.tours)})")
+
+
 def render_view(scene_path: str | Path, view: str = "spawn", size: tuple[int, int] = (1280, 720),
                 out_path: str | Path = "hall.png", *, stereo: bool = False, language: str = "zh") -> Path:
     """Render one view of the hall offscreen (p3headlessgl, else p3tinydisplay) to a PNG.
@@ -1000,6 +1016,7 @@ def render_view(scene_path: str | Path, view: str = "spawn", size: tuple[int, in
     :meth:`HallApp.show_view`). Raises SceneError for a bad
     scene file, ValueError for an unknown view, RuntimeError when no offscreen buffer can open."""
     scene = load_scene(scene_path)
+    check_view(scene, view.partition(":")[2] if view.startswith("assistant:") else view)
     app = HallApp(scene, window="offscreen", open_now=False, size=size, stereo=stereo, language=language)
     try:
         if not app.open_window():
