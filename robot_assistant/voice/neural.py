@@ -139,11 +139,12 @@ class ZhttsProcess:
                 except OSError:
                     msg: dict | None = {"died": True}
                 else:
-                    msg = self._read(self.timeout_s, stop)
+                    # A stop does not interrupt the worker: one clause takes well under a second, while a
+                    # killed worker costs 2-4 s of TensorFlow start-up before the next answer.
+                    msg = self._read(self.timeout_s, None)
                     while msg is not None and "id" in msg and msg["id"] != req["id"]:
-                        msg = self._read(self.timeout_s, stop)  # a late answer to a request we gave up on
-                if msg is not None and msg.get("stopped"):
-                    self._kill()  # it is busy with a clause nobody wants: a fresh worker is faster
+                        msg = self._read(self.timeout_s, None)  # a late answer to a request we gave up on
+                if msg is not None and msg.get("ok") and stop is not None and stop.is_set():
                     return None
                 if msg is not None and msg.get("ok"):
                     return msg
@@ -237,7 +238,7 @@ class NeuralMandarinTTS(TextToSpeech):
         if path.is_file():
             os.utime(path)
             return path, True
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.raw.wav")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.raw.part.wav")  # *.part.wav: swept at start
         try:
             assert self.process is not None
             if self.process.synthesize(list(utt.ids), tmp, speed=self.speed, stop=stop) is None:

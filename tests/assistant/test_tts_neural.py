@@ -145,11 +145,14 @@ def test_speak_plays_clause_by_clause_and_stop_cuts_it_off(voice):
     try:
         out = voice.speak("第一句话。第二句话。", "zh")
         assert out.played and len(played) == 2
+        pid = voice.process.pid
         cancel = threading.Event()
         timer = threading.Timer(0.01, cancel.set)
         timer.start()
+        t0 = time.perf_counter()
         stopped = voice.speak("这是一个会被打断的很长的回答，后面还有很多内容。还有第二句。还有第三句。", "zh", cancel=cancel)
-        assert stopped.interrupted and not stopped.played
+        assert stopped.interrupted and not stopped.played and time.perf_counter() - t0 < 1.5
+        assert voice.process.pid == pid  # a stop does not cost the next answer a worker start
     finally:
         voice.sink = NullSink("test")
 
