@@ -33,7 +33,9 @@ class Signer:
         self.db = db
         with db.session() as s:
             branch = s.scalars(select(Branch)).first()
-            s.add_all([Member(number=f"M{1000 + i}", name=f"党员{i}", branch=branch) for i in range(members)])
+            added = [Member(number=f"M{1000 + i}", name=f"党员{i}", branch=branch) for i in range(members)]
+            s.add_all(added)
+            first_meeting(s).roster.extend(added)  # on its roster: a 支委会 takes no walk-ins (#17)
         self.next = 1000
         self.slowest = 0.0
 

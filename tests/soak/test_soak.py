@@ -58,7 +58,7 @@ import pygame.freetype
 import pytest
 from sqlalchemy import func, select, update
 
-from core.attendance import sign_in
+from core.attendance import SignInError, sign_in
 from core.config import FeedSection, load_config
 from core.content import active_urgent
 from core.events import OpenScreen, SignedIn
@@ -739,9 +739,13 @@ class Soak:
         (meeting_id, starts_at), member_id = next(self.pairs)
         with self.terminal.db.session() as s:
             meeting, member = s.get(Meeting, meeting_id), s.get(Member, member_id)
-            result = sign_in(s, meeting, member, method="face", terminal_id=self.terminal.terminal_id,
-                             now=starts_at + timedelta(minutes=self.rng.uniform(-10, 20)),
-                             match_distance=round(self.rng.uniform(0.2, 0.45), 3), liveness="blink")
+            try:
+                result = sign_in(s, meeting, member, method="face", terminal_id=self.terminal.terminal_id,
+                                 now=starts_at + timedelta(minutes=self.rng.uniform(-10, 20)),
+                                 match_distance=round(self.rng.uniform(0.2, 0.45), 3), liveness="blink")
+            except SignInError:  # a 支委会 takes nobody off its roster (core.attendance.OFF_ROSTER, #17)
+                self.count("sign_in", "face_refused")
+                return
             event = SignedIn(meeting.id, member.number, member.name, "face", result.late, already=not result.created)
         self.terminal.bus.publish(event)
         self.count("sign_in", "face_already" if event.already else "face")
