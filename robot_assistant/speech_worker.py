@@ -258,8 +258,14 @@ class SpeakerWorker:
     """Consumes Speak / StopSpeaking from the bus and speaks through a TextToSpeech engine."""
 
     def __init__(self, bus: EventBus, tts: TextToSpeech | Callable[[], TextToSpeech], *,
-                 on_text: Callable[[str, str], None] | None = None) -> None:
+                 on_text: Callable[[str, str], None] | None = None,
+                 precache: list[tuple[str, str]] | None = None) -> None:
         self.bus = bus
+        self.precache = list(precache or [])
+        """(text, language) said before any request, on the player thread: the engine (and the neural
+        voice's worker, 2-4 s of TensorFlow start-up) starts at launch instead of at the first answer, and
+        phrases said all day come from the cache."""
+        self.warmed = threading.Event()
         self._tts_or_factory = tts
         self.on_text = on_text
         self.results: list[SpeechOutput] = []
@@ -320,7 +326,20 @@ class SpeakerWorker:
                     self._queued.append(request)
                 self._pending.put(request)
 
+    def _warm_up(self) -> None:
+        try:
+            if self.precache and hasattr(self.tts, "precache"):
+                self.tts.precache(self.precache)  # type: ignore[attr-defined]
+        except Exception as exc:  # a failing engine reports itself on the first real request
+            log.warning("speech warm-up failed: %s", exc)
+        finally:
+            self.warmed.set()
+
     def _play_loop(self) -> None:
+        if self.precache:
+            self._warm_up()
+        else:
+            self.warmed.set()
         while not self._stopping.is_set():
             request = self._pending.get()
             if request is None:
@@ -373,7 +392,8 @@ def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = N
     if detector == "silero" and default_detector() != "silero":
         log.warning("Silero VAD needs faster-whisper and onnxruntime: using the energy VAD")
         detector = "energy"
-    speaker = SpeakerWorker(bus, lambda: tts_for(config))
+    speaker = SpeakerWorker(bus, lambda: tts_for(config),
+                            precache=[(ASK_AGAIN["zh"], "zh"), ("我在，请说。", "zh"), (ASK_AGAIN["en"], "en")])
     listen = ListenWorker(bus, source_from_spec(config.devices.microphone), lambda: recognizer_for(config, language),
                           segmenter=Segmenter(detector=detector), language=language, wake=wake,
                           gate=lambda: speaker.busy)

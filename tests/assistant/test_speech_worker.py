@@ -199,3 +199,14 @@ def test_workers_from_the_default_config_degrade_cleanly_on_a_bare_machine(tmp_p
     finally:
         listen.stop()
         speaker.stop()
+
+
+def test_phrases_are_cached_at_start_so_the_first_answer_does_not_wait(tmp_path) -> None:
+    bus = EventBus()
+    tts = EspeakTTS(tmp_path, sink=NullSink("test"))
+    worker = SpeakerWorker(bus, tts, precache=[("没听清，请再说一遍", "zh"), ("Sorry?", "en")]).start()
+    try:
+        assert worker.warmed.wait(30)
+        assert tts.synthesize("没听清，请再说一遍", "zh").cached and tts.synthesize("Sorry?", "en").cached
+    finally:
+        worker.stop()
