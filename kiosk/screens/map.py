@@ -411,12 +411,23 @@ class MapView(Widget):
         taken: list[pygame.Rect] = [*self.reserved, *self._draw_scale(None, dry_run=True), *symbols]
         term = None
         if self.terminal is not None:
-            c = self.vp.to_screen(*self.terminal.latlon)
+            true_c = c = self.vp.to_screen(*self.terminal.latlon)
             tr = round(r * 0.8)
             tbox = pygame.Rect(0, 0, 2 * tr, 2 * tr)
             tbox.center = (round(c[0]), round(c[1]))
+            hit = tbox.collidelist(symbols)
+            if hit >= 0:
+                # 本机 on top of a branch's symbol hid the branch's status: the star steps aside, up and
+                # away from that symbol, on a short leader line to where the terminal really is
+                sx, sy = symbols[hit].center
+                dx, dy = c[0] - sx, c[1] - sy
+                norm = math.hypot(dx, dy) or 1.0
+                dx, dy = (dx / norm, dy / norm) if norm > 1 else (-0.7, -0.7)
+                step = r + tr + 6
+                c = (sx + dx * step, sy + dy * step)
+                tbox.center = (round(c[0]), round(c[1]))
             tpill = self._place_pill(c, tr, self._pill_size(self._terminal_text()), taken)
-            term = (c, tbox, tpill)
+            term = (c, tbox, tpill, true_c)
             taken += [tbox, tpill]
         out: dict[str, tuple[tuple[float, float], pygame.Rect, pygame.Rect]] = {}
         for pin in self.pins:
@@ -744,8 +755,11 @@ class MapView(Widget):
     def _draw_terminal(self, surface: pygame.Surface, layout: tuple) -> None:
         assert self.terminal is not None
         p = self.theme.palette
-        c, box, pill = layout
+        c, box, pill, true_c = layout
         r = box.w // 2
+        if math.dist(c, true_c) > 1:  # stepped aside from a branch symbol: a leader to the true place
+            pygame.draw.line(surface, p.red, c, true_c, 3)
+            pygame.draw.circle(surface, p.red, true_c, 4)
         stale = self.terminal.state == "stale"
         fill = p.off.fill if stale else p.red
         acc = self.terminal.accuracy_m
@@ -755,7 +769,7 @@ class MapView(Widget):
                 ring = pygame.Surface((2 * ar + 2, 2 * ar + 2), pygame.SRCALPHA)
                 pygame.draw.circle(ring, (*p.red, 40), (ar + 1, ar + 1), ar)
                 pygame.draw.circle(ring, (*p.red, 120), (ar + 1, ar + 1), ar, 2)
-                surface.blit(ring, (c[0] - ar - 1, c[1] - ar - 1))
+                surface.blit(ring, (true_c[0] - ar - 1, true_c[1] - ar - 1))
         pygame.draw.circle(surface, mix(p.bg, (0, 0, 0), 0.3), (c[0], c[1] + 3), r + 3)
         pygame.draw.circle(surface, p.surface, c, r + 3)
         pygame.draw.circle(surface, fill, c, r)
@@ -1208,12 +1222,19 @@ class MapScreen(Screen):
         head, rest = take_top(rest, head_h, u)
         self.heading = head
         self.buttons = {}
+        row_gap = gap
+        if n and not th.portrait and cols == 1 and rows * target + (rows - 1) * gap > rest.h:
+            # a short landscape screen (1280×720): closer rows, then two columns, rather than a branch
+            # with no button
+            row_gap = u
+            if rows * target + (rows - 1) * row_gap > rest.h:
+                cols, rows, row_gap = 2, -(-n // 2), gap
         if n:
-            row_h = min(button_h, max(target, (rest.h - (rows - 1) * gap) // rows))
+            row_h = min(button_h, max(target, (rest.h - (rows - 1) * row_gap) // rows))
             col_w = (rest.w - (cols - 1) * gap) // cols
             for i, pin in enumerate(self.pins):
                 cx, cy = i % cols, i // cols
-                rect = pygame.Rect(rest.x + cx * (col_w + gap), rest.y + cy * (row_h + gap), col_w, row_h)
+                rect = pygame.Rect(rest.x + cx * (col_w + gap), rest.y + cy * (row_h + row_gap), col_w, row_h)
                 if rect.bottom > rest.bottom:
                     break  # more branches than room: the map still shows them all
                 self.buttons[pin.code] = self.add(BranchButton(rect, th, ctx, pin,

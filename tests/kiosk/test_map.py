@@ -343,3 +343,14 @@ def test_no_member_positions_on_the_map(make_app):
     assert not kinds & {"member", "person", "people"}
     far = max(haversine_m(HERE, p.latlon) for p in screen.map.pins)
     assert far < 3000
+
+
+def test_a_small_window_lists_every_branch_and_keeps_each_symbol_visible(make_app):
+    """At 1280×720 the list showed 3 of 4 branches and 本机's star covered a branch's symbol (#19)."""
+    app, screen = open_map(make_app, (1280, 720))
+    assert set(screen.buttons) == {"B01", "B02", "B03", "B04"}
+    assert all(screen.rect.contains(b.rect) for b in screen.buttons.values())
+    markers, term = screen.map._layout_marks()
+    r = screen.map.marker_radius
+    symbols = [box.inflate(-(box.w - 2 * r), -(box.h - 2 * r)) for _, box, _ in markers.values()]
+    assert term is not None and term[1].collidelist(symbols) < 0
