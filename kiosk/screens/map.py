@@ -423,7 +423,7 @@ class MapView(Widget):
                 dx, dy = c[0] - sx, c[1] - sy
                 norm = math.hypot(dx, dy) or 1.0
                 dx, dy = (dx / norm, dy / norm) if norm > 1 else (-0.7, -0.7)
-                step = r + tr + 6
+                step = math.hypot(r + tr, r + tr) + 4  # clears the square boxes even on a diagonal
                 c = (sx + dx * step, sy + dy * step)
                 tbox.center = (round(c[0]), round(c[1]))
             tpill = self._place_pill(c, tr, self._pill_size(self._terminal_text()), taken)
