@@ -17,6 +17,7 @@ APT_PACKAGES=(
   python3 python3-venv python3-dev    # the interpreter and venv for .venv
   espeak-ng alsa-utils                # speech output (pyttsx3 drives espeak-ng; say() plays through aplay)
   fonts-wqy-microhei fonts-noto-cjk   # Simplified Chinese fonts for the kiosk and the hall
+  fonts-noto-core                     # fallback faces for Thai, Arabic, Hebrew, Indic... in feed titles (12 MB)
   libportaudio2                       # microphone/speaker through sounddevice
   libgl1 libegl1 libgles2 libgl1-mesa-dri   # OpenGL/EGL (Mesa) for Panda3D, offscreen too
   libglib2.0-0 libsm6 libxext6 libxrender1  # OpenCV runtime libraries

@@ -19,6 +19,9 @@ from kiosk.ui.screens import Screen
 from kiosk.ui.widgets.label import Label
 from kiosk.ui.widgets.scroll_list import ListItem, ScrollList
 
+#: Characters of a summary handed to a list row: more than any row width shows (it is ellipsised there).
+SUMMARY_CAP = 400
+
 
 class ItemListScreen(Screen):
     """A list of one kind of content item; tapping a row opens it."""
@@ -74,7 +77,10 @@ class ItemListScreen(Screen):
         sub = (item.summary or item.body).replace("\n", " ")
         if ctx.lang == "en" and item.body_en:
             sub = item.body_en.replace("\n", " ")
-        return ListItem(title, sub[:80], ctx.date_text(item.published_at))
+        # Cut by the row's width (the list ellipsises at a word boundary, left of the date column), not by a
+        # character count: 80 characters cut an English summary mid-sentence with no ellipsis at 1920 px
+        # and still overflowed a portrait row. The cap only bounds the work of measuring a huge body.
+        return ListItem(title, sub[:SUMMARY_CAP], ctx.date_text(item.published_at))
 
     def open(self, index: int) -> None:
         self.nav.push(ItemScreen(self.ctx, self.items[index]))

@@ -14,31 +14,50 @@ from typing import Any
 import pygame
 import pygame.freetype
 
+from kiosk.ui.fonts import notdef_advance
 from kiosk.ui.text import PositionedLine
 
 Color = tuple[int, int, int] | tuple[int, int, int, int]
 
 _MEASURE_CACHE_LIMIT = 4096
-_measure_caches: dict[int, tuple[pygame.freetype.Font, dict[str, int]]] = {}
+#: Per font: text -> width, or (width, runs) when some characters are drawn by a fallback face.
+_measure_caches: dict[int, tuple[pygame.freetype.Font, dict[str, Any]]] = {}
 
 
-def text_width(font: pygame.freetype.Font, text: str) -> int:
-    """Advance width of ``text`` in pixels (missing glyphs count as half an em)."""
-    if not text:
-        return 0
+def _measured(font: pygame.freetype.Font, text: str) -> Any:
+    """Width of ``text`` (an int) or, when the font's fallback chain draws part of it, (width, runs).
+
+    Cached per font and string. The common case — every character in the primary face — costs one
+    ``get_metrics`` call and a set test (:meth:`kiosk.ui.fonts.FallbackChain.covers`); only text with a
+    missing glyph goes through :meth:`kiosk.ui.fonts.FallbackChain.runs`.
+    """
     entry = _measure_caches.get(id(font))
     if entry is None or entry[0] is not font:
         entry = (font, {})
         _measure_caches[id(font)] = entry
     cache = entry[1]
-    w = cache.get(text)
-    if w is None:
-        size = font.size if isinstance(font.size, (int, float)) else font.size[0]
-        w = round(sum(m[4] if m is not None else size / 2 for m in font.get_metrics(text)))
+    value = cache.get(text)
+    if value is None:
+        chain = getattr(font, "chain", None)
+        if chain is None or chain.covers(font, text):
+            adv = notdef_advance(font)  # a box is drawn: measure the box, not half an em
+            value = round(sum(m[4] if m is not None else adv for m in font.get_metrics(text)))
+        else:
+            runs = chain.runs(font, text)
+            value = (round(sum(r[2] for r in runs)), runs)
         if len(cache) > _MEASURE_CACHE_LIMIT:
             cache.clear()
-        cache[text] = w
-    return w
+        cache[text] = value
+    return value
+
+
+def text_width(font: pygame.freetype.Font, text: str) -> int:
+    """Advance width of ``text`` in pixels, with characters the font lacks measured in the fallback face
+    that draws them (or as the box the font draws, when no face has them)."""
+    if not text:
+        return 0
+    value = _measured(font, text)
+    return value if isinstance(value, int) else value[0]
 
 
 def measurer(font: pygame.freetype.Font) -> Callable[[str], int]:
@@ -83,13 +102,28 @@ def render_baseline(
                       line_height(font) + em // 2)
     area = surface.get_clip()
     if area.contains(box):
-        font.render_to(surface, (x, y), text, color)
+        _render_runs(surface, font, (x, y), text, color)
         return
     if not area.colliderect(box):
         return
     tmp = pygame.Surface(box.size, pygame.SRCALPHA)
-    font.render_to(tmp, (x - box.x, y - box.y), text, color)
+    _render_runs(tmp, font, (x - box.x, y - box.y), text, color)
     surface.blit(tmp, box.topleft)
+
+
+def _render_runs(surface: pygame.Surface, font: pygame.freetype.Font, origin: tuple[int, int], text: str,
+                 color: Color) -> None:
+    """Render ``text`` at a baseline, each fallback run with its own face, advancing by measured widths."""
+    value = _measured(font, text)
+    if isinstance(value, int):
+        font.render_to(surface, origin, text, color)
+        return
+    x, y = origin
+    pen = float(x)
+    for run_font, piece, width in value[1]:
+        if not piece.isspace():
+            run_font.render_to(surface, (round(pen), y), piece, color)
+        pen += width
 
 
 def draw_text(

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import glob
 import importlib.util
+import logging
 import os
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pygame.freetype
 
-from core.fonts import SYSTEM_CJK_FONTS
+from core.fonts import SYSTEM_CJK_FONTS, fallback_fonts
+
+log = logging.getLogger(__name__)
 
 FontCandidate = tuple[str, int]
 
@@ -118,6 +122,159 @@ def find_cjk_font(candidates: Iterable[FontCandidate] | None = None) -> FontCand
     )
 
 
+class ChainFont(pygame.freetype.Font):
+    """A sized font that also knows its fallback chain (``chain``), so the drawing helpers can hand the
+    characters this face lacks to the first fallback face that has them. It is a real
+    ``pygame.freetype.Font``: code that renders with it directly still works (without the fallback)."""
+
+    chain: FallbackChain | None = None
+
+
+#: One piece of a line drawn with one face: (font, text, advance width in pixels as a float).
+Run = tuple[pygame.freetype.Font, str, float]
+
+
+class FallbackChain:
+    """Per-character font fallback for one primary face.
+
+    Why: the kiosk's one Chinese font has no Thai, Arabic, Hebrew, Devanagari or many symbols, so a feed
+    title in those scripts was drawn as boxes, and since a box is wider than the half em it was measured
+    as, a summary ran under the date column. Which face draws a character is decided once per character
+    (cached: the coverage of a face does not depend on its size) by asking each face in turn for the
+    glyph's metrics; a line is then drawn as runs, each with its own face at the same pixel size, on one
+    baseline, and measured the same way so wrapping and ellipsis agree with what is drawn. A character
+    no installed face has stays with the primary face (a box) and is logged once.
+
+    No shaping: Arabic is drawn as isolated letters, left to right (pygame.freetype has no HarfBuzz).
+    """
+
+    def __init__(self, candidates: Sequence[FontCandidate]) -> None:
+        self.candidates: list[FontCandidate] = [(str(p), int(i)) for p, i in candidates]
+        self._probes: dict[int, pygame.freetype.Font | None] = {}
+        self._where: dict[str, int] = {}  # character -> index into candidates, -1 for none
+        self._sized: dict[tuple[int, int, bool], pygame.freetype.Font] = {}
+        self._logged: set[str] = set()
+        self._ok: set[str] = set()  # characters the primary face draws
+        self._missing: set[str] = set()  # characters it lacks (or draws blank)
+
+    def _probe(self, i: int) -> pygame.freetype.Font | None:
+        if i not in self._probes:
+            path, index = self.candidates[i]
+            try:
+                self._probes[i] = pygame.freetype.Font(path, 16, font_index=index)
+            except (OSError, pygame.error, IndexError, ValueError) as exc:
+                log.warning("fallback font %s [face %d] cannot be opened: %s", path, index, exc)
+                self._probes[i] = None
+        return self._probes[i]
+
+    def face_for(self, char: str) -> int:
+        """Index of the first candidate with a glyph for ``char`` (which the primary lacks), -1 for none."""
+        where = self._where.get(char)
+        if where is None:
+            where = -1
+            for i in range(len(self.candidates)):
+                probe = self._probe(i)
+                m = probe.get_metrics(char)[0] if probe is not None else None
+                if m is not None and not (m[0] == m[1] == m[2] == m[3] == 0):
+                    where = i
+                    break
+            self._where[char] = where
+            if where < 0 and char not in self._logged and not _invisible(char):
+                self._logged.add(char)
+                log.warning("no installed font has U+%04X %r: drawn as a box (install fonts-noto-core or "
+                            "a font for its script)", ord(char), char)
+        return where
+
+    def _has(self, i: int, char: str) -> bool:
+        probe = self._probe(i)
+        return probe is not None and probe.get_metrics(char)[0] is not None
+
+    def sized(self, i: int, primary: pygame.freetype.Font) -> pygame.freetype.Font:
+        """Candidate ``i`` at the pixel size and weight of ``primary``, set up like it (baseline origin)."""
+        size = primary.size if isinstance(primary.size, (int, float)) else primary.size[0]
+        key = (i, int(size), bool(primary.strong))
+        font = self._sized.get(key)
+        if font is None:
+            path, index = self.candidates[i]
+            font = pygame.freetype.Font(path, key[1], font_index=index)
+            font.strong = key[2]
+            font.origin, font.pad, font.kerning = True, False, False
+            self._sized[key] = font
+        return font
+
+    def covers(self, primary: pygame.freetype.Font, text: str) -> bool:
+        """True when the primary face draws every character of ``text`` itself.
+
+        Two set operations in C for text seen before, so the common case stays as cheap as before the
+        chain existed; each new character is classified once. A glyph with an advance but no ink (WenQuanYi
+        has an empty ℃) counts as missing, unless it is a space or format character.
+        """
+        chars = set(text)
+        if chars <= self._ok:
+            return True
+        for ch in chars - self._ok - self._missing:
+            m = primary.get_metrics(ch)[0]
+            blank = m is not None and m[0] == m[1] == m[2] == m[3] == 0 and not _invisible(ch)
+            (self._missing if m is None or blank else self._ok).add(ch)
+        return not (chars & self._missing)
+
+    def runs(self, primary: pygame.freetype.Font, text: str) -> list[Run]:
+        """Split ``text`` into runs by the face that draws them (call :meth:`covers` first).
+
+        A combining mark or space stays in the run before it when the run's face has it, so a Thai
+        syllable's vowel and tone marks are drawn by the face that drew its consonant.
+        """
+        self.covers(primary, text)
+        faces: list[int] = []  # -1: primary, -2: nobody has it (the primary draws it), else candidate
+        for ch in text:
+            if ch in self._missing:
+                found = self.face_for(ch)
+                faces.append(found if found >= 0 else -2)
+            elif faces and faces[-1] >= 0 and (ch.isspace() or _is_mark(ch)) and self._has(faces[-1], ch):
+                faces.append(faces[-1])
+            else:
+                faces.append(-1)
+        out: list[Run] = []
+        start = 0
+        for j in range(1, len(text) + 1):
+            if j == len(text) or faces[j] != faces[start]:
+                face, piece = faces[start], text[start:j]
+                font = self.sized(face, primary) if face >= 0 else primary
+                width = sum(m[4] if m is not None else notdef_advance(font) for m in font.get_metrics(piece))
+                if out and out[-1][0] is font:
+                    out[-1] = (font, out[-1][1] + piece, out[-1][2] + width)
+                else:
+                    out.append((font, piece, width))
+                start = j
+        return out
+
+
+def _is_mark(char: str) -> bool:
+    return unicodedata.category(char).startswith("M")
+
+
+def _invisible(char: str) -> bool:
+    """Spaces, controls and format characters (ZWJ, bidi marks): no glyph expected, nothing to log."""
+    return unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+_notdef: dict[int, float] = {}
+
+
+def notdef_advance(font: pygame.freetype.Font) -> float:
+    """Advance of the box a face draws for a character it lacks (an em in WenQuanYi, not the half em
+    ``get_metrics``-based code used to assume), measured once per font object."""
+    adv = _notdef.get(id(font))
+    if adv is None:
+        probe = "\U000F0000"  # a private-use plane character no face here has
+        adv = float(font.get_rect(probe * 2).w - font.get_rect(probe).w) if font.get_metrics(probe)[0] is None \
+            else float(font.size if isinstance(font.size, (int, float)) else font.size[0]) / 2
+        if adv <= 0:
+            adv = float(font.size if isinstance(font.size, (int, float)) else font.size[0]) / 2
+        _notdef[id(font)] = adv
+    return adv
+
+
 class Fonts:
     """Cache of ``pygame.freetype.Font`` objects by (size, bold), all from one resolved face.
 
@@ -126,12 +283,17 @@ class Fonts:
     separate bold face is given, since WenQuanYi Micro Hei has no bold face.
     """
 
-    def __init__(self, path: str, index: int = 0, *, bold: FontCandidate | None = None) -> None:
+    def __init__(self, path: str, index: int = 0, *, bold: FontCandidate | None = None,
+                 fallbacks: Sequence[FontCandidate] | None = None) -> None:
         _ensure_freetype()
         self.path = path
         self.index = index
         self.bold_face = bold
         self._cache: dict[tuple[int, bool], pygame.freetype.Font] = {}
+        #: Faces for characters this face lacks (default: every installed fallback, see core.fonts).
+        self.chain = FallbackChain(fallback_fonts((path, index)) if fallbacks is None else fallbacks)
+        self._bold_chain = FallbackChain(fallback_fonts(bold) if fallbacks is None else fallbacks) \
+            if bold is not None else self.chain
 
     @classmethod
     def default(cls, candidates: Sequence[FontCandidate] | None = None) -> Fonts:
@@ -145,10 +307,12 @@ class Fonts:
         font = self._cache.get(key)
         if font is None:
             if bold and self.bold_face is not None:
-                font = pygame.freetype.Font(self.bold_face[0], key[0], font_index=self.bold_face[1])
+                font = ChainFont(self.bold_face[0], key[0], font_index=self.bold_face[1])
+                font.chain = self._bold_chain
             else:
-                font = pygame.freetype.Font(self.path, key[0], font_index=self.index)
+                font = ChainFont(self.path, key[0], font_index=self.index)
                 font.strong = key[1]
+                font.chain = self.chain
             font.origin = True
             font.pad = False
             font.kerning = False
