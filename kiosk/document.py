@@ -3,19 +3,30 @@
 Built on ``ScrollList`` so a long article scrolls with the same finger-following, inertia and clamping as
 every list, and only the lines in view are drawn: each row is one wrapped line of text, or one slice of
 the picture.
+
+The body is laid out incrementally: the title, meta line, picture and the first screenful of text at
+once, the rest a few milliseconds per frame in ``update`` (``LAYOUT_BUDGET_S``), appended as it comes.
+Why: wrapping measures every candidate line, and a 20,000-character item laid out in the tap's frame
+blocked the kiosk for 70-270 ms (bench/long_article_bench.py); taps and scrolling must keep working while
+the rest of a long article is broken into lines. Same thread, so fonts are never touched concurrently.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pygame
 
 from kiosk.ui.drawing import draw_text, line_height, measurer
-from kiosk.ui.text import wrap_text
+from kiosk.ui.text import iter_paragraph_lines, wrap_text
 from kiosk.ui.theme import RGB, Theme
 from kiosk.ui.widgets.scroll_list import ScrollList
+
+#: Seconds of body layout per frame after the first screenful (a 30 fps frame is 33 ms).
+LAYOUT_BUDGET_S = 0.008
 
 
 @dataclass(frozen=True)
@@ -83,15 +94,58 @@ class DocumentView(ScrollList):
         if picture is not None:
             rows += [_ImageSlice(picture, top) for top in range(0, picture.get_height(), self.line_h)]
             rows.append(_Gap())
-        body_font = th.font("body")
-        for para in [p_.strip() for p_ in body.split("\n\n") if p_.strip()]:
-            for line in wrap_text(para.replace("\n", " "), width, measurer(body_font)):
-                rows.append(_Line(line, "body", p.ink))
-            rows.append(_Gap())
+        self._pending: Iterator[object] | None = self._body_rows(body, width)
+        first_screen = len(rows) + self.rect.h // max(1, self.line_h) + 2
+        for row in self._pending:
+            rows.append(row)
+            if len(rows) >= first_screen:
+                break
+        else:
+            self._pending = None
         self.set_items(rows)
 
+    def _body_rows(self, body: str, width: int) -> Iterator[object]:
+        """Rows of the body, one wrapped line at a time (see the module docstring)."""
+        th, p = self.theme, self.theme.palette
+        measure = measurer(th.font("body"))
+        for para in [p_.strip() for p_ in body.split("\n\n") if p_.strip()]:
+            for line in iter_paragraph_lines(para.replace("\n", " "), width, measure):
+                yield _Line(line, "body", p.ink)
+            yield _Gap()
+
+    @property
+    def laid_out(self) -> bool:
+        """True once every line of the body is in ``items``."""
+        return self._pending is None
+
+    def continue_layout(self, budget_s: float) -> int:
+        """Append body rows for about ``budget_s`` seconds (all of them with ``budget_s=inf``); returns
+        how many were added. The rows already shown and their cached renderings stay as they are."""
+        if self._pending is None:
+            return 0
+        end = time.perf_counter() + budget_s
+        added: list[object] = []
+        for row in self._pending:
+            added.append(row)
+            if len(added) % 8 == 0 and time.perf_counter() >= end:
+                break
+        else:
+            self._pending = None
+        self.items.extend(added)
+        self.dirty = True  # the scrollbar shrinks; rows come into reach
+        return len(added)
+
+    def finish_layout(self) -> None:
+        self.continue_layout(float("inf"))
+
+    def update(self, dt: float) -> None:
+        self.continue_layout(LAYOUT_BUDGET_S)
+        super().update(dt)
+
     def text(self) -> str:
-        """All text lines (for tests and the screen reader of a future accessibility mode)."""
+        """All text lines (for tests and the screen reader of a future accessibility mode); lays out the
+        rest of the body first."""
+        self.finish_layout()
         return "\n".join([self.title_text] + [r.text for r in self.items if isinstance(r, _Line)])
 
     def _render(self, surface: pygame.Surface, rect: pygame.Rect, index: int, item: object, pressed: bool) -> None:

@@ -17,7 +17,7 @@ Rules applied:
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 Measure = Callable[[str], int]
@@ -55,9 +55,7 @@ class _Cluster:
     space: bool = False
 
 
-def _clusters(text: str) -> list[_Cluster]:
-    """Split into unbreakable clusters; a break is allowed only between two clusters."""
-    raw: list[_Cluster] = []
+def _raw_clusters(text: str) -> Iterator[_Cluster]:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -65,27 +63,41 @@ def _clusters(text: str) -> list[_Cluster]:
             j = i
             while j < n and text[j].isspace():
                 j += 1
-            raw.append(_Cluster(text[i:j], space=True))
+            yield _Cluster(text[i:j], space=True)
             i = j
         elif is_cjk(c) or c in CLOSING or c in OPENING:
-            raw.append(_Cluster(c))
+            yield _Cluster(c)
             i += 1
         else:
             j = i
             while j < n and not text[j].isspace() and not is_cjk(text[j]):
                 j += 1
-            raw.append(_Cluster(text[i:j]))  # a Latin word, with any ASCII punctuation inside it
+            yield _Cluster(text[i:j])  # a Latin word, with any ASCII punctuation inside it
             i = j
-    # Glue: closing punctuation joins the cluster before it; opening joins the cluster after it.
-    merged: list[_Cluster] = []
-    for cl in raw:
-        if merged and not cl.space and not merged[-1].space:
-            prev = merged[-1]
-            if cl.text[0] in CLOSING or prev.text[-1] in OPENING:
-                prev.text += cl.text
-                continue
-        merged.append(cl)
-    return merged
+
+
+def _iter_clusters(text: str) -> Iterator[_Cluster]:
+    """Unbreakable clusters, lazily (a break is allowed only between two clusters).
+
+    Glue: closing punctuation joins the cluster before it; opening joins the cluster after it. A
+    generator so that laying out the first lines of a long paragraph does not split all of it first.
+    """
+    prev: _Cluster | None = None
+    for cl in _raw_clusters(text):
+        if prev is not None and not cl.space and not prev.space and (cl.text[0] in CLOSING
+                                                                      or prev.text[-1] in OPENING):
+            prev.text += cl.text
+            continue
+        if prev is not None:
+            yield prev
+        prev = cl
+    if prev is not None:
+        yield prev
+
+
+def _clusters(text: str) -> list[_Cluster]:
+    """Split into unbreakable clusters; a break is allowed only between two clusters."""
+    return list(_iter_clusters(text))
 
 
 def _split_long(word: str, width: int, measure: Measure) -> list[str]:
@@ -103,11 +115,15 @@ def _split_long(word: str, width: int, measure: Measure) -> list[str]:
     return pieces
 
 
-def _wrap_paragraph(text: str, width: int, measure: Measure) -> list[str]:
-    lines: list[str] = []
+def iter_paragraph_lines(text: str, width: int, measure: Measure) -> Iterator[str]:
+    """The lines of one paragraph (no ``\\n`` inside), one at a time, as :func:`wrap_text` breaks them.
+
+    A generator so a long article can be laid out a few lines per frame (``kiosk.document``): wrapping
+    measures every candidate line, and 20,000 characters in one go blocked a frame for 70-270 ms.
+    """
     cur = ""
     pending_space = ""
-    for cl in _clusters(text):
+    for cl in _iter_clusters(text):
         if cl.space:
             if cur:
                 pending_space += cl.text
@@ -118,16 +134,19 @@ def _wrap_paragraph(text: str, width: int, measure: Measure) -> list[str]:
             cur = candidate
             continue
         if cur:
-            lines.append(cur)
+            yield cur
             cur = ""
         if measure(cl.text) <= width:
             cur = cl.text
         else:
             pieces = _split_long(cl.text, width, measure)
-            lines.extend(pieces[:-1])
+            yield from pieces[:-1]
             cur = pieces[-1]
-    lines.append(cur)
-    return lines
+    yield cur
+
+
+def _wrap_paragraph(text: str, width: int, measure: Measure) -> list[str]:
+    return list(iter_paragraph_lines(text, width, measure))
 
 
 def ellipsize(text: str, width: int, measure: Measure, ellipsis: str = ELLIPSIS, *, force: bool = False) -> str:

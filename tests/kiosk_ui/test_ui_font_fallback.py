@@ -122,3 +122,11 @@ def test_row_text_never_runs_under_the_date(fonts: Fonts, size, subtitle: str) -
     inked = [(x, y) for x in range(gap.left, gap.right) for y in range(gap.top, gap.bottom)
              if row.get_at((x, y))[:3] != bg]
     assert not inked, f"text drawn in the gap before the date column at {inked[:3]}"
+
+
+@pytest.mark.parametrize("text", ["中国共产党党员，。", "Party members 2026!", "党建 Party-building（试行）", "  a  "])
+def test_cached_character_advances_add_up_to_freetypes_string_width(fonts: Fonts, text: str) -> None:
+    """Widths are summed from per-character advances (fast wrapping); kerning is off, so they must equal
+    FreeType's width of the whole string, for regular and synthesised bold."""
+    for font in (fonts.get(31), fonts.get(31, bold=True)):
+        assert text_width(font, text) == round(sum(m[4] for m in font.get_metrics(text)))
