@@ -105,7 +105,9 @@ def _split_long(word: str, width: int, measure: Measure) -> list[str]:
     pieces: list[str] = []
     cur = ""
     for ch in word:
-        if cur and measure(cur + ch) > width and ch not in CLOSING:
+        # never before closing punctuation, nor before a combining mark (a Thai vowel or tone mark, an
+        # accent) that would otherwise start the next line on its own, detached from its letter
+        if cur and measure(cur + ch) > width and ch not in CLOSING and not unicodedata.category(ch).startswith("M"):
             pieces.append(cur)
             cur = ch
         else:

@@ -130,3 +130,15 @@ def test_cached_character_advances_add_up_to_freetypes_string_width(fonts: Fonts
     FreeType's width of the whole string, for regular and synthesised bold."""
     for font in (fonts.get(31), fonts.get(31, bold=True)):
         assert text_width(font, text) == round(sum(m[4] for m in font.get_metrics(text)))
+
+
+@pytest.mark.parametrize("width", range(150, 400, 10))
+def test_a_run_longer_than_a_line_never_starts_a_line_with_a_combining_mark(primary, width: int) -> None:
+    """Thai and Devanagari words are not separated by spaces here, so a long phrase is one cluster split by
+    width; a spacing vowel sign (Devanagari ा, category Mc, with an advance) stays with its consonant."""
+    import unicodedata
+
+    text = "भारतीयकम्युनिस्टपार्टीकार्यालयसमाचार" * 3 + " " + "การประชุมคณะกรรมการพรรคประจำปี" * 3
+    lines = wrap_text(text, width, measurer(primary))
+    assert len(lines) > 3
+    assert not [line for line in lines if line and unicodedata.category(line[0]).startswith("M")]
