@@ -14,13 +14,15 @@ from typing import Any
 import pygame
 import pygame.freetype
 
+from kiosk.ui.bidi import has_rtl, visual
 from kiosk.ui.fonts import notdef_advance
 from kiosk.ui.text import PositionedLine
 
 Color = tuple[int, int, int] | tuple[int, int, int, int]
 
 _MEASURE_CACHE_LIMIT = 4096
-#: Per font: text -> width, or (width, runs) when some characters are drawn by a fallback face.
+#: Per font: text -> width, or (width, runs) when some characters are drawn by a fallback face or the
+#: line is drawn in another order or form than stored (right-to-left text).
 _measure_caches: dict[int, tuple[pygame.freetype.Font, dict[str, Any]]] = {}
 
 
@@ -39,10 +41,12 @@ def _measured(font: pygame.freetype.Font, text: str) -> Any:
     value = cache.get(text)
     if value is None:
         chain = getattr(font, "chain", None)
-        if chain is None or chain.covers(font, text):
-            value = round(_advance_sum(font, text))
+        shown = visual(text) if has_rtl(text) else text  # Arabic/Hebrew: shaped and reordered (kiosk.ui.bidi)
+        if chain is None or chain.covers(font, shown):
+            width = _advance_sum(font, shown)
+            value = round(width) if shown is text else (round(width), [(font, shown, width)])
         else:
-            runs = chain.runs(font, text)
+            runs = chain.runs(font, shown)
             value = (round(sum(r[2] for r in runs)), runs)
         if len(cache) > _MEASURE_CACHE_LIMIT:
             cache.clear()
