@@ -9,6 +9,7 @@ Relative paths are resolved against the directory of the file that set them.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from pathlib import Path
@@ -405,7 +406,7 @@ def _describe(error: dict) -> str:
     info = _field_info(tuple(error["loc"]))
     gt = next((m.gt for m in (info.metadata if info else []) if getattr(m, "gt", None) is not None), None)
     if kind == "extra_forbidden":
-        return "unknown key" + _allowed_here(tuple(error["loc"])[:-1])
+        return "unknown key" + _allowed_here(tuple(error["loc"])[:-1], error["loc"][-1] if error["loc"] else "")
     if kind == "missing":
         return "is required"
     if kind in ("int_parsing", "int_type", "int_from_float") or (kind == "greater_than" and gt == 0):
@@ -442,7 +443,9 @@ def _describe(error: dict) -> str:
     return f"{error['msg']}, got {_got(value)}"
 
 
-def _allowed_here(parent: tuple) -> str:
+def _allowed_here(parent: tuple, typed: Any = "") -> str:
+    """" (known keys here: …)": all of them when there are a dozen or fewer, else the likeliest ones for
+    what was typed (a misspelling) and how many there are — a section of 28 keys made a 700-character line."""
     model: Any = Config
     for part in parent:
         if isinstance(part, int):
@@ -452,8 +455,14 @@ def _allowed_here(parent: tuple) -> str:
             return ""
         ann = fields[part].annotation
         model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else _list_item_model(ann)
-    fields = getattr(model, "model_fields", None)
-    return f" (known keys here: {', '.join(fields)})" if fields else ""
+    fields = list(getattr(model, "model_fields", None) or [])
+    if not fields:
+        return ""
+    if len(fields) <= 12:
+        return f" (known keys here: {', '.join(fields)})"
+    close = difflib.get_close_matches(str(typed), fields, n=3, cutoff=0.5)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return f" ({hint}{len(fields)} keys here: {', '.join(fields[:8])}, … — see config.yaml)"
 
 
 # ----------------------------------------------------------------------------------------- public API
