@@ -27,16 +27,16 @@ from robot_assistant.qa.semantic import SemanticRetriever
 class FusionSettings:
     """Chosen on the dev split (bench/qa_bench.py --tune)."""
 
-    weight: float = 0.6
+    weight: float = 0.7
     """Share of the meaning score in the fused score."""
-    low: float = 0.4
+    low: float = 0.2
     """A cosine at or below this is no evidence."""
-    high: float = 0.8
+    high: float = 0.9
     """A cosine at or above this is full evidence."""
     decline_margin: float = -0.1
     """Declined outright when the closest out-of-scope example is at least this much closer in meaning than
     the closest knowledge-base phrasing (negative: declined even when slightly farther)."""
-    threshold: float = 0.48
+    threshold: float = 0.56
     """The answer/decline threshold on the fused score."""
 
 
