@@ -35,7 +35,8 @@ class Signer:
             branch = s.scalars(select(Branch)).first()
             added = [Member(number=f"M{1000 + i}", name=f"党员{i}", branch=branch) for i in range(members)]
             s.add_all(added)
-            first_meeting(s).roster.extend(added)  # on its roster: a 支委会 takes no walk-ins (#17)
+            meeting = first_meeting(s)  # held: the session keeps objects only weakly, and a roster change
+            meeting.roster.extend(added)  # on a collected Meeting cannot flush; a 支委会 takes no walk-ins (#17)
         self.next = 1000
         self.slowest = 0.0
 
