@@ -159,17 +159,18 @@ def test_aplay_sink_runs_aplay(tts: EspeakTTS) -> None:
 
 
 def test_pyttsx3_returning_early_is_caught_and_does_not_spill_into_the_next_request(tmp_path: Path) -> None:
-    """Without the warm-up, pyttsx3 2.99 writes no file for this sentence (the first request of an
-    engine) and would put the rest of its audio into the next request's file: the worker makes it
-    with the espeak-ng command and renews itself. (Measured every time with the pinned 2.99.)"""
+    """Without the warm-up, pyttsx3 2.99 often writes no file for this sentence (the first request of
+    an engine) and would put the rest of its audio into the next request's file: the worker makes it
+    with the espeak-ng command and renews itself. (Every time with the old cmn voice; with cmn-latn-pinyin
+    it depends on timing, so the test checks the outcome either way.)"""
     engine = EspeakTTS(tmp_path, sink=NullSink(), warm_up=False)
     try:
         long = engine.synthesize(LONG_ZH, "zh")
         assert long.duration_s > 10 and rms(long.wav) > 500
-        assert engine.worker.last_note.startswith("pyttsx3 returned before espeak finished")
+        early = engine.worker.last_note.startswith("pyttsx3 returned before espeak finished")
         short = engine.synthesize("你好", "zh")
         assert 0.3 < short.duration_s < 2.0  # nothing of the long sentence in it
-        assert (engine.worker.renewals, engine.worker.restarts) == (1, 0)
+        assert (engine.worker.renewals, engine.worker.restarts) == (1 if early else 0, 0)
     finally:
         engine.close()
 
