@@ -229,3 +229,15 @@ def test_content_check_command_on_the_shipped_demo():
     assert out.returncode == 0
     assert report["counts"]["knowledge"] >= 100 and report["counts"]["exhibit"] == 30
     assert not report["notes"]  # a glossary is shipped
+
+
+def test_a_broken_glossary_or_guides_file_is_a_clear_problem_not_a_crash(tmp_path):
+    """New input files (#21): a glossary that is not a list of terms and a guide without a title are named
+    with file:line and key; nothing is loaded half."""
+    site = write_site(tmp_path, entry("ok", "答", "A"), glossary="terms:\n  - {zh: 党课}\n")
+    problems = [p for p in check_site(site).problems if p.kind == "file"]
+    assert problems and "glossary.yaml:2" in problems[0].where + problems[0].message and "en" in problems[0].message
+    shutil.copytree(DEMO, tmp_path / "demo")
+    (tmp_path / "demo" / "guides.yaml").write_text("- {id: g1, body_zh: 正文}\n", encoding="utf-8")
+    with pytest.raises(YamlFileError, match=r"guides.yaml:1: \[0\].title_zh: Field required"):
+        read_site_folder(tmp_path / "demo")
