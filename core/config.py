@@ -285,6 +285,23 @@ class FleetSection(_Section):
         return value
 
 
+class WebSection(_Section):
+    """The members' web app (``launcher.py web``, #20): nothing listens unless that command runs."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    base_url: str = Field("", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
+    secure_cookies: bool = True
+    secret_file: Path | None = None
+    qr_key_file: Path | None = None
+    session_hours: float = Field(12, gt=0, le=24 * 30)
+    login_per_ip_per_minute: int = Field(10, ge=1, le=10000)
+    login_per_member_per_minute: int = Field(5, ge=1, le=10000)
+    qr_per_ip_per_minute: int = Field(30, ge=1, le=10000)
+    pages_per_ip_per_minute: int = Field(600, ge=1, le=100000)
+    trusted_proxies: list[str] = ["127.0.0.1"]
+
+
 class Config(_Section):
     site: SiteSection = SiteSection()
     database: DatabaseSection = DatabaseSection()
@@ -297,6 +314,7 @@ class Config(_Section):
     gnss: GnssSection = GnssSection()
     map: MapSection = MapSection()
     fleet: FleetSection = FleetSection()
+    web: WebSection = WebSection()
 
     @property
     def database_url(self) -> str:

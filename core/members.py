@@ -1,0 +1,104 @@
+"""What a member sees about themself (the members' web app, #20): points, next meetings, attendance
+history, face data. Small read-only queries kept here so the web's handlers write no SQL and the kiosk
+and the web count the same way (points are ``core.quiz``'s, lateness ``core.attendance``'s)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from core.models import (
+    Attendance,
+    Consent,
+    FacePhoto,
+    FaceTemplate,
+    Meeting,
+    MeetingRoster,
+    Member,
+    QuizResult,
+)
+
+
+def by_number(session: Session, number: str) -> Member | None:
+    """The member with this number (active or not: the PIN check refuses inactive ones the same way as
+    unknown numbers), or None."""
+    number = (number or "").strip()[:32]
+    if not number:
+        return None
+    return session.scalars(select(Member).options(selectinload(Member.branch))
+                           .where(Member.number == number)).first()
+
+
+def by_id(session: Session, member_id: int) -> Member | None:
+    member = session.get(Member, member_id, options=[selectinload(Member.branch)])
+    return member if member is not None and member.active else None
+
+
+def points_total(session: Session, member: Member) -> int:
+    """积分: the sum the kiosk leaderboard ranks by (``core.quiz.leaderboard``)."""
+    return int(session.scalar(select(func.coalesce(func.sum(QuizResult.points), 0))
+                              .where(QuizResult.member_id == member.id)) or 0)
+
+
+def upcoming_meetings(session: Session, member: Member, now: datetime, limit: int = 5) -> list[Meeting]:
+    """Meetings not yet over and not closed that have ``member`` on their roster, soonest first."""
+    on_roster = exists().where(MeetingRoster.meeting_id == Meeting.id, MeetingRoster.member_id == member.id)
+    return list(session.scalars(select(Meeting).options(selectinload(Meeting.branch))
+                                .where(Meeting.ends_at >= now, Meeting.closed.is_(False), on_roster)
+                                .order_by(Meeting.starts_at).limit(limit)))
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    meeting: Meeting
+    record: Attendance | None
+    on_roster: bool
+
+    @property
+    def state(self) -> str:
+        """present | late | absent | walk_in (列席) — the words of ``core.attendance``."""
+        if self.record is None:
+            return "absent"
+        if not self.on_roster:
+            return "walk_in"
+        return "late" if self.record.late else "present"
+
+
+def attendance_history(session: Session, member: Member, now: datetime, limit: int = 40) -> list[HistoryRow]:
+    """Started meetings that had ``member`` on the roster or signed in, newest first. A meeting closed
+    before it began (cancelled) is left out: it has no absences (``core.attendance.has_started``)."""
+    on_roster = exists().where(MeetingRoster.meeting_id == Meeting.id, MeetingRoster.member_id == member.id)
+    signed = exists().where(Attendance.meeting_id == Meeting.id, Attendance.member_id == member.id)
+    meetings = list(session.scalars(select(Meeting).options(selectinload(Meeting.branch))
+                                    .where(Meeting.starts_at <= now, or_(on_roster, signed))
+                                    .order_by(Meeting.starts_at.desc()).limit(limit)))
+    ids = [m.id for m in meetings]
+    records = {a.meeting_id: a for a in session.scalars(
+        select(Attendance).where(Attendance.member_id == member.id, Attendance.meeting_id.in_(ids)))} if ids else {}
+    rostered = set(session.scalars(select(MeetingRoster.meeting_id).where(
+        MeetingRoster.member_id == member.id, MeetingRoster.meeting_id.in_(ids)))) if ids else set()
+    return [HistoryRow(m, records.get(m.id), m.id in rostered) for m in meetings]
+
+
+@dataclass(frozen=True)
+class FaceStatus:
+    templates: int
+    photos: int
+    consent_given_at: datetime | None
+    """The consent in force (not withdrawn), if any."""
+
+    @property
+    def enrolled(self) -> bool:
+        return self.templates > 0
+
+
+def face_status(session: Session, member: Member) -> FaceStatus:
+    templates = session.scalar(select(func.count()).select_from(FaceTemplate)
+                               .where(FaceTemplate.member_id == member.id)) or 0
+    photos = session.scalar(select(func.count()).select_from(FacePhoto).where(FacePhoto.member_id == member.id)) or 0
+    consent = session.scalars(select(Consent).where(Consent.member_id == member.id, Consent.withdrawn_at.is_(None))
+                              .order_by(Consent.given_at.desc())).first()
+    return FaceStatus(int(templates), int(photos), consent.given_at if consent else None)
