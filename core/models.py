@@ -32,7 +32,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 MEETING_TYPES = ("支部党员大会", "支委会", "党小组会", "党课")
 MEMBER_STATUSES = ("正式", "预备")
 MEMBER_CATEGORIES = ("在职", "退休", "学生", "无业")
-SIGN_IN_METHODS = ("face", "pin", "admin")
+SIGN_IN_METHODS = ("face", "pin", "admin", "qr")
 REVIEW_STATES = ("draft", "branch_approved", "published", "rejected")
 CONTENT_KINDS = ("news", "notice", "article", "guide")
 QUESTION_KINDS = ("single", "multi", "truefalse")

@@ -21,7 +21,12 @@ or a file readable by its owner only, ``web.qr_key_file`` or ``<site.data_dir>/q
 mode 0600 on first use. The web server must read the same key (same data_dir, the same file copied, or
 the same environment variable), or every code is refused as forged.
 
-Replay (one token signs a member in at most once) is recorded in the database: next commit.
+Replay: a token signs a given member in at most once. ``record_use`` keeps (window, token, member) as a
+row of the ``settings`` table (``qruse:<window>:<digest>``, as the PIN lockouts and web sessions keep
+theirs), so no migration is needed; the primary key makes two racing requests conflict, and the zero-padded
+window in the key lets old rows be deleted by a key range. ``sign_in_with_token`` is the whole path the web
+app calls: verify, replay check, ``core.attendance.sign_in(method="qr")`` at the terminal that showed the
+code (so that kiosk greets the member), every refusal audited as ``qr.refused``.
 """
 
 from __future__ import annotations
@@ -40,7 +45,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from core.attendance import SignInResult
+    from core.models import Member
 
 KEY_ENV = "DANGJIAN_QR_KEY"
 WINDOW_SECONDS = 30
@@ -220,3 +231,73 @@ def _create_key_file(path: Path) -> None:
             os.link(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------------------------------ replay
+
+_USE_PREFIX = "qruse:"
+#: Use rows older than this are deleted when a new one is written (their tokens have long expired).
+KEEP_USES = timedelta(minutes=10)
+
+
+def _use_key(window: int, raw: bytes, member_id: int) -> str:
+    digest = hashlib.sha256(raw + b"|member:" + str(member_id).encode()).hexdigest()[:40]
+    return f"{_USE_PREFIX}{window:010d}:{digest}"
+
+
+def record_use(session: Session, token: str, member: Member, *, now: datetime) -> None:
+    """Note that ``token`` signed ``member`` in (in ``session``; the caller commits it with the sign-in).
+    ``QrRefused('replayed')`` when it already did. Call after ``verify``."""
+    from sqlalchemy import delete
+
+    from core.models import Setting
+
+    raw = token_bytes(token)
+    window = _HEAD.unpack_from(raw)[1]
+    key = _use_key(window, raw, member.id)
+    if session.get(Setting, key) is not None:
+        raise QrRefused("replayed")
+    oldest = _window(now - KEEP_USES)
+    session.execute(delete(Setting).where(Setting.key >= _USE_PREFIX,
+                                          Setting.key < f"{_USE_PREFIX}{oldest:010d}"))
+    session.add(Setting(key=key, value={"member_id": member.id, "meeting_id": _HEAD.unpack_from(raw)[2],
+                                        "used_at": now.isoformat()}))
+
+
+def sign_in_with_token(session: Session, token: str, member: Member, *, key: bytes,
+                       now: datetime) -> SignInResult:
+    """Sign the logged-in ``member`` in with a scanned code: ``verify`` (the meeting must exist), refuse a
+    replay, then ``core.attendance.sign_in(method="qr")`` — committed with the use, lateness and outbox row
+    as for any sign-in; idempotent (``created`` False when already signed in). Raises ``QrRefused`` (audited
+    ``qr.refused`` with its code, committed) or ``core.attendance.SignInError`` (meeting not open, not on
+    the roster of a 支委会: the session is rolled back, nothing written)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from core.attendance import sign_in
+    from core.audit import audit
+    from core.models import Meeting
+
+    actor, terminal, target = f"member:{member.number}", "", ""
+
+    def refuse(exc: QrRefused) -> QrRefused:
+        session.rollback()
+        audit(session, actor, "qr.refused", target, terminal, code=exc.code)
+        session.commit()
+        return exc
+
+    try:
+        claim = verify(token, key=key, now=now, meeting_exists=lambda mid: session.get(Meeting, mid) is not None)
+        terminal, target = claim.terminal_id, f"meeting:{claim.meeting_id}"
+        record_use(session, token, member, now=now)
+    except QrRefused as exc:
+        raise refuse(exc) from None
+    meeting = session.get(Meeting, claim.meeting_id)
+    try:
+        result = sign_in(session, meeting, member, method="qr", terminal_id=claim.terminal_id, now=now)
+        session.commit()  # the use row when the member had already signed in (sign_in wrote nothing)
+    except IntegrityError:  # the same member's second request with this code won the race
+        raise refuse(QrRefused("replayed")) from None
+    except Exception:
+        session.rollback()
+        raise
+    return result

@@ -147,3 +147,100 @@ def test_load_key_env_file_setting_and_refusals(tmp_path):
     own.write_text("not a key\n")
     with pytest.raises(QrKeyError, match="32 bytes"):
         load_key(_config(tmp_path, own), environ={})
+
+
+# ------------------------------------------------------------------ the whole path, on a real database
+
+M_T0 = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # a meeting starts; codes are scanned 10 minutes in
+
+
+def _seed(database):
+    from sqlalchemy import select
+
+    from core.meetings import create_meeting
+    from core.models import Branch, Member
+
+    with database.session() as s:
+        b1, b2 = Branch(code="B01", name_zh="第一党支部"), Branch(code="B02", name_zh="第二党支部")
+        s.add_all([b1, b2, Member(number="M0101", name="张三", branch=b1), Member(number="M0102", name="李四", branch=b1),
+                   Member(number="M0201", name="外支部", branch=b2)])
+        s.flush()
+        committee = create_meeting(s, type="支委会", title_zh="十一月支委会", branch_code="B01", starts_at=M_T0,
+                                   ends_at=M_T0 + timedelta(minutes=90), roster=["M0101", "M0102"])
+        s.commit()
+        return committee.id, {m.number: m.id for m in s.scalars(select(Member))}
+
+
+def _member(s, number):
+    from sqlalchemy import select
+
+    from core.models import Member
+
+    return s.scalars(select(Member).where(Member.number == number)).one()
+
+
+def test_sign_in_with_token_replay_and_audit(database):
+    from sqlalchemy import select
+
+    from core.attendance import SignInError
+    from core.audit import recent
+    from core.models import Attendance, Setting
+
+    meeting_id, _ = _seed(database)
+    now = M_T0 + timedelta(minutes=10)
+    token = issue(meeting_id, "kiosk-07", key=KEY, now=now - timedelta(seconds=20))
+    with database.session() as s:
+        done = qrsign.sign_in_with_token(s, token, _member(s, "M0101"), key=KEY, now=now)
+        assert done.created and done.late and done.record.method == "qr" and done.record.terminal_id == "kiosk-07"
+    with database.session() as s:  # committed: a fresh session sees the record and the use
+        rows = list(s.scalars(select(Attendance)))
+        assert [(a.meeting_id, a.method) for a in rows] == [(meeting_id, "qr")]
+        assert s.scalars(select(Setting).where(Setting.key.like("qruse:%"))).all()
+        # the same member scanning the same code again: replayed, audited, nothing more written
+        with pytest.raises(QrRefused) as info:
+            qrsign.sign_in_with_token(s, token, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=5))
+        assert info.value.code == "replayed"
+        # a colleague standing beside them scans the same code: fine
+        other = qrsign.sign_in_with_token(s, token, _member(s, "M0102"), key=KEY, now=now + timedelta(seconds=6))
+        assert other.created
+        # a new code for someone already signed in: idempotent, the first record
+        fresh = issue(meeting_id, "kiosk-07", key=KEY, now=now + timedelta(seconds=40))
+        again = qrsign.sign_in_with_token(s, fresh, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=45))
+        assert not again.created and again.record.id == done.record.id
+        # forged, expired and unknown-meeting codes: refused and audited
+        for bad, code in [(issue(meeting_id, "kiosk-07", key=OTHER, now=now), "forged"),
+                          (issue(meeting_id, "kiosk-07", key=KEY, now=now - timedelta(minutes=3)), "expired"),
+                          (issue(meeting_id + 99, "kiosk-07", key=KEY, now=now), "unknown_meeting"),
+                          ("not-a-code", "malformed")]:
+            with pytest.raises(QrRefused) as info:
+                qrsign.sign_in_with_token(s, bad, _member(s, "M0201"), key=KEY, now=now)
+            assert info.value.code == code
+        # off the roster of a 支委会: the meeting's rule refuses, nothing is written (no use row either)
+        uses = len(s.scalars(select(Setting).where(Setting.key.like("qruse:%"))).all())
+        with pytest.raises(SignInError):
+            qrsign.sign_in_with_token(s, token, _member(s, "M0201"), key=KEY, now=now + timedelta(seconds=7))
+        assert len(s.scalars(select(Setting).where(Setting.key.like("qruse:%"))).all()) == uses
+    with database.session() as s:
+        refused = [(e.actor, e.detail["code"]) for e in recent(s, "qr.refused")]
+        assert sorted(refused) == sorted([("member:M0101", "replayed"), ("member:M0201", "forged"),
+                                          ("member:M0201", "expired"), ("member:M0201", "unknown_meeting"),
+                                          ("member:M0201", "malformed")])
+        assert len(s.scalars(select(Attendance)).all()) == 2
+
+
+def test_old_use_rows_are_pruned(database):
+    from sqlalchemy import select
+
+    from core.models import Setting
+
+    meeting_id, _ = _seed(database)
+    now = M_T0 + timedelta(minutes=10)
+    with database.session() as s:
+        qrsign.sign_in_with_token(s, issue(meeting_id, "k1", key=KEY, now=now), _member(s, "M0101"), key=KEY, now=now)
+        s.add(Setting(key="pin:unrelated", value={}))  # another kind of row, never touched
+        s.commit()
+        later = now + qrsign.KEEP_USES + timedelta(minutes=1)
+        qrsign.sign_in_with_token(s, issue(meeting_id, "k1", key=KEY, now=later), _member(s, "M0102"), key=KEY,
+                                  now=later)
+        keys = s.scalars(select(Setting.key)).all()
+        assert len([k for k in keys if k.startswith("qruse:")]) == 1 and "pin:unrelated" in keys
