@@ -291,6 +291,7 @@ class WebSection(_Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     base_url: str = Field("", pattern=r"^(https?://[^\s/]+(/[^\s]*)?)?$")
+    kiosk_qr: bool = True
     secure_cookies: bool = True
     secret_file: Path | None = None
     qr_key_file: Path | None = None
