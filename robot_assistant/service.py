@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 
-from core.events import Answer, EventBus, Speak, Transcript
+from core.events import Answer, EventBus, Speak, Transcript, Understood
 
 log = logging.getLogger(__name__)
 
@@ -39,15 +39,24 @@ class AssistantService:
         if self._thread is not None:
             self._thread.join(timeout)
 
-    def handle(self, text: str) -> None:
-        """Answer one final utterance now (in the caller's thread) and publish the result."""
+    def handle(self, text: str, question: Transcript | None = None) -> None:
+        """Answer one final utterance now (in the caller's thread) and publish the result.
+
+        Every event published answers ``question`` (``in_reply_to`` its id), so a screen shows the answer
+        to the question it asked and not one meant for another screen; ``Understood`` carries the
+        brain's whole decision (intent, entry, score) for screens and logs that want more than text.
+        """
         if self.brain is None:
             return
         result = self.brain.handle_text(text)
+        self.bus.publish(Understood(text, result.intent, result.language, result.entry_id,
+                                    None if result.score is None else float(result.score),
+                                    bool(result.declined), tuple(sorted(result.slots.items())))
+                         .replying_to(question))
         for event in result.events:
-            self.bus.publish(event)
+            self.bus.publish(event.replying_to(question))
         if isinstance(result.event, Answer) and result.answer:
-            self.bus.publish(Speak(result.answer, result.language))
+            self.bus.publish(Speak(result.answer, result.language).replying_to(question))
 
     def _run(self) -> None:
         try:
@@ -60,6 +69,6 @@ class AssistantService:
             event = self._sub.get(timeout=0.2)
             if isinstance(event, Transcript) and event.final and event.text.strip():
                 try:
-                    self.handle(event.text)
+                    self.handle(event.text, event)
                 except Exception:
                     log.exception("the assistant failed on %r", event.text)

@@ -26,6 +26,12 @@ SAMPLES = [
     events.SignInRequested(meeting_id=4),
     events.SignedIn(meeting_id=4, member_number="M0101", member_name="王建国", method="face", late=False),
     events.DeviceStatus(device="camera", state="off", message="lost"),
+    events.Understood(text="党费怎么交", intent="ask", entry_id="kb079", score=0.91, slots=(("pay", "8000"),)),
+    events.ConfirmIdentity(track_id=3, candidates=("M0101", "M0102"), names=("王建国", "李秀英"), distance=0.4),
+    events.IdentityConfirmed(track_id=3, member_number="M0101"),
+    events.LivenessPrompt(track_id=3),
+    events.FaceSignInFailed(track_id=3, reason="liveness", message="请正对摄像头"),
+    events.Position(lat=30.5, lon=114.3, fix=True, beidou_used=6, talkers=("GB", "GP")),
 ]
 
 
@@ -33,6 +39,30 @@ def test_every_event_type_has_a_sample():
     defined = {cls for cls in vars(events).values()
                if isinstance(cls, type) and issubclass(cls, events.Event) and cls is not events.Event}
     assert defined == {type(e) for e in SAMPLES}
+    assert set(events.event_types().values()) == defined, "every registered event is in the catalogue"
+
+
+def test_the_catalogue_is_the_only_place_events_are_defined():
+    """Events live in core/events/ by concern; the old homes only re-export them."""
+    from robot_assistant import gnss
+    from robot_assistant.face import events as face_events
+    assert face_events.LivenessPrompt is events.LivenessPrompt
+    assert gnss.Position is events.Position
+    for cls in events.event_types().values():
+        assert cls.__module__.startswith("core.events."), cls
+
+
+def test_ids_and_replies_travel_with_the_event():
+    question = events.Transcript(text="党费怎么交")
+    answer = events.Answer(text="按月交纳").replying_to(question)
+    spoken = events.Speak(text="按月交纳").replying_to(question)
+    assert answer.in_reply_to == spoken.in_reply_to == question.id
+    assert len({question.id, answer.id, spoken.id}) == 3, "each event has its own id"
+    back = event_from_dict(json.loads(json.dumps(answer.to_dict())))
+    assert (back.id, back.in_reply_to) == (answer.id, question.id)
+    assert events.Answer(text="x").replying_to(None).in_reply_to is None
+    with pytest.raises(TypeError):
+        events.Answer("x", "zh", None, (), "not-an-id")  # ids are keyword-only: old positional calls stay right
 
 
 @pytest.mark.parametrize("event", SAMPLES, ids=lambda e: type(e).__name__)

@@ -101,6 +101,8 @@ class AssistantScreen(Screen):
         self.history: list[tuple[str, str]] = ctx.visitor.state.setdefault("assistant.history", [])
         self.suggestions: list[str] = []
         self.listening = False
+        self._answered: list[str] = []
+        """Ids of the questions whose Answer is on screen (their Speak is not shown again)."""
 
     def build(self) -> None:
         th, ctx = self.theme, self.ctx
@@ -165,10 +167,15 @@ class AssistantScreen(Screen):
             self._say("me", event.text)
         elif isinstance(event, Answer):
             self._say("bot", event.text)
+            if event.in_reply_to:
+                self._answered.append(event.in_reply_to)
+                del self._answered[:-MAX_MESSAGES]
             if event.suggestions:
                 self.suggestions = list(event.suggestions)
                 self.layout(self.rect)
-        elif isinstance(event, Speak) and (not self.history or self.history[-1] != ("bot", event.text)):
+        elif isinstance(event, Speak) and not (event.in_reply_to and event.in_reply_to in self._answered):
+            # The voice of an answer already shown replies to the same question: shown once. Anything
+            # else spoken (a guide's confirmation, "没听清") is shown as it is said.
             self._say("bot", event.text)
 
     def _say(self, who: str, text: str) -> None:
