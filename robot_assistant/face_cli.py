@@ -37,8 +37,15 @@ def _actor(args: argparse.Namespace) -> str:
 
 
 def _err(message: str) -> int:
+    """A runtime failure: one line on stderr, exit 1."""
     print(f"error: {message}", file=sys.stderr)
     return 1
+
+
+def _bad(message: str) -> int:
+    """A bad input (an option, a file, a number that does not exist): one line on stderr, exit 2."""
+    print(f"error: {message}", file=sys.stderr)
+    return 2
 
 
 def _face_settings(terminal: Any) -> Any:
@@ -51,7 +58,9 @@ def _face_settings(terminal: Any) -> Any:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    """Enrol members' faces from a folder (one sub-folder per member number) or a CSV."""
+    """Enrol members' faces from a folder (one sub-folder per member number) or a CSV. Exit 0 only when
+    every member named in the source was enrolled; 2 for a source or consent that cannot be used (checked
+    before the face engine loads); 1 when any member failed (each with its reason, and a count)."""
     from robot_assistant.face.templates import (
         FaceKeyError,
         TemplateCipher,
@@ -71,14 +80,26 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         if not args.source:
             return 0
     if not args.source:
-        return _err("name a folder of member folders or a CSV file (or --make-key)")
+        return _bad("name a folder of member folders or a CSV file (or --make-key)")
     consent = args.consent or settings.consent_version
+    from robot_assistant.face.enroll import EnrollError, collect_sources
+
+    if not (consent or "").strip():
+        return _bad("a consent text version is required: enrol only members who signed the consent form, and "
+                    "name its version (--consent VERSION or face.consent_version)")
+    try:
+        sources = collect_sources(Path(args.source))
+    except EnrollError as exc:
+        return _bad(str(exc))
+    if not sources:
+        return _bad(f"{args.source}: names no member (a folder needs one sub-folder per member number, a CSV "
+                    "rows of member_number,photo)")
     try:
         key = load_key(settings.key_file)
     except FaceKeyError as exc:
         return _err(str(exc))
     from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
-    from robot_assistant.face.enroll import Enroller, EnrollError, collect_sources
+    from robot_assistant.face.enroll import Enroller
 
     engine = make_engine(settings.engine, settings.model_dir)
     try:
@@ -91,24 +112,38 @@ def cmd_enroll(args: argparse.Namespace) -> int:
                         consistency_tolerance=settings.consistency_tolerance,
                         keep_photos=args.keep_photos or settings.keep_photos, aggregate=settings.aggregate)
 
+    from tqdm import tqdm
+
+    # a progress bar on a terminal only: a log or a pipe gets the result lines, not carriage returns
+    bar = tqdm(total=sum(map(len, sources.values())), desc="photos", unit="photo", file=sys.stderr,
+               disable=not sys.stderr.isatty())
+
     def progress(done: int, total: int, what: str) -> None:
-        print(f"\r[{done}/{total}] {Path(what).parent.name}/{Path(what).name}"[:100].ljust(100), end="", flush=True)
+        bar.set_postfix_str(f"{Path(what).parent.name}/{Path(what).name}"[-40:], refresh=False)
+        bar.update(done - bar.n)
 
     try:
-        sources = collect_sources(Path(args.source))
         with terminal.db.session() as session:
             report = enroller.enroll(session, sources, consent_version=consent, actor=_actor(args),
                                      terminal_id=terminal.terminal_id, replace=not args.add,
                                      allow_duplicates=args.allow_duplicates, progress=progress)
     except (EnrollError, FaceEngineUnavailable, FaceKeyError) as exc:
-        print()
+        bar.close()
         return _err(str(exc))
-    print()
+    bar.close()
     for line in report.lines():
         print(line)
     print(f"enrolled {len(report.enrolled)} of {len(report.members)} members; "
           f"{len(report.rejected())} photos rejected")
-    return 0 if report.enrolled or not report.members else 1
+    failed = report.failed()
+    if failed:
+        by: dict[str, list[str]] = {}
+        for m in failed:
+            by.setdefault(m.status, []).append(m.number)
+        return _err(f"{len(failed)} of {len(report.members)} members not enrolled — "
+                    + "; ".join(f"{status}: {', '.join(numbers)}" for status, numbers in by.items())
+                    + " (each member's reason is listed above)")
+    return 0
 
 
 # ----------------------------------------------------------------------------------------- members
@@ -154,7 +189,7 @@ def cmd_members(args: argparse.Namespace) -> int:
         return _member_pin(args, terminal)
 
     if not args.number:
-        return _err("members erase needs a member NUMBER")
+        return _bad("members erase needs a member NUMBER")
     if not args.yes:
         answer = input(f"Erase every face template and photo of member {args.number}? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
@@ -167,7 +202,7 @@ def cmd_members(args: argparse.Namespace) -> int:
     with terminal.db.session() as s:
         member = s.scalars(select(Member).where(Member.number == args.number)).first()
         if member is None:
-            return _err(f"no member {args.number!r}")
+            return _bad(f"no member {args.number!r}: `members list` shows the member numbers")
         done = TemplateStore(cipher).erase_member(s, member, actor=_actor(args), terminal_id=terminal.terminal_id)
     print(f"erased member {done.member_number}: {done.templates} templates, {done.photos} photos; "
           f"consent withdrawn ({done.consents_withdrawn})")
@@ -185,14 +220,14 @@ def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
     from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format, hash_pin
 
     if not args.number:
-        return _err(f"members {args.action} needs a member NUMBER")
+        return _bad(f"members {args.action} needs a member NUMBER")
     new_hash = None
     if args.action == "set-pin":
         pin = args.pin if args.pin is not None else getpass.getpass(f"PIN for {args.number} ({MEMBER_PIN_MIN}-12 digits): ")
         try:
             pin = check_pin_format(pin, MEMBER_PIN_MIN)
             if args.pin is None and check_pin_format(getpass.getpass("again: "), MEMBER_PIN_MIN) != pin:
-                return _err("the two PINs differ; nothing changed")
+                return _bad("the two PINs differ; nothing changed")
             if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
                 raise PinError("PIN 过于简单（如 111111、123456） / too easy to guess (like 111111 or 123456)")
             new_hash = hash_pin(pin, MEMBER_PIN_MIN)
@@ -202,7 +237,7 @@ def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
     with terminal.db.session() as s:
         member = s.scalars(select(Member).where(Member.number == args.number)).first()
         if member is None:
-            return _err(f"no member {args.number!r}")
+            return _bad(f"no member {args.number!r}: `members list` shows the member numbers")
         member.pin_hash = new_hash
         Lockout(f"pin:{member.number}", MEMBER_PIN).clear(s)
         audit(s, _actor(args), "member.pin_set" if new_hash else "member.pin_reset", f"member:{member.number}",
@@ -279,20 +314,31 @@ def cmd_face_check(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------- meetings
 
 
-def _local(text: str, tz: Any) -> datetime:
+def _local(text: str, tz: Any, option: str = "--start") -> datetime:
+    """A local date and time as the meetings options take it; ``ValueError`` names the option."""
     for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text, fmt).replace(tzinfo=tz)
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
         except ValueError:
             continue
-    raise ValueError(f"cannot read time {text!r}: use YYYY-MM-DD HH:MM")
+    raise ValueError(f"{option}: cannot read {text!r} as a time: write YYYY-MM-DD HH:MM, e.g. 2030-06-01 09:00")
+
+
+def _day(text: str, tz: Any, option: str) -> datetime:
+    """A day for the report's --from/--to (local midnight); ``ValueError`` says the form it takes."""
+    for fmt in ("%Y-%m-%d", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
+        except ValueError:
+            continue
+    raise ValueError(f"{option}: cannot read {text!r} as a day: write YYYY-MM-DD, e.g. 2026-11-01")
 
 
 def cmd_meetings(args: argparse.Namespace) -> int:
     """``meetings create|list|close``."""
     from sqlalchemy import select
 
-    from core.meetings import MeetingError, close_meeting, create_meeting, upcoming
+    from core.meetings import MAX_MINUTES, MeetingError, close_meeting, create_meeting, upcoming
     from core.models import Meeting
 
     terminal = _terminal(args)
@@ -300,21 +346,24 @@ def cmd_meetings(args: argparse.Namespace) -> int:
     with terminal.db.session() as s:
         if args.action == "create":
             try:
-                start = _local(args.start, tz)
-                end = _local(args.end, tz) if args.end else start + timedelta(minutes=args.minutes)
+                if not 1 <= args.minutes <= MAX_MINUTES:
+                    raise MeetingError(f"--minutes {args.minutes}: a meeting lasts 1 to {MAX_MINUTES} minutes "
+                                       f"({MAX_MINUTES // 60} hours); for a longer event create one meeting a day")
+                start = _local(args.start, tz, "--start")
+                end = _local(args.end, tz, "--end") if args.end else start + timedelta(minutes=args.minutes)
                 roster = [r.strip() for r in args.roster.split(",") if r.strip()] if args.roster else None
                 m = create_meeting(s, type=args.type, title_zh=args.title, title_en=args.title_en or "",
                                    branch_code=args.branch, starts_at=start, ends_at=end, place_zh=args.place or "",
-                                   roster=roster, actor=_actor(args))
+                                   roster=roster, actor=_actor(args), now=terminal.now())
             except (MeetingError, ValueError) as exc:
-                return _err(str(exc))
+                return _bad(str(exc))
             print(f"created meeting {m.id}: {m.type} {m.title_zh} {start:%Y-%m-%d %H:%M}–{end:%H:%M} "
                   f"({len(m.roster)} on the roster)")
             return 0
         if args.action == "close":
             meeting = s.get(Meeting, args.id) if args.id is not None else None
             if meeting is None:
-                return _err(f"no meeting {args.id}")
+                return _bad(f"no meeting {args.id}: `meetings list --all` shows every meeting's id")
             close_meeting(s, meeting, _actor(args))
             print(f"closed meeting {meeting.id}")
             return 0
@@ -342,11 +391,18 @@ def cmd_report(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
         return refuse(f"输出文件须为 .csv 或 .xlsx / --out must end in .csv or .xlsx (got {out.name!r})")
+    if out is not None:
+        folder = out.parent if str(out.parent) else Path(".")
+        if not folder.is_dir():
+            return refuse(f"--out: 文件夹 {folder} 不存在 / the folder {folder} does not exist: create it first or "
+                          "name a file in an existing folder")
+        if out.is_dir():
+            return refuse(f"--out: {out} is a folder: name a .csv or .xlsx file")
     terminal = _terminal(args)
     tz = terminal.tz
     try:
-        start = _local(args.date_from, tz) if args.date_from else None
-        end = _local(args.date_to, tz) + timedelta(days=1) if args.date_to else None
+        start = _day(args.date_from, tz, "--from") if args.date_from else None
+        end = _day(args.date_to, tz, "--to") + timedelta(days=1) if args.date_to else None
     except ValueError as exc:
         return refuse(str(exc))
     try:
@@ -362,7 +418,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         print(f"{b.branch_code}\t{b.branch_name}\t会议 {b.meetings}\t应到 {b.expected}\t实到 {b.present}\t"
               f"出席率 {b.attendance_rate:.1%}")
     if out is not None:
-        written = [export_xlsx(report, out)] if out.suffix.lower() == ".xlsx" else export_csv(report, out)
+        try:
+            written = [export_xlsx(report, out)] if out.suffix.lower() == ".xlsx" else export_csv(report, out)
+        except OSError as exc:
+            return _err(f"--out: cannot write {out} ({exc.strerror or exc})")
         for p in written:
             print(f"wrote {p}")
     return 0
@@ -412,9 +471,10 @@ def add_arguments(name: str, p: argparse.ArgumentParser) -> None:
         p.add_argument("--title", help="title (Chinese)")
         p.add_argument("--title-en", help="title (English)")
         p.add_argument("--branch", help="branch code")
-        p.add_argument("--start", help="local start time, YYYY-MM-DD HH:MM")
-        p.add_argument("--end", help="local end time (or --minutes)")
-        p.add_argument("--minutes", type=int, default=90, help="length when --end is not given (default 90)")
+        p.add_argument("--start", help="local start time, YYYY-MM-DD HH:MM (not more than 7 days ago)")
+        p.add_argument("--end", help="local end time, YYYY-MM-DD HH:MM (or --minutes)")
+        p.add_argument("--minutes", type=int, default=90, help="length when --end is not given (default 90, "
+                                                                "at most 720 = 12 hours)")
         p.add_argument("--place", help="place (Chinese)")
         p.add_argument("--roster", help="comma-separated member numbers (default: the branch's active members)")
         p.add_argument("--all", action="store_true", help="list past and closed meetings too")
@@ -440,7 +500,7 @@ def validate(name: str, args: argparse.Namespace) -> str | None:
 def _checked(name: str, handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         problem = validate(name, args)
-        return _err(problem) if problem else handler(args)
+        return _bad(problem) if problem else handler(args)
 
     run.__doc__ = handler.__doc__
     return run

@@ -8,13 +8,16 @@ stored without a recorded consent (DESIGN: biometric data — encrypted, consent
 
 Sources:
 * a folder with one sub-folder per member number: ``photos/M0101/1.jpg``;
-* a CSV with a header naming ``member_number`` (or ``number``) and ``photo`` (or ``path``) columns;
-  relative paths are relative to the CSV file.
+* a CSV with a header naming ``member_number`` (or ``number``, 编号, 党员编号) and ``photo`` (or ``path``,
+  照片) columns; relative paths are relative to the CSV file. The file may be UTF-8 (with or without the
+  BOM Excel writes for "CSV UTF-8"), UTF-16 with a BOM, or GB18030/GBK — what Excel on a Chinese Windows
+  saves as plain "CSV"; anything else is refused with one line, never read as mojibake.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +76,9 @@ class EnrollReport:
     def rejected(self) -> list[PhotoResult]:
         return [p for p in self.photos if not p.ok]
 
+    def failed(self) -> list[MemberResult]:
+        return [m for m in self.members if m.status != "enrolled"]
+
     def lines(self) -> list[str]:
         out = [f"{m.number}: {m.status}" + (f" ({m.templates} templates)" if m.templates else "")
                + (f" — {m.detail}" if m.detail else "") for m in self.members]
@@ -80,28 +86,79 @@ class EnrollReport:
         return out
 
 
+NUMBER_COLUMNS = ("member_number", "number", "党员编号", "编号")
+PHOTO_COLUMNS = ("photo", "path", "照片", "照片路径")
+
+
+def _cjk_share(text: str) -> float:
+    """Share of the non-ASCII characters that are Chinese (ideographs, CJK and full-width punctuation)."""
+    wide = [c for c in text if ord(c) > 127]
+    if not wide:
+        return 1.0
+    cjk = sum(1 for c in wide if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" or "\u3000" <= c <= "\u303f"
+              or "\uff00" <= c <= "\uffef" or "\U00020000" <= c <= "\U0002ffff")
+    return cjk / len(wide)
+
+
+def read_csv_text(path: Path) -> str:
+    """The CSV's text. Why not a detector alone: on a few short lines of GBK (a header and some names)
+    charset-normalizer answers cp949 or big5, so the order is fixed instead — UTF-8 (BOM or not), UTF-16
+    with its BOM, then GB18030 (a superset of GBK and GB2312), accepted only if what it decodes to is
+    Chinese; anything else raises ``EnrollError`` with what would work."""
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        try:
+            text = data.decode("gb18030")
+            if _cjk_share(text) >= 0.9:
+                return text
+        except UnicodeDecodeError:
+            pass
+    raise EnrollError(f"{path}: 读不出文件编码，请在 Excel 中另存为“CSV UTF-8（逗号分隔）” / cannot tell the text "
+                      "encoding (not UTF-8, UTF-16 or GB18030/GBK): save it from Excel as 'CSV UTF-8 (Comma "
+                      "delimited)'")
+
+
 def collect_sources(path: Path) -> dict[str, list[Path]]:
-    """Member number → photo paths, from a folder of per-member folders or from a CSV file."""
+    """Member number → photo paths, from a folder of per-member folders or from a CSV file (see the module
+    docstring for the columns and encodings). Raises ``EnrollError`` when the source cannot be used."""
     path = Path(path)
     if path.is_dir():
-        return {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
-                for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith((".", "_"))}
+        try:
+            return {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+                    for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith((".", "_"))}
+        except OSError as exc:
+            raise EnrollError(f"{path}: cannot read the folder ({exc.strerror or exc})") from None
     if path.is_file() and path.suffix.lower() == ".csv":
+        try:
+            text = read_csv_text(path)
+        except OSError as exc:
+            raise EnrollError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
         out: dict[str, list[Path]] = {}
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            reader = csv.DictReader(fh)
-            cols = {c.strip().lower(): c for c in reader.fieldnames or []}
-            num_col = cols.get("member_number") or cols.get("number")
-            photo_col = cols.get("photo") or cols.get("path")
-            if not num_col or not photo_col:
-                raise EnrollError(f"{path}: the CSV needs a header with member_number and photo columns")
-            for row in reader:
-                number, photo = (row.get(num_col) or "").strip(), (row.get(photo_col) or "").strip()
-                if number and photo:
-                    p = Path(photo)
-                    out.setdefault(number, []).append(p if p.is_absolute() else path.parent / p)
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        cols = {c.strip().lower(): c for c in reader.fieldnames or [] if c}
+        num_col = next((cols[c] for c in NUMBER_COLUMNS if c in cols), None)
+        photo_col = next((cols[c] for c in PHOTO_COLUMNS if c in cols), None)
+        if not num_col or not photo_col:
+            raise EnrollError(f"{path}: the first line must name the columns member_number and photo (编号, 照片); "
+                              f"it has {', '.join(map(repr, reader.fieldnames or [])) or 'nothing'}")
+        for row in reader:
+            number, photo = (row.get(num_col) or "").strip(), (row.get(photo_col) or "").strip()
+            if number and photo:
+                p = Path(photo)
+                out.setdefault(number, []).append(p if p.is_absolute() else path.parent / p)
         return out
-    raise EnrollError(f"{path}: not a folder of member folders nor a .csv file")
+    why = "no such file or folder" if not path.exists() else "not a folder of member folders nor a .csv file"
+    raise EnrollError(f"{path}: {why}: name a folder with one sub-folder per member number (photos/M0101/1.jpg) "
+                      "or a CSV with member_number,photo columns")
 
 
 @dataclass
@@ -155,7 +212,7 @@ class Enroller:
                     progress(done, total, str(p))
             good = self._consistent(number, good, report)
             if not good:
-                report.members.append(MemberResult(number, "no_usable_photo"))
+                report.members.append(MemberResult(number, "no_usable_photo", detail=_why_none(number, paths, report)))
                 continue
             centroid = np.mean([g[1] for g in good], axis=0)
             dup = self._duplicate_of(member, centroid, existing, batch)
@@ -257,6 +314,17 @@ class Enroller:
             self.store.add_template(session, member, enc, source=path.name, quality=quality, jitters=self.jitters)
             if self.keep_photos:
                 self.store.add_photo(session, member, _jpeg(rgb), source=path.name)
+
+
+def _why_none(number: str, paths: list[Path], report: EnrollReport) -> str:
+    """Why none of a member's photos was usable, counted by reason: 'blurry 2, face_too_small 1'."""
+    if not paths:
+        return f"no photos ({', '.join(sorted(IMAGE_SUFFIXES))})"
+    reasons: dict[str, int] = {}
+    for r in report.photos:
+        if r.member_number == number and not r.ok:
+            reasons[r.reason or "?"] = reasons.get(r.reason or "?", 0) + 1
+    return f"{len(paths)} photo(s): " + ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: -kv[1]))
 
 
 def _jpeg(rgb: np.ndarray, max_side: int = 640) -> bytes:

@@ -94,9 +94,9 @@ def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, fa
                "--start", "2030-06-01 09:00", "--minutes", "60", "--roster", "M0101,M0102", "--actor", "admin:li") == 0
     out = capsys.readouterr().out
     assert "created meeting" in out and "(2 on the roster)" in out
-    assert cli("meetings", "create", "--type", "茶话会", "--title", "x", "--branch", "B01", "--start", "2030-06-01") == 1
+    assert cli("meetings", "create", "--type", "茶话会", "--title", "x", "--branch", "B01", "--start", "2030-06-01") == 2
     assert "unknown meeting type" in capsys.readouterr().err
-    assert cli("meetings", "create", "--title", "x") == 1
+    assert cli("meetings", "create", "--title", "x") == 2
     assert "--type" in capsys.readouterr().err
     assert cli("meetings", "list", "--all") == 0
     listing = capsys.readouterr().out
@@ -118,7 +118,7 @@ def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, fa
     assert "no face key" in capsys.readouterr().err
     assert cli("enroll", "--make-key") == 0
     assert oct((data_dir / "face.key").stat().st_mode & 0o777) == "0o600"
-    assert cli("enroll", str(photos.parent), "--jitters", "1") == 1
+    assert cli("enroll", str(photos.parent), "--jitters", "1") == 2
     assert "consent" in capsys.readouterr().err
     assert cli("enroll", str(photos.parent), "--consent", "v1", "--jitters", "1", "--actor", "admin:li") == 0
     assert "M0101: enrolled (2 templates)" in capsys.readouterr().out
@@ -135,7 +135,7 @@ def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, fa
         assert recent(s, "face.erase")[0].actor == "admin:li"
         assert s.get(Meeting, meeting_id).closed
     db.dispose()
-    assert cli("members", "erase", "M9999", "--yes") == 1
+    assert cli("members", "erase", "M9999", "--yes") == 2
 
 
 def test_commands_fit_the_launcher_table():
@@ -195,7 +195,7 @@ def test_member_pin_set_and_reset_from_the_command_line(data_dir: Path, capsys):
     assert "digits 0-9 only" in capsys.readouterr().err
     assert cli("members", "set-pin", "M0101", "--pin", "123456") == 2
     assert "too easy" in capsys.readouterr().err
-    assert cli("members", "set-pin", "M9999", "--pin", "135792") == 1
+    assert cli("members", "set-pin", "M9999", "--pin", "135792") == 2
     db = Database(f"sqlite:///{data_dir / 'dangjian.db'}")
     with db.session() as s:
         member = s.scalars(select(Member).where(Member.number == "M0101")).one()
