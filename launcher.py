@@ -162,6 +162,19 @@ def cmd_assistant(args: argparse.Namespace) -> int:
     return run(load_config(args.config), args)
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """The members' web app (党员移动端, docs/mobile.md); nothing listens unless this command runs."""
+    config = load_config(args.config)
+    from web.server import serve
+
+    try:
+        return serve(config, host=args.host, port=args.port)
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        print(f"error: cannot listen on {args.host or config.web.host}:{args.port or config.web.port}: {exc}",
+              file=sys.stderr)
+        return 1
+
+
 COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "kiosk": (cmd_kiosk, "run the full-screen touch kiosk (the default)"),
     "screenshot": (cmd_screenshot, "render kiosk screens or hall views headless to PNG files"),
@@ -170,6 +183,7 @@ COMMANDS: dict[str, tuple[Callable[[argparse.Namespace], int], str]] = {
     "doctor": (cmd_doctor, "check dependencies, fonts, models, devices, database and content"),
     "init": (cmd_init, "create the data folder, migrate the database and load the site content"),
     "pin-hash": (cmd_pin_hash, "hash a PIN for kiosk.admin_pin_hash in the configuration"),
+    "web": (cmd_web, "serve the members' web app for phones (log in, learning, QR meeting sign-in)"),
 }
 
 
@@ -245,6 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
             from core import content_cli
 
             content_cli.add_arguments(name, p)
+        elif name == "web":
+            p.add_argument("--host", help="address to listen on (default web.host, 127.0.0.1)")
+            p.add_argument("--port", type=int, help="port to listen on (default web.port, 8080)")
         elif name == "pin-hash":
             p.add_argument("pin", nargs="?", help="the PIN (asked for when omitted)")
     return parser

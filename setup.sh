@@ -25,6 +25,7 @@ APT_PACKAGES=(
   sox                                 # audio conversion and measurement in tools and tests
   postgresql                          # the test suite's live PostgreSQL server (loopback only)
   mosquitto                           # MQTT broker for the fleet tests (started by them on loopback only)
+  chromium                            # the web app's real-browser tests (Playwright drives it; no browser download)
 )
 
 log() { printf '\033[1;31m[setup]\033[0m %s\n' "$*"; }

@@ -1,0 +1,146 @@
+"""The application factory: ``create_app(config)`` builds the Starlette app with its database, templates,
+rate limits, session cookie and security headers.
+
+Handlers are ``async`` and hand every database call to the thread pool (``WebState.run``), so a slow
+query never stalls the event loop that serves the other 49 phones.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from core.audit import AuditBudget
+from core.db import Database
+from core.models import utcnow
+from web.i18n import STATE_WORDS, TYPE_EN, lang_of, translator
+from web.ratelimit import Limits
+from web.security import SecurityHeaders, client_ip, csrf_token
+
+HERE = Path(__file__).resolve().parent
+log = logging.getLogger("web")
+
+
+@dataclass
+class WebState:
+    config: Any
+    db: Database
+    templates: Jinja2Templates
+    limits: Limits
+    clock: Callable[[], datetime]
+    tz: ZoneInfo
+    default_lang: str
+    session_lifetime: timedelta
+    terminal_id: str
+    refusals: AuditBudget
+    base_url: str
+
+    async def run(self, fn: Callable, *args, **kwargs):
+        """``fn(session, *args)`` in the thread pool inside one committed-or-rolled-back session."""
+        def work():
+            with self.db.session() as s:
+                return fn(s, *args, **kwargs)
+        return await run_in_threadpool(work)
+
+
+def session_secret(config) -> str:
+    """The cookie-signing key: from ``web.secret_file``, created (0600) on first start."""
+    path = Path(config.web.secret_file or config.site.data_dir / "web-session.key")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise ValueError(f"{path}: the session key is too short (delete the file to make a new one)")
+    return key
+
+
+def _templates(state_ref: list) -> Jinja2Templates:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+
+    def context(request: Request) -> dict[str, Any]:
+        lang = lang_of(request)
+        state: WebState = state_ref[0]
+        t = translator(lang)
+
+        def local(when: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+            return when.astimezone(state.tz).strftime(fmt) if when else ""
+
+        return {"lang": lang, "t": t, "csrf": csrf_token(request), "local": local,
+                "word": lambda key: t(*STATE_WORDS.get(key, (key, key))),
+                "mtype": lambda kind: t(kind, TYPE_EN.get(kind, kind)),
+                "member": getattr(request.state, "member", None), "path": request.url.path}
+
+    return Jinja2Templates(env=env, context_processors=[context])
+
+
+def create_app(config, *, database: Database | None = None, clock: Callable[[], datetime] = utcnow) -> Starlette:
+    """The members' web app on ``config``'s database (or ``database``, shared with a kiosk in tests)."""
+    from web import auth, pages
+
+    db = database or Database(config.database_url, echo=config.database.echo)
+    holder: list[WebState] = []
+    web = config.web
+    state = WebState(config=config, db=db, templates=_templates(holder), limits=Limits(web), clock=clock,
+                     tz=ZoneInfo(config.site.timezone), default_lang=config.site.language,
+                     session_lifetime=timedelta(hours=web.session_hours), terminal_id="web",
+                     refusals=AuditBudget(per_minute=60),
+                     base_url=(web.base_url or f"http://{web.host}:{web.port}").rstrip("/"))
+    holder.append(state)
+    routes = auth.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=HERE / "static"),
+                                                     name="static")]
+    middleware = [
+        Middleware(SecurityHeaders, hsts=web.secure_cookies),
+        Middleware(SessionMiddleware, secret_key=session_secret(config), session_cookie="dj_session",
+                   max_age=int(state.session_lifetime.total_seconds()), same_site="lax",
+                   https_only=web.secure_cookies),
+        Middleware(auth.MemberMiddleware),
+    ]
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: http_error, Exception: server_error})
+    app.state.web = state
+    return app
+
+
+ERRORS = {
+    400: ("请求无效", "Bad request"), 403: ("无权执行此操作，请刷新页面后重试", "Not allowed: reload the page and try again"),
+    404: ("页面不存在", "Page not found"), 405: ("不支持的请求方式", "Method not allowed"),
+    429: ("请求过于频繁，请稍后再试", "Too many requests: please wait a moment"),
+}
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    code = exc.status_code
+    zh, en = ERRORS.get(code, ("出错了", "Something went wrong"))
+    headers = dict(exc.headers or {})
+    return request.app.state.web.templates.TemplateResponse(
+        request, "error.html", {"code": code, "zh": zh, "en": en}, status_code=code, headers=headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("web: %s %s failed (client %s)", request.method, request.url.path, client_ip(request))
+    return request.app.state.web.templates.TemplateResponse(
+        request, "error.html", {"code": 500, "zh": "服务器出错，请稍后再试", "en": "Server error: please try again later"},
+        status_code=500)

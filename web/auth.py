@@ -1,0 +1,157 @@
+"""Logging in with member number + PIN, the session, and the per-request member.
+
+The PIN is checked by ``core.secrets.check_member_pin``: the kiosk's scrypt hashes and its persisted,
+escalating lockouts — per member number, and per client address (``web:<ip>`` stands where the kiosk
+puts its terminal id, so guessing one PIN across many numbers from one address locks that address).
+Every attempt is audited (``web.login``, ok or not, with the address). Wrong number, wrong PIN, no PIN
+and inactive member all get the same message, the same scrypt time and the same lockout.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from core import members, web_sessions
+from core.audit import audit
+from core.secrets import check_member_pin
+from web.i18n import COOKIE, LANGS
+from web.security import checked_form, client_ip, safe_next
+
+
+class MemberMiddleware:
+    """Puts the logged-in member (or None) on ``request.state.member``; counts every page against the
+    per-address limit (static files excepted)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        state = request.app.state.web
+        scope.setdefault("state", {})["member"] = None
+        if not scope["path"].startswith("/static/"):
+            wait = state.limits.pages_ip.hit(client_ip(request))
+            if wait is not None:  # raised here it would miss the app's handlers: answer directly
+                from web.app import http_error
+
+                response = await http_error(request, HTTPException(429, headers={"Retry-After": str(int(wait) + 1)}))
+                await response(scope, receive, send)
+                return
+            token = scope.get("session", {}).get("sid")
+            if token:
+                now = state.clock()
+
+                def load(s):
+                    mid = web_sessions.member_id(s, token, now)
+                    return members.by_id(s, mid) if mid is not None else None
+
+                scope["state"]["member"] = await state.run(load)
+        await self.app(scope, receive, send)
+
+
+def to_login(request: Request) -> Response:
+    """Send a visitor who is not logged in to the login page, coming back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+
+
+def render(request: Request, name: str, context: dict | None = None, status: int = 200,
+           headers: dict | None = None) -> Response:
+    return request.app.state.web.templates.TemplateResponse(request, name, context or {}, status_code=status,
+                                                             headers=headers)
+
+
+async def login_page(request: Request) -> Response:
+    if request.state.member is not None:
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "number": ""})
+
+
+async def rate_limited(request: Request, what: str, limiter, key: str, **detail) -> None:
+    """Raise 429 when ``key`` is over ``limiter``'s limit; audited, at most 60 rows a minute (a flood is
+    counted in ``suppressed_before`` rather than filling the disk)."""
+    wait = limiter.hit(key)
+    if wait is None:
+        return
+    state = request.app.state.web
+    suppressed = state.refusals.take()
+    if suppressed is not None:
+        ip = client_ip(request)
+        await state.run(lambda s: audit(s, "web", "web.rate_limited", what, state.terminal_id, ip=ip,
+                                        suppressed_before=suppressed, **detail))
+    raise HTTPException(429, headers={"Retry-After": str(int(wait) + 1)})
+
+
+async def login(request: Request) -> Response:
+    state = request.app.state.web
+    ip = client_ip(request)
+    form = await checked_form(request)
+    number = str(form.get("number", "")).strip().upper()[:32]
+    pin = str(form.get("pin", ""))[:64]
+    target = safe_next(str(form.get("next", "")))
+    await rate_limited(request, "login", state.limits.login_ip, ip)
+    if number:
+        await rate_limited(request, "login", state.limits.login_member, number, member=number)
+    now = state.clock()
+
+    def attempt(s):
+        member = members.by_number(s, number) if number else None
+        check = check_member_pin(s, number or "-", member, pin, terminal_id=f"web:{ip}"[:64], now=now,
+                                 purpose="web.login")
+        audit(s, f"member:{number or '-'}"[:100], "web.login", "web", state.terminal_id, ok=check.ok,
+              outcome=check.outcome, ip=ip)
+        token = None
+        if check.ok:
+            if now.minute == 0:  # now and then, not on every login
+                web_sessions.prune(s, now)
+            token = web_sessions.create(s, member, now, state.session_lifetime)
+        return check, token
+
+    check, token = await state.run(attempt)
+    if not check.ok:
+        zh, en = check.message(now)
+        return render(request, "login.html", {"next": target, "number": number, "error": (zh, en)},
+                      status=429 if check.outcome in ("locked", "lockout") else 401)
+    request.session.clear()  # a new session: nothing from before the login carries over (fixation)
+    request.session["sid"] = token
+    return RedirectResponse(target, status_code=303)
+
+
+async def logout(request: Request) -> Response:
+    await checked_form(request)
+    token = request.session.get("sid")
+    member = request.state.member
+    state = request.app.state.web
+
+    def end(s):
+        web_sessions.end(s, token)
+        if member is not None:
+            audit(s, f"member:{member.number}", "web.logout", "web", state.terminal_id, ip=client_ip(request))
+
+    await state.run(end)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+async def set_lang(request: Request) -> Response:
+    code = request.path_params["code"]
+    if code not in LANGS:
+        raise HTTPException(404)
+    response = RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+    response.set_cookie(COOKIE, code, max_age=365 * 86400, httponly=True, samesite="lax",
+                        secure=request.app.state.web.config.web.secure_cookies)
+    return response
+
+
+def routes() -> list[Route]:
+    return [Route("/login", login_page, methods=["GET"]), Route("/login", login, methods=["POST"]),
+            Route("/logout", logout, methods=["POST"]), Route("/lang/{code}", set_lang, methods=["GET"])]
