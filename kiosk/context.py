@@ -47,7 +47,7 @@ class KioskContext:
     """Header states by kind: network, camera, microphone, content → ok | warn | bad | off."""
     last_sync: datetime | None = None
     position: Any = None
-    """The last robot_assistant.gnss.Position (BeiDou/GNSS), or None before the first."""
+    """The last core.events.Position (BeiDou/GNSS), or None before the first."""
     actions: dict[str, Callable[[], Any]] = field(default_factory=dict)
     """Admin actions the app provides: sync, screenshot, restart, exit."""
 

@@ -44,7 +44,7 @@ def test_every_event_type_has_a_sample():
 
 def test_the_catalogue_is_the_only_place_events_are_defined():
     """Events live in core/events/ by concern; the old homes only re-export them."""
-    from robot_assistant import gnss
+    import beidou as gnss
     from robot_assistant.face import events as face_events
     assert face_events.LivenessPrompt is events.LivenessPrompt
     assert gnss.Position is events.Position

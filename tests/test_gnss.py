@@ -1,4 +1,4 @@
-"""robot_assistant.gnss on real receiver logs (gpsd's regression captures) and real transports: a log
+"""The beidou package on real receiver logs (gpsd's regression captures) and real transports: a log
 file, a loopback TCP server that goes away and comes back, and a pseudo-terminal read through pyserial."""
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from core.events import DeviceStatus, EventBus, event_from_dict
-from robot_assistant.gnss import (
+from beidou import (
     FileSource,
     GnssWorker,
     NmeaTracker,
@@ -22,10 +21,11 @@ from robot_assistant.gnss import (
     TcpSource,
     checksum,
     classify,
-    main,
     parse_source,
     simulate_nmea,
 )
+from beidou.cli import main
+from core.events import DeviceStatus, EventBus, event_from_dict
 
 HERE = (30.27360, 120.15450)  # the demo terminal (行政楼一楼大厅)
 
@@ -45,7 +45,7 @@ def replay(path: Path, tracker: NmeaTracker | None = None) -> NmeaTracker:
     return tracker
 
 
-def wait_for(predicate, timeout: float = 5.0, step: float = 0.01) -> bool:
+def wait_for(predicate, timeout: float = 15.0, step: float = 0.01) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
@@ -356,9 +356,9 @@ def test_the_demo_site_replays_its_recorded_log_as_the_receiver(tmp_path):
     """The embedded default uses the shipped NMEA log, so the demo map shows a real BeiDou fix."""
     import time as _time
 
+    from beidou import Position, start_gnss
     from core.config import load_config
     from core.events import EventBus
-    from robot_assistant.gnss import Position, start_gnss
 
     config = load_config(environ={"DANGJIAN__SITE__DATA_DIR": str(tmp_path), "DANGJIAN__GNSS__REPLAY_SPEED": "0"})
     bus = EventBus()
@@ -415,7 +415,7 @@ def test_binary_frames_between_sentences_lose_no_sentence(testdata):
     every GGA is still read, nothing counts as a checksum error, the binary is counted as noise."""
     import random
 
-    from robot_assistant.gnss import _LineBuffer
+    from beidou.sources import _LineBuffer
 
     rng = random.Random(16)
     raw = (testdata / "nmea" / "quectel-l76k-nmea.log").read_bytes()
@@ -440,7 +440,7 @@ def test_binary_frames_between_sentences_lose_no_sentence(testdata):
 
 
 def test_a_long_binary_frame_without_newline_keeps_the_sentence_after_it():
-    from robot_assistant.gnss import MAX_LINE, _LineBuffer
+    from beidou.sources import MAX_LINE, _LineBuffer
 
     body = "GNGGA,020000.00,3016.41600,N,12009.27000,E,1,09,0.9,12.0,M,7.0,M,,"
     buf = _LineBuffer()

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from robot_assistant.gnss import MAX_LINE, FileSource, GnssWorker, NmeaTracker, _LineBuffer, checksum
+from beidou import FileSource, GnssWorker, NmeaTracker, checksum
+from beidou.sources import MAX_LINE, _LineBuffer
 from tests.fuzz.helpers import fuzz, outcome
 
 SENTENCE_TYPES = {None, "GGA", "RMC", "GNS", "GLL", "ZDA", "GSA", "GSV"}

@@ -12,13 +12,13 @@ import sys
 import pygame
 import pytest
 
+from core.events import Position
 from core.geo import haversine_m
 from kiosk.screens import map as map_screen
 from kiosk.screens.map import MapScreen, age_text
 from kiosk.ui.fonts import has_glyphs
 from kiosk.ui.gestures import Down, Drag, GestureConfig, GestureRecognizer, Tap, Up, Wheel
 from kiosk.ui.screens import ErrorScreen
-from robot_assistant.gnss import Position
 from tests.conftest import ROOT
 from tests.kiosk.conftest import NOW, Clock
 
