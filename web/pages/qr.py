@@ -65,11 +65,16 @@ async def open_code(request: Request) -> Response:
     at = _seen(request, token, now)
     actor = f"member:{member.number}" if member else "visitor"
     audit_ok = state.refusals.take() is not None
-    try:
-        claim, meeting = await state.run(lambda s: preview(s, token, key=_key(state), now=at, actor=actor, ip=ip,
-                                                           write_audit=audit_ok))
-    except QrRefused as exc:
-        return _refused(request, exc)
+    def look(s):
+        try:  # returned, not raised: the refusal's audit row must commit with the session
+            return preview(s, token, key=_key(state), now=at, actor=actor, ip=ip, write_audit=audit_ok), None
+        except QrRefused as exc:
+            return None, exc
+
+    found, refused = await state.run(look)
+    if refused is not None:
+        return _refused(request, refused)
+    claim, meeting = found
     request.session["qr_seen"] = {"token": token, "at": at.isoformat()}
     if member is None:
         return to_login(request)

@@ -1,0 +1,203 @@
+"""The members' web app through Starlette's TestClient on a real database with the demo site (#20)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from tests.web.conftest import PIN, csrf_of, login, make_site, now_utc
+
+
+def audit_rows(site, action):
+    from core.models import AuditEntry
+
+    with site.db.session() as s:
+        return list(s.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)))
+
+
+def test_root_is_the_chinese_login_page_with_security_headers(client):
+    r = client.get("/")
+    assert r.status_code == 200
+    assert "党员登录" in r.text and "党员编号" in r.text and 'name="csrf"' in r.text
+    csp = r.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.headers["referrer-policy"] == "no-referrer"
+    assert "<script" not in r.text and " style=" not in r.text  # nothing the CSP would block
+    assert "Member log-in" in client.get("/lang/en?next=/", follow_redirects=True).text
+
+
+def test_wrong_pin_is_generic_audited_and_locks_persistently(site, client):
+    from starlette.testclient import TestClient
+
+    from web.app import create_app
+
+    unknown = login(client, "M9999", "111111")
+    wrong = login(client, site.number, "111111")
+    assert unknown.status_code == wrong.status_code == 401
+    assert "党员编号或 PIN 不正确" in unknown.text and "党员编号或 PIN 不正确" in wrong.text
+    rows = audit_rows(site, "web.login")
+    assert [(r.actor, r.detail["ok"]) for r in rows] == [("member:M9999", False), ("member:M0101", False)]
+    for _ in range(3):
+        login(client, site.number, "111111")
+    locked = login(client, site.number, "111111")
+    assert locked.status_code == 429 and "分钟后再试" in locked.text
+    # the lock is in the database: a new server process refuses the right PIN too
+    with TestClient(create_app(site.config, database=site.db)) as fresh:
+        again = login(fresh, site.number, PIN)
+        assert again.status_code == 429 and "dj_session" not in again.headers.get("set-cookie", "") or \
+            "sid" not in again.headers.get("set-cookie", "")
+        assert fresh.get("/me", follow_redirects=False).status_code == 303
+
+
+def test_login_session_cookie_csrf_and_logout(site, client):
+    r = login(client, site.number)
+    assert r.status_code == 303 and r.headers["location"] == "/"
+    cookie = r.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert audit_rows(site, "web.login")[-1].detail["ok"] is True
+    home = client.get("/")
+    assert "我的积分" in home.text and "扫码签到测试会" in home.text
+    assert client.post("/logout", data={"csrf": "wrong"}).status_code == 403
+    stolen = dict(client.cookies)
+    assert client.post("/logout", data={"csrf": csrf_of(client.get("/me").text)}, follow_redirects=False).status_code == 303
+    client.cookies.clear()
+    client.cookies.update(stolen)  # the old cookie no longer opens anything: the session ended server-side
+    assert client.get("/me", follow_redirects=False).status_code == 303
+
+
+def test_secure_cookie_flag_and_login_needs_csrf(tmp_path):
+    from starlette.testclient import TestClient
+
+    from web.app import create_app
+
+    site = make_site(tmp_path, secure_cookies="true")
+    with TestClient(create_app(site.config, database=site.db), base_url="https://testserver") as c:
+        assert c.post("/login", data={"number": "M0101", "pin": PIN}).status_code == 403
+        r = login(c, "M0101")
+        assert r.status_code == 303 and "secure" in r.headers["set-cookie"].lower()
+        assert "strict-transport-security" in r.headers
+    site.db.dispose()
+
+
+def test_only_published_notices_and_read_state(site, client):
+    from core.models import ContentItem
+
+    with site.db.session() as s:
+        draft = ContentItem(kind="notice", source="test", guid="draft-1", title_zh="草稿通知不可见", review_state="draft",
+                            published_at=now_utc() - timedelta(days=1))
+        s.add(draft)
+        s.flush()
+        draft_id = draft.id
+    login(client, site.number)
+    listing = client.get("/notices")
+    assert "草稿通知不可见" not in listing.text
+    assert client.get(f"/notices/{draft_id}").status_code == 404
+    first = int(listing.text.split('href="/notices/')[1].split('"')[0])
+    before = client.get("/").text.count('href="/notices/')
+    page = client.get(f"/notices/{first}")
+    assert page.status_code == 200
+    assert client.get("/").text.count('href="/notices/') == before - 1
+
+
+def test_quiz_points_reach_the_kiosk_leaderboard_once(site, client):
+    from core.learning import questions_by_code
+    from core.quiz import leaderboard
+
+    login(client, site.number)
+    page = client.get("/learn/quiz/practice")
+    codes = sorted(set(part.split('"')[0] for part in page.text.split('name="q_')[1:]))
+    with site.db.session() as s:
+        questions = questions_by_code(s, codes)
+    data = {"csrf": csrf_of(page.text), "nonce": page.text.split('name="nonce" value="')[1].split('"')[0]}
+    pairs: dict = dict(data)
+    for q in questions:
+        pairs[f"q_{q.code}"] = ("true" if q.answer[0] else "false") if q.kind == "truefalse" else [str(i) for i in q.answer]
+    result = client.post("/learn/quiz", data=pairs)
+    assert result.status_code == 200 and f"{len(questions)} / {len(questions)}" in result.text
+    with site.db.session() as s:
+        board = {r.number: r.points for r in leaderboard(s, limit=100)}
+    assert board[site.number] == len(questions)
+    client.post("/learn/quiz", data=pairs)  # the same form again: spent, nothing saved
+    with site.db.session() as s:
+        assert {r.number: r.points for r in leaderboard(s, limit=100)}[site.number] == len(questions)
+
+
+def test_dues_for_my_category(client, site):
+    login(client, site.number)
+    page = client.get("/me/dues")
+    r = client.post("/me/dues", data={"csrf": csrf_of(page.text), "pay": "8500"})
+    assert r.status_code == 200 and "127.50" in r.text and "1.5%" in r.text
+    bad = client.post("/me/dues", data={"csrf": csrf_of(page.text), "pay": "abc"})
+    assert bad.status_code == 400 and "请输入金额" in bad.text
+
+
+def test_attendance_history_and_branch_status(client, site):
+    login(client, site.number)
+    r = client.get("/me/attendance")
+    assert r.status_code == 200 and "三会一课" in r.text and "扫码签到测试会" in r.text
+
+
+def test_face_withdraw_erases_and_audits(site, client):
+    from core.models import Consent, FaceTemplate, Member
+
+    with site.db.session() as s:
+        m = s.scalars(select(Member).where(Member.number == site.number)).one()
+        s.add(FaceTemplate(member_id=m.id, blob=b"\x00" * 64, model="sface"))
+        s.add(Consent(member_id=m.id, text_version="v1", given_at=now_utc(), recorded_by="test"))
+    login(client, site.number)
+    page = client.get("/me/face")
+    assert "已录入" in page.text
+    assert client.post("/me/face/withdraw", data={"csrf": csrf_of(page.text)}).status_code == 400
+    done = client.post("/me/face/withdraw", data={"csrf": csrf_of(page.text), "confirm": "yes"}, follow_redirects=True)
+    assert "已全部删除" in done.text and "未录入" in done.text
+    with site.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(FaceTemplate)) == 0
+        assert s.scalars(select(Consent)).one().withdrawn_at is not None
+    assert audit_rows(site, "face.erase")[-1].actor == "member:M0101"
+
+
+def test_qr_sign_in_round_trip_and_refusals(site, client):
+    from core import qrsign
+    from core.models import Attendance
+
+    key = qrsign.load_key(site.config)
+    token = qrsign.issue(site.meeting_id, "kiosk-01", key=key, now=now_utc())
+    r = client.get(f"/qr/{token}", follow_redirects=False)  # not logged in: log in, then come back
+    assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Fqr%2F")
+    page = client.get(r.headers["location"])
+    back = client.post("/login", data={"csrf": csrf_of(page.text), "number": site.number, "pin": PIN,
+                                       "next": f"/qr/{token}"}, follow_redirects=True)
+    assert "确认签到" in back.text and "扫码签到测试会" in back.text
+    done = client.post(f"/qr/{token}", data={"csrf": csrf_of(back.text)})
+    assert done.status_code == 200 and "签到成功" in done.text
+    with site.db.session() as s:
+        row = s.scalars(select(Attendance).where(Attendance.meeting_id == site.meeting_id)).one()
+        assert (row.method, row.terminal_id, row.late) == ("qr", "kiosk-01", False)
+    again = client.post(f"/qr/{token}", data={"csrf": csrf_of(back.text)})
+    assert 400 <= again.status_code < 500 and "已为您签到过" in again.text
+    old = qrsign.issue(site.meeting_id, "kiosk-01", key=key, now=now_utc() - timedelta(minutes=5))
+    expired = client.get(f"/qr/{old}")
+    assert expired.status_code == 410 and "已过期" in expired.text
+    forged = qrsign.issue(site.meeting_id, "kiosk-01", key=b"x" * 32, now=now_utc())
+    assert client.get(f"/qr/{forged}").status_code == 403
+    assert client.post(f"/qr/{forged}", data={"csrf": csrf_of(back.text)}).status_code == 403
+    assert client.get("/qr/anything").status_code == 400
+    unknown = qrsign.issue(999999, "kiosk-01", key=key, now=now_utc())
+    assert client.get(f"/qr/{unknown}").status_code == 404
+    codes = [r.detail["code"] for r in audit_rows(site, "qr.refused")]
+    assert {"replayed", "expired", "forged", "malformed", "unknown_meeting"} <= set(codes)
+    with site.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Attendance)
+                        .where(Attendance.meeting_id == site.meeting_id)) == 1
+
+
+def test_floods_are_rate_limited(site, client):
+    codes = [login(client, "M0102", "000000").status_code for _ in range(14)]
+    assert codes[:4] == [401] * 4 and codes[4] == 429  # the 5th wrong PIN locks (core.secrets.MEMBER_PIN)
+    r = login(client, "M0102", "000000")
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    qr = [client.get("/qr/made-up-code").status_code for _ in range(40)]
+    assert qr[:30] == [400] * 30 and qr[30:] == [429] * 10
+    assert audit_rows(site, "web.rate_limited")
