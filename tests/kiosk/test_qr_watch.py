@@ -1,0 +1,153 @@
+"""kiosk.qr_watch: a QR sign-in committed by another process (the web app, here a second engine on the
+same database) reaches the kiosk's bus as SignedIn within 2 s — on SQLite, and on PostgreSQL when
+DANGJIAN_TEST_PG_URL is set."""
+
+from __future__ import annotations
+
+import queue
+import time
+from datetime import timedelta
+
+import pygame.freetype  # noqa: F401  (tests/kiosk/conftest.py's display fixture uses it)
+import pytest
+from sqlalchemy import select
+
+from core import qrsign
+from core.attendance import sign_in
+from core.db import Database
+from core.events import EventBus, SignedIn
+from core.meetings import create_meeting
+from core.models import Branch, Meeting, Member, utcnow
+from kiosk.qr_watch import QrWatcher
+
+KEY = bytes(range(32))
+TERMINAL = "kiosk-07"
+
+
+def _seed(db: Database) -> int:
+    now = utcnow()
+    with db.session() as s:
+        b = Branch(code="B01", name_zh="第一党支部")
+        s.add_all([b] + [Member(number=f"M01{i:02d}", name=f"党员{i}", branch=b) for i in range(1, 7)])
+        s.flush()
+        m = create_meeting(s, type="支部党员大会", title_zh="十二月党员大会", branch_code="B01",
+                           starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=80))
+        s.commit()
+        return m.id
+
+
+def _sign(db: Database, meeting_id: int, number: str, method: str = "qr", terminal: str = TERMINAL):
+    """What the web app does, through its own engine (another process in production)."""
+    with db.session() as s:
+        member = s.scalars(select(Member).where(Member.number == number)).one()
+        return sign_in(s, s.get(Meeting, meeting_id), member, method=method, terminal_id=terminal, now=utcnow())
+
+
+def _next(sub, timeout: float) -> SignedIn | None:
+    try:
+        return sub.queue.get(timeout=timeout)
+    except queue.Empty:
+        return None
+
+
+@pytest.fixture
+def watched(db_url):
+    kiosk_db, web_db = Database(db_url), Database(db_url)
+    meeting_id = _seed(kiosk_db)
+    bus = EventBus()
+    sub = bus.subscribe(SignedIn)
+    watcher = QrWatcher(kiosk_db, bus, TERMINAL)
+    yield watcher, sub, web_db, meeting_id
+    watcher.stop()
+    web_db.dispose()
+    kiosk_db.dispose()
+
+
+def _started(watcher: QrWatcher) -> None:
+    watcher.start()
+    deadline = time.monotonic() + 5
+    while watcher._seen is None and time.monotonic() < deadline:  # the first read: the baseline
+        time.sleep(0.02)
+    assert watcher._seen is not None
+
+
+def test_a_qr_sign_in_reaches_the_bus_within_2_s(watched):
+    watcher, sub, web_db, meeting_id = watched
+    before = _sign(web_db, meeting_id, "M0101")  # signed in before the kiosk started: not greeted again
+    _started(watcher)
+    assert _next(sub, 0.8) is None
+    done = _sign(web_db, meeting_id, "M0102")
+    t0 = time.monotonic()
+    event = _next(sub, 2.0)
+    assert event is not None, "no SignedIn within 2 s"
+    assert time.monotonic() - t0 < 2.0
+    assert (event.meeting_id, event.member_number, event.member_name, event.method, event.record_id) == \
+        (meeting_id, "M0102", "党员2", "qr", done.record.id)
+    assert event.late == done.record.late and not event.already and before.record.id != event.record_id
+    # another terminal's code, a PIN sign-in here, the same member again: nothing
+    _sign(web_db, meeting_id, "M0103", terminal="kiosk-99")
+    _sign(web_db, meeting_id, "M0104", method="pin")
+    assert not _sign(web_db, meeting_id, "M0102").created
+    assert _next(sub, 1.2) is None
+    assert watcher.failures == 0
+
+
+def test_the_whole_path_from_a_scanned_code(watched):
+    watcher, sub, web_db, meeting_id = watched
+    _started(watcher)
+    token = qrsign.issue(meeting_id, TERMINAL, key=KEY, now=utcnow())
+    with web_db.session() as s:
+        member = s.scalars(select(Member).where(Member.number == "M0105")).one()
+        qrsign.sign_in_with_token(s, token, member, key=KEY, now=utcnow())
+    t0 = time.monotonic()
+    event = _next(sub, 2.0)
+    assert event is not None and event.member_number == "M0105" and time.monotonic() - t0 < 2.0
+    # the same code again by the same member: refused, nothing announced
+    with web_db.session() as s, pytest.raises(qrsign.QrRefused):
+        qrsign.sign_in_with_token(s, token, s.scalars(select(Member).where(Member.number == "M0105")).one(),
+                                  key=KEY, now=utcnow())
+    assert _next(sub, 1.0) is None
+
+
+def test_a_database_error_backs_off_and_recovers(watched):
+    watcher, sub, web_db, meeting_id = watched
+    real = watcher.db
+    calls = []
+
+    class Broken:
+        def session(self):
+            calls.append(1)
+            raise OSError("database unreachable")
+
+    watcher.db = Broken()
+    watcher.backoff_base_seconds = 0.1
+    watcher.start()
+    deadline = time.monotonic() + 3
+    while watcher.failures < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watcher.failures >= 2 and watcher.running
+    watcher.db = real
+    deadline = time.monotonic() + 3
+    while (watcher.failures or watcher._seen is None) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert watcher.failures == 0
+    _sign(web_db, meeting_id, "M0106")
+    assert _next(sub, 2.0) is not None
+
+
+def test_off_without_the_panel(tmp_path):
+    from core.config import load_config
+    from core.terminal import Terminal
+
+    env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")}
+    db = Database(f"sqlite:///{tmp_path / 'k.db'}")
+    try:
+        assert QrWatcher.for_terminal(Terminal(load_config(environ=env), db)) is None
+        on = load_config(environ={**env, "DANGJIAN__WEB__BASE_URL": "https://dj.example.org"})
+        watcher = QrWatcher.for_terminal(Terminal(on, db))
+        assert watcher is not None and watcher.terminal_id == on.site.terminal_id
+        off = load_config(environ={**env, "DANGJIAN__WEB__BASE_URL": "https://dj.example.org",
+                                   "DANGJIAN__WEB__KIOSK_QR": "false"})
+        assert QrWatcher.for_terminal(Terminal(off, db)) is None
+    finally:
+        db.dispose()
