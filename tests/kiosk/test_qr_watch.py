@@ -4,11 +4,12 @@ DANGJIAN_TEST_PG_URL is set."""
 
 from __future__ import annotations
 
+import os
 import queue
 import time
 from datetime import timedelta
 
-import pygame.freetype  # noqa: F401  (tests/kiosk/conftest.py's display fixture uses it)
+import pygame.freetype  # tests/kiosk/conftest.py's display fixture uses it
 import pytest
 from sqlalchemy import select
 
@@ -151,3 +152,42 @@ def test_off_without_the_panel(tmp_path):
         assert QrWatcher.for_terminal(Terminal(off, db)) is None
     finally:
         db.dispose()
+
+
+def test_the_kiosk_greets_a_qr_sign_in_on_its_sign_in_screen(make_app):
+    """The real app: the watcher's SignedIn is drained by the app's frame, greeted aloud (Speak) and shown
+    as the sign-in screen's result card, within 2 s of the web app's commit."""
+    from core.events import Speak
+    from kiosk.screens.signin import RESULT, SignInScreen
+
+    now = utcnow().replace(microsecond=0) + timedelta(days=400)  # clear of the demo's own meetings
+    app = make_app((1280, 720), now=now)
+    with app.terminal.db.session() as s:
+        meeting_id = create_meeting(s, type="支部党员大会", title_zh="支部党员大会", branch_code="B01",
+                                    starts_at=now - timedelta(minutes=3), ends_at=now + timedelta(hours=2)).id
+        s.commit()
+    screen = SignInScreen(app.ctx)
+    app.nav.push(screen)
+    spoken = app.terminal.bus.subscribe(Speak)
+    watcher = QrWatcher(app.terminal.db, app.terminal.bus, app.terminal.terminal_id, now=app.ctx.now)
+    _started(watcher)
+    web_db = Database(app.config.database_url)
+    try:
+        token = qrsign.issue(meeting_id, app.terminal.terminal_id, key=KEY, now=now)
+        with web_db.session() as s:
+            member = s.scalars(select(Member).where(Member.number == "M0101")).one()
+            name = member.name
+            qrsign.sign_in_with_token(s, token, member, key=KEY, now=now + timedelta(seconds=3))
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 2.0 and not (screen.mode == RESULT and screen.result is not None):
+            app.on_frame(0.05)
+            time.sleep(0.05)
+        assert screen.mode == RESULT and screen.result.number == "M0101", "no result card within 2 s"
+        assert any(name in e.text for e in spoken.drain())
+        surface = pygame.Surface(app.theme.size)
+        app.render(surface)
+        if os.environ.get("QR_TEST_PNG"):  # to look at the card: QR_TEST_PNG=/tmp/card.png
+            pygame.image.save(surface, os.environ["QR_TEST_PNG"])
+    finally:
+        watcher.stop()
+        web_db.dispose()
