@@ -9,6 +9,10 @@ once, the rest a few milliseconds per frame in ``update`` (``LAYOUT_BUDGET_S``),
 Why: wrapping measures every candidate line, and a 20,000-character item laid out in the tap's frame
 blocked the kiosk for 70-270 ms (bench/long_article_bench.py); taps and scrolling must keep working while
 the rest of a long article is broken into lines. Same thread, so fonts are never touched concurrently.
+
+A right-to-left paragraph (an Arabic or Hebrew feed item, :func:`textshape.bidi.is_rtl_paragraph`) and a
+right-to-left title are set from the right edge, each line ordered right to left; Thai breaks between its
+words (:mod:`textshape.words`).
 """
 
 from __future__ import annotations
@@ -20,10 +24,11 @@ from pathlib import Path
 
 import pygame
 
-from kiosk.ui.drawing import draw_text, line_height, measurer
+from kiosk.ui.drawing import draw_text, line_height, measurer, text_width
 from kiosk.ui.text import iter_paragraph_lines, wrap_text
 from kiosk.ui.theme import RGB, Theme
 from kiosk.ui.widgets.scroll_list import ScrollList
+from textshape.bidi import RLM, is_rtl_paragraph
 
 #: Seconds of body layout per frame after the first screenful (a 30 fps frame is 33 ms).
 LAYOUT_BUDGET_S = 0.008
@@ -35,6 +40,8 @@ class _Line:
     role: str
     color: RGB
     bold: bool = False
+    rtl: bool = False
+    """Part of a right-to-left paragraph: drawn from the right edge, right to left."""
 
 
 @dataclass(frozen=True)
@@ -84,8 +91,12 @@ class DocumentView(ScrollList):
         if title_lines:  # taller than a body row: drawn once, then sliced like a picture
             step = line_height(title_font, 1.2)
             block = pygame.Surface((width, step * len(title_lines)), pygame.SRCALPHA)
+            rtl = is_rtl_paragraph(title)
             for i, line in enumerate(title_lines):
-                draw_text(block, title_font, line, (0, i * step), p.red)
+                if rtl:
+                    draw_text(block, title_font, RLM + line, (width, i * step), p.red, anchor="topright")
+                else:
+                    draw_text(block, title_font, line, (0, i * step), p.red)
             rows += [_ImageSlice(block, top) for top in range(0, block.get_height(), self.line_h)]
         if meta:
             rows += [_Line(m, "small", p.ink_muted) for m in wrap_text(meta, width, measurer(th.font("small")))]
@@ -109,8 +120,9 @@ class DocumentView(ScrollList):
         th, p = self.theme, self.theme.palette
         measure = measurer(th.font("body"))
         for para in [p_.strip() for p_ in body.split("\n\n") if p_.strip()]:
+            rtl = is_rtl_paragraph(para)
             for line in iter_paragraph_lines(para.replace("\n", " "), width, measure):
-                yield _Line(line, "body", p.ink)
+                yield _Line(line, "body", p.ink, rtl=rtl)
             yield _Gap()
 
     @property
@@ -152,7 +164,13 @@ class DocumentView(ScrollList):
         x = rect.x + self.theme.spacing.pad
         if isinstance(item, _Line):
             font = self.theme.font(item.role, bold=item.bold)
-            draw_text(surface, font, item.text, (x, rect.centery), item.color, anchor="midleft")
+            if item.rtl:
+                shown = RLM + item.text
+                right = rect.right - self.theme.spacing.pad
+                draw_text(surface, font, shown, (right - text_width(font, shown), rect.centery), item.color,
+                          anchor="midleft")
+            else:
+                draw_text(surface, font, item.text, (x, rect.centery), item.color, anchor="midleft")
         elif isinstance(item, _ImageSlice):
             area = pygame.Rect(0, item.top, item.image.get_width(), min(rect.h, item.image.get_height() - item.top))
             surface.blit(item.image, (x, rect.y), area)

@@ -11,9 +11,13 @@ not readable either. Two small steps make it readable, with no new dependency:
   and ends with a right-to-left letter (with spaces, punctuation and numbers between) is reversed, numbers
   inside it keeping their own order — what the Unicode bidi algorithm gives for embedded RTL phrases.
 
+- a **right-to-left paragraph** (its first strong letter Arabic or Hebrew, Unicode rule P2) is laid out
+  from the right edge (:func:`textshape.wrap.layout_paragraph`, the kiosk's article view), each line
+  marked with a leading RLM (U+200F): its whole line is then reversed and only left-to-right runs inside
+  it (a Latin name) keep their order.
+
 Applied after line breaking, to each line as it is measured and drawn (``kiosk.ui.drawing``), so breaking
-works on the logical text. Not done: right-to-left paragraphs (an all-Arabic body is still laid out from
-the left edge), mirrored brackets, Nastaliq or marks positioned by GPOS.
+works on the logical text. Not done: mirrored brackets, Nastaliq or marks positioned by GPOS.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\u200f]")
+#: Right-to-left mark: a line that starts with it is drawn as part of a right-to-left paragraph.
+RLM = "\u200f"
 _FORM_NAME = re.compile(r"ARABIC (LETTER|LIGATURE) (.+) (ISOLATED|FINAL|INITIAL|MEDIAL) FORM$")
 _STRONG_RTL = frozenset(("R", "AL"))
 _IN_RTL_RUN = frozenset(("R", "AL", "NSM", "WS", "ON", "CS", "ES", "ET", "EN", "AN", "BN"))
 _DIGITS = frozenset(("EN", "AN"))
+_IN_LTR_RUN = frozenset(("L", "NSM", "WS", "ON", "CS", "ES", "ET", "EN", "AN", "BN"))
 
 
 def _build() -> tuple[dict[str, dict[str, str]], dict[tuple[str, str], dict[str, str]]]:
@@ -58,6 +65,20 @@ _FORMS, _LIGATURES = _build()
 def has_rtl(text: str) -> bool:
     """True when ``text`` holds Hebrew or Arabic (a regex search: cheap enough for every measured line)."""
     return _RTL.search(text) is not None
+
+
+def is_rtl_paragraph(text: str) -> bool:
+    """True when the first strong letter of ``text`` is right-to-left (Unicode P2/P3): the paragraph is
+    laid out from the right edge."""
+    if not has_rtl(text):
+        return False
+    for ch in text:
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return False
+        if kind in _STRONG_RTL:
+            return True
+    return False
 
 
 def _dual(ch: str) -> bool:
@@ -110,6 +131,11 @@ def shape(text: str) -> str:
 
 def _reverse_run(run: str) -> str:
     """Reverse a right-to-left run, keeping each letter's marks after it and numbers in their own order."""
+    return "".join(reversed(_units(run)))
+
+
+def _units(run: str) -> list[str]:
+    """``run`` cut into what reversing must keep whole: a letter with its marks, a number."""
     tokens: list[str] = []
     i, n = 0, len(run)
     while i < n:
@@ -123,14 +149,20 @@ def _reverse_run(run: str) -> str:
                 j += 1
         tokens.append(run[i:j])
         i = j
-    return "".join(reversed(tokens))
+    return tokens
 
 
 @lru_cache(maxsize=4096)
 def visual(text: str) -> str:
-    """``text`` (one line, logical order) as a left-to-right renderer must draw it: shaped, RTL runs reversed."""
+    """``text`` (one line, logical order) as a left-to-right renderer must draw it: shaped, RTL runs reversed.
+
+    A line that starts with :data:`RLM` belongs to a right-to-left paragraph: the mark is dropped, the
+    whole line reversed and its left-to-right runs (with the numbers and spaces inside them) put back in
+    their own order."""
     if not has_rtl(text):
         return text
+    if text.startswith(RLM):
+        return _visual_rtl(text[1:])
     shaped = shape(text)
     classes = [unicodedata.bidirectional(c) for c in shaped]
     out: list[str] = []
@@ -151,3 +183,29 @@ def visual(text: str) -> str:
         out.append(_reverse_run(shaped[i:end]))
         i = end
     return "".join(out)
+
+
+def _visual_rtl(text: str) -> str:
+    """A line of a right-to-left paragraph: every left-to-right run (from a Latin letter to the last Latin
+    letter or number after it, rule W7) is one unit in its own order; the units are drawn right to left."""
+    shaped = shape(text)
+    classes = [unicodedata.bidirectional(c) for c in shaped]
+    units: list[str] = []
+    i, n, start = 0, len(shaped), 0
+    while i < n:
+        if classes[i] != "L":
+            i += 1
+            continue
+        units.extend(_units(shaped[start:i]))
+        j, last = i, i
+        while j < n and classes[j] in _IN_LTR_RUN:
+            if classes[j] in ("L", "EN"):
+                last = j
+            j += 1
+        end = last + 1
+        while end < n and classes[end] == "NSM":
+            end += 1
+        units.append(shaped[i:end])
+        i = start = end
+    units.extend(_units(shaped[start:]))
+    return "".join(reversed(units))

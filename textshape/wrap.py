@@ -11,6 +11,9 @@ Rules applied:
   character after it;
 - a break may fall between any two Chinese characters, at spaces, and between Chinese and Latin text;
   a Latin word is never split unless it alone is wider than a line;
+- Thai (and Lao, Khmer, Myanmar), written without spaces between words, breaks between its words
+  (:mod:`textshape.words`); a word wider than a line is split between letter clusters, never before a
+  combining mark;
 - spaces at the edges of a wrapped line are dropped; ``\\n`` always starts a new line.
 """
 
@@ -19,6 +22,9 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from textshape.bidi import RLM, is_rtl_paragraph
+from textshape.words import clusters, has_no_space_script, pieces
 
 Measure = Callable[[str], int]
 
@@ -72,7 +78,12 @@ def _raw_clusters(text: str) -> Iterator[_Cluster]:
             j = i
             while j < n and not text[j].isspace() and not is_cjk(text[j]):
                 j += 1
-            yield _Cluster(text[i:j])  # a Latin word, with any ASCII punctuation inside it
+            word = text[i:j]  # a Latin word, with any ASCII punctuation inside it
+            if has_no_space_script(word):  # Thai: a phrase of several words, broken between them
+                for piece in pieces(word):
+                    yield _Cluster(piece)
+            else:
+                yield _Cluster(word)
             i = j
 
 
@@ -101,20 +112,20 @@ def _clusters(text: str) -> list[_Cluster]:
 
 
 def _split_long(word: str, width: int, measure: Measure) -> list[str]:
-    """Break one cluster wider than a line into pieces that fit, one character at a time."""
-    pieces: list[str] = []
+    """Break one cluster wider than a line into pieces that fit, one letter cluster at a time: never
+    before closing punctuation, nor before a combining mark (a Thai vowel or tone mark, an accent) or
+    after a Thai leading vowel, which would otherwise be left on a line without its letter."""
+    out: list[str] = []
     cur = ""
-    for ch in word:
-        # never before closing punctuation, nor before a combining mark (a Thai vowel or tone mark, an
-        # accent) that would otherwise start the next line on its own, detached from its letter
-        if cur and measure(cur + ch) > width and ch not in CLOSING and not unicodedata.category(ch).startswith("M"):
-            pieces.append(cur)
-            cur = ch
+    for unit in clusters(word):
+        if cur and measure(cur + unit) > width and unit[0] not in CLOSING:
+            out.append(cur)
+            cur = unit
         else:
-            cur += ch
+            cur += unit
     if cur:
-        pieces.append(cur)
-    return pieces
+        out.append(cur)
+    return out
 
 
 def iter_paragraph_lines(text: str, width: int, measure: Measure) -> Iterator[str]:
@@ -191,15 +202,22 @@ def wrap_text(text: str, width: int, measure: Measure, max_lines: int | None = N
     ends with an ellipsis. A line is wider than ``width`` only when a single glued cluster
     (e.g. one character plus its closing punctuation) cannot be narrower.
     """
+    return [line for line, _rtl in _lines(text, width, measure, max_lines)]
+
+
+def _lines(text: str, width: int, measure: Measure, max_lines: int | None) -> list[tuple[str, bool]]:
+    """:func:`wrap_text`'s lines, each with whether its paragraph is right-to-left."""
     width = max(1, int(width))
-    lines: list[str] = []
+    lines: list[tuple[str, bool]] = []
     for paragraph in text.replace("\r\n", "\n").split("\n"):
-        lines.extend(_wrap_paragraph(paragraph, width, measure))
+        rtl = is_rtl_paragraph(paragraph)
+        lines.extend((line, rtl) for line in _wrap_paragraph(paragraph, width, measure))
         if max_lines is not None and len(lines) > max_lines:
             break
     if max_lines is not None and len(lines) > max_lines:
         kept = lines[:max_lines]
-        kept[-1] = ellipsize(kept[-1], width, measure, force=True) if kept else ""
+        if kept:
+            kept[-1] = (ellipsize(kept[-1][0], width, measure, force=True), kept[-1][1])
         return kept
     return lines
 
@@ -226,18 +244,22 @@ def layout_paragraph(
 ) -> list[PositionedLine]:
     """Wrap ``text`` and position each line in a box ``width`` wide starting at ``origin``.
 
-    ``align`` is ``"left"``, ``"center"`` or ``"right"``. Blank lines (from ``\\n\\n``) keep their
-    vertical space. The total height is ``len(result) * line_height``.
+    ``align`` is ``"left"``, ``"center"`` or ``"right"``; ``"left"`` means the paragraph's start, so a
+    right-to-left paragraph (Arabic, Hebrew) is set from the right edge, its lines starting with
+    :data:`textshape.bidi.RLM` so the renderer orders them right to left (:func:`textshape.bidi.visual`).
+    Blank lines (from ``\\n\\n``) keep their vertical space. The total height is
+    ``len(result) * line_height``.
     """
     if align not in ("left", "center", "right"):
         raise ValueError(f"align must be left, center or right, not {align!r}")
     ox, oy = origin
     out: list[PositionedLine] = []
-    for i, line in enumerate(wrap_text(text, width, measure, max_lines)):
+    for i, (text_line, rtl) in enumerate(_lines(text, width, measure, max_lines)):
+        line = RLM + text_line if rtl and text_line else text_line
         w = measure(line) if line else 0
         if align == "center":
             x = ox + (width - w) // 2
-        elif align == "right":
+        elif align == "right" or rtl:
             x = ox + width - w
         else:
             x = ox

@@ -11,13 +11,13 @@ import glob
 import importlib.util
 import logging
 import os
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pygame.freetype
 
 from core.fonts import SYSTEM_CJK_FONTS, fallback_fonts
+from textshape import fallback
 
 log = logging.getLogger(__name__)
 
@@ -225,37 +225,18 @@ class FallbackChain:
         syllable's vowel and tone marks are drawn by the face that drew its consonant.
         """
         self.covers(primary, text)
-        faces: list[int] = []  # -1: primary, -2: nobody has it (the primary draws it), else candidate
-        for ch in text:
-            if ch in self._missing:
-                found = self.face_for(ch)
-                faces.append(found if found >= 0 else -2)
-            elif faces and faces[-1] >= 0 and (ch.isspace() or _is_mark(ch)) and self._has(faces[-1], ch):
-                faces.append(faces[-1])
-            else:
-                faces.append(-1)
         out: list[Run] = []
-        start = 0
-        for j in range(1, len(text) + 1):
-            if j == len(text) or faces[j] != faces[start]:
-                face, piece = faces[start], text[start:j]
-                font = self.sized(face, primary) if face >= 0 else primary
-                width = sum(m[4] if m is not None else notdef_advance(font) for m in font.get_metrics(piece))
-                if out and out[-1][0] is font:
-                    out[-1] = (font, out[-1][1] + piece, out[-1][2] + width)
-                else:
-                    out.append((font, piece, width))
-                start = j
+        for face, piece in fallback.runs(text, fallback.faces(text, self._missing, self.face_for, self._has)):
+            font = self.sized(face, primary) if face >= 0 else primary
+            width = sum(m[4] if m is not None else notdef_advance(font) for m in font.get_metrics(piece))
+            if out and out[-1][0] is font:
+                out[-1] = (font, out[-1][1] + piece, out[-1][2] + width)
+            else:
+                out.append((font, piece, width))
         return out
 
 
-def _is_mark(char: str) -> bool:
-    return unicodedata.category(char).startswith("M")
-
-
-def _invisible(char: str) -> bool:
-    """Spaces, controls and format characters (ZWJ, bidi marks): no glyph expected, nothing to log."""
-    return unicodedata.category(char) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+_invisible = fallback.invisible
 
 
 _notdef: dict[int, float] = {}
