@@ -1,9 +1,11 @@
 """The QR code of 扫码签到 on the kiosk: a member scans it with the phone's camera and signs in on the
-members' web app (#20). One call draws it: ``QrPanel.draw(surface, rect, meeting, now)``.
+members' web app (#20). One call draws it: ``QrPanel.draw(surface, rect, meeting, now)``; ``QrWidget``
+wraps that for a screen (redrawn once a second, for the countdown).
 
-What it shows, top to bottom: "手机扫码签到" and "Scan to sign in", the code for the meeting (a token from
+What it shows: "手机扫码签到" and "Scan to sign in", the code for the meeting (a token from
 ``core.qrsign.issue`` in a URL from ``url_for(web.base_url, token)``), and how many seconds are left before
-the next code, with a bar that empties. A new code is made when the 30-s window turns; the phone may
+the next code, with a bar that empties — stacked in a tall rect, the code left of the words in a wide one
+(a strip under the camera preview). A new code is made when the 30-s window turns; the phone may
 still use the one before (``core.qrsign`` accepts the previous window), so nobody is refused for scanning
 a second before the change.
 
@@ -20,6 +22,7 @@ with this panel: they share no code and no state.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -32,6 +35,7 @@ from core import qrsign
 from kiosk.ui.drawing import card, draw_text, line_height, measurer
 from kiosk.ui.text import ellipsize
 from kiosk.ui.theme import Theme
+from kiosk.ui.widgets import Widget
 
 log = logging.getLogger(__name__)
 
@@ -99,31 +103,64 @@ class QrPanel:
         th, pal, sp = self.theme, self.theme.palette, self.theme.spacing
         card(surface, rect, pal.surface, sp.radius, shadow=pal.divider)
         inner = rect.inflate(-2 * sp.pad, -2 * sp.pad)
-        title, sub, small = th.fit_font(TITLE[0], inner.w, "title", bold=True), th.font("small"), th.font("body")
-        y = inner.top
-        y = draw_text(surface, title, TITLE[0], (inner.centerx, y), pal.red, "midtop").bottom
-        y = draw_text(surface, sub, TITLE[1], (inner.centerx, y + sp.unit // 2), pal.ink_muted, "midtop").bottom
-        footer = line_height(small) * 2 + sp.unit * 3
-        room = pygame.Rect(inner.left, y + sp.unit, inner.w, inner.bottom - footer - y - sp.unit)
         code, url, token = self._code_surface(meeting.id, now)
-        modules = code.get_width()
-        px = max(1, min(room.w, room.h) // modules)
-        picture = self._scale(code, px)
-        code_rect = picture.get_rect(midtop=(room.centerx, room.top + max(0, (room.h - picture.get_height()) // 2)))
-        surface.blit(picture, code_rect)
         left = (qrsign.window_ends(now) - now).total_seconds()
         seconds = max(0, int(left + 0.999))
-        line = f"{seconds} 秒后更新 · new code in {seconds} s"
-        y = code_rect.bottom + sp.unit
-        draw_text(surface, small, ellipsize(line, inner.w, measurer(small)), (inner.centerx, y), pal.ink_muted,
-                  "midtop")
-        bar = pygame.Rect(code_rect.left, y + line_height(small) + sp.unit, code_rect.w, max(4, sp.unit // 2))
-        pygame.draw.rect(surface, pal.divider, bar, border_radius=bar.h // 2)
-        bar.w = round(bar.w * min(1.0, left / qrsign.WINDOW_SECONDS))
-        if bar.w > 0:
-            pygame.draw.rect(surface, pal.red, bar, border_radius=bar.h // 2)
+        wide = inner.w >= inner.h * 1.4  # under a camera preview: the code left, the words right of it
+        if wide:
+            picture = self._scale(code, max(1, inner.h // code.get_width()))
+            code_rect = picture.get_rect(midleft=(inner.left, inner.centery))
+            words = pygame.Rect(code_rect.right + sp.gap, inner.top, inner.right - code_rect.right - sp.gap, inner.h)
+            title = th.fit_font(TITLE[0], words.w, "title", bold=True)
+            height = line_height(title) + line_height(th.font("small")) + line_height(th.font("body")) + 4 * sp.unit
+            self._words(surface, words, words.top + max(0, (words.h - height) // 2), title, seconds, left, "midleft")
+        else:
+            title = th.fit_font(TITLE[0], inner.w, "title", bold=True)
+            y = self._words(surface, inner, inner.top, title, None, left, "midtop")
+            footer = line_height(th.font("body")) + line_height(th.font("small")) + sp.unit * 4
+            room = pygame.Rect(inner.left, y + sp.unit, inner.w, inner.bottom - footer - y - sp.unit)
+            picture = self._scale(code, max(1, min(room.w, room.h) // code.get_width()))
+            code_rect = picture.get_rect(midtop=(room.centerx, room.top + max(0, (room.h - picture.get_height()) // 2)))
+            self._countdown(surface, pygame.Rect(inner.left, code_rect.bottom + sp.unit, inner.w, footer), seconds,
+                            left, "midtop")
+        surface.blit(picture, code_rect)
         self.shown = Shown(meeting.id, token, url, code_rect, seconds)
         return rect
+
+    def _words(self, surface: pygame.Surface, box: pygame.Rect, y: int, title: Any, seconds: int | None,
+               left: float, anchor: str) -> int:
+        """Title, English subtitle and (``seconds`` given) the countdown, from ``y``; returns the bottom."""
+        th, pal, sp = self.theme, self.theme.palette, self.theme.spacing
+        x = box.centerx if anchor == "midtop" else box.left
+        top = anchor if anchor == "midtop" else "topleft"
+        y = draw_text(surface, title, TITLE[0], (x, y), pal.red, top).bottom
+        sub = th.font("small")
+        y = draw_text(surface, sub, ellipsize(TITLE[1], box.w, measurer(sub)), (x, y + sp.unit // 2), pal.ink_muted,
+                      top).bottom
+        if seconds is not None:
+            y = self._countdown(surface, pygame.Rect(box.left, y + 2 * sp.unit, box.w, box.h), seconds, left, anchor)
+        return y
+
+    def _countdown(self, surface: pygame.Surface, box: pygame.Rect, seconds: int, left: float, anchor: str) -> int:
+        """"27 秒后更新 · new code in 27 s" (two lines where one does not fit) and a bar that empties with the
+        window; returns the bottom."""
+        th, pal, sp = self.theme, self.theme.palette, self.theme.spacing
+        font, small = th.font("body"), th.font("small")
+        zh, en = f"{seconds} 秒后更新", f"new code in {seconds} s"
+        lines = [(f"{zh} · {en}", font)]
+        if measurer(font)(lines[0][0]) > box.w:
+            lines = [(zh, font), (en, small)]
+        x, top = (box.centerx, "midtop") if anchor == "midtop" else (box.left, "topleft")
+        y = box.top
+        for text, f in lines:
+            y = draw_text(surface, f, ellipsize(text, box.w, measurer(f)), (x, y), pal.ink_muted, top).bottom
+        bar = pygame.Rect(box.left, y + sp.unit, box.w, max(4, sp.unit // 2))
+        pygame.draw.rect(surface, pal.divider, bar, border_radius=bar.h // 2)
+        full = bar.w
+        bar.w = round(full * min(1.0, left / qrsign.WINDOW_SECONDS))
+        if bar.w > 0:
+            pygame.draw.rect(surface, pal.red, bar, border_radius=bar.h // 2)
+        return bar.bottom
 
     def _notice(self, surface: pygame.Surface, rect: pygame.Rect, text: tuple[str, str]) -> pygame.Rect:
         """One muted line (Chinese, then English under it) where the code would be."""
@@ -150,6 +187,30 @@ class QrPanel:
             size = code.get_width() * px
             self._scaled = (id(code), px, pygame.transform.scale(code, (size, size)))  # nearest: sharp modules
         return self._scaled[2]
+
+
+class QrWidget(Widget):
+    """The panel as a widget of a screen: redrawn when the countdown's second, the window or the meeting
+    changes (screens redraw only dirty widgets), not every frame."""
+
+    def __init__(self, rect: pygame.Rect, theme: Theme, panel: QrPanel, meeting: Callable[[], Any],
+                 now: Callable[[], datetime]) -> None:
+        super().__init__(rect, theme)
+        self.panel, self.meeting, self.now = panel, meeting, now
+        self._state: tuple | None = None
+
+    def update(self, dt: float) -> None:
+        meeting, now = self.meeting(), self.now()
+        state: tuple = (getattr(meeting, "id", None),)
+        if self.panel.active:  # the countdown moves; a notice does not
+            left = (qrsign.window_ends(now) - now).total_seconds()
+            state += (int(now.timestamp()) // qrsign.WINDOW_SECONDS, int(left + 0.999))
+        if state != self._state:
+            self._state = state
+            self.dirty = True
+
+    def draw(self, surface: pygame.Surface) -> None:
+        self.panel.draw(surface, self.rect, self.meeting(), self.now())
 
 
 def matrix_surface(data: str) -> pygame.Surface:

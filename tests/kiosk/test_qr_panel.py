@@ -114,3 +114,41 @@ def test_from_config_makes_the_key_only_when_needed(tmp_path, monkeypatch):
     assert not broken.active and "chmod 600" in broken.key_problem
     surface = pygame.Surface((1280, 720))
     assert broken.draw(surface, pygame.Rect(40, 120, 600, 200), MEETING, NOW) is not None and broken.shown is None
+
+
+def test_wide_arrangement_under_a_camera_preview_still_decodes():
+    """At 1280×720 under the camera preview the code is only ~3 px a module: still read."""
+    size, rect = (1280, 720), pygame.Rect(20, 510, 495, 190)
+    panel = _panel(size)
+    surface = pygame.Surface(size)
+    surface.fill(panel.theme.palette.bg)
+    panel.draw(surface, rect, MEETING, NOW)
+    shown = panel.shown
+    assert rect.contains(shown.code_rect) and shown.code_rect.h <= rect.h
+    assert shown.code_rect.centerx < rect.centerx  # the code left, the words right
+    assert _decode(surface) == shown.url
+
+
+def test_widget_redraws_once_a_second_not_every_frame():
+    from kiosk.qr_panel import QrWidget
+
+    clock = [NOW]
+    panel = _panel((1280, 720))
+    widget = QrWidget(pygame.Rect(880, 120, 360, 480), panel.theme, panel, lambda: MEETING, lambda: clock[0])
+    widget.update(0.03)
+    assert widget.dirty
+    widget.render(pygame.Surface((1280, 720)))
+    assert not widget.dirty and panel.shown.seconds_left == 18
+    clock[0] = NOW + timedelta(milliseconds=300)  # the same second
+    widget.update(0.3)
+    assert not widget.dirty
+    clock[0] = NOW + timedelta(seconds=1)
+    widget.update(0.7)
+    assert widget.dirty
+    idle = QrWidget(pygame.Rect(0, 0, 600, 200), panel.theme, _panel((1280, 720), base_url="", key=None),
+                    lambda: MEETING, lambda: clock[0])
+    idle.update(0.1)
+    idle.render(pygame.Surface((1280, 720)))
+    clock[0] = NOW + timedelta(seconds=5)
+    idle.update(0.1)
+    assert not idle.dirty  # a notice does not change
