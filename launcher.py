@@ -192,10 +192,10 @@ def _face_commands() -> None:
     from robot_assistant import face_cli
 
     COMMANDS.update(face_cli.COMMANDS)
-    from core import outbox_cli
+    from fleet import outbox_cli
 
     COMMANDS.update(outbox_cli.COMMANDS)
-    from core import remote_cli
+    from fleet import remote_cli
 
     COMMANDS.update(remote_cli.COMMANDS)
     from core import content_cli
@@ -248,11 +248,11 @@ def build_parser() -> argparse.ArgumentParser:
 
             face_cli.add_arguments(name, p)
         elif name in ("sync", "publish"):
-            from core import outbox_cli
+            from fleet import outbox_cli
 
             outbox_cli.add_arguments(name, p)
         elif name == "remote":
-            from core import remote_cli
+            from fleet import remote_cli
 
             remote_cli.add_arguments(name, p)
         elif name == "content":

@@ -95,8 +95,8 @@ def bench_push(counts: list[int], messages: int) -> None:
 
     from core.db import Database
     from core.events import EventBus, NewsArrived
-    from core.push import PushSettings, PushSubscriber, build_message
     from core.signing import Verifier, generate_private_key
+    from fleet.push import PushSettings, PushSubscriber, build_message
     from tests.fleet.broker import Mosquitto
 
     print(f"\n== push: one mosquitto on loopback, {messages} QoS 1 messages 20 ms apart ==")
@@ -195,7 +195,7 @@ def _drop_pg(base: str, name: str) -> None:
 
 def _terminal_worker(central: str, records: int, index: int, tmp: str, out: mp.Queue) -> None:
     from core.db import Database
-    from core.outbox import OutboxSender
+    from fleet.outbox_sender import OutboxSender
     from tests.fleet.records import fill
 
     local = Database(f"sqlite:///{tmp}/terminal-{index}.db")
@@ -217,7 +217,7 @@ def bench_outbox(base: str, records: int, terminals: int) -> None:
     from core.db import Database
     from core.meetings import create_meeting
     from core.models import Branch, Member, OutboxEntry
-    from core.outbox import OutboxSender
+    from fleet.outbox_sender import OutboxSender
     from tests.fleet.records import T0, fill
 
     print(f"\n== outbox: {records} sign-ins from one terminal's SQLite into PostgreSQL ==")

@@ -6,11 +6,11 @@ PostgreSQL. Printed, not asserted (except that nothing is lost or doubled).
                                                [--pool 8] [--pg-url URL] [--quick]
 
 Each terminal is what a kiosk runs for the fleet: its own SQLite file (WAL, synchronous=FULL, copied from
-one migrated template), a real ``core.push.PushSubscriber`` (persistent MQTT session, QoS 1, Ed25519
-signatures checked) and a real ``core.outbox.OutboxSender``. The terminals are spread over ``--workers``
+one migrated template), a real ``fleet.push.PushSubscriber`` (persistent MQTT session, QoS 1, Ed25519
+signatures checked) and a real ``fleet.outbox_sender.OutboxSender``. The terminals are spread over ``--workers``
 processes (the machine has few cores; each process runs 25 paho network threads).
 
-1. Push: ``--messages`` signed news items published with ``core.push.publish_item`` (a fresh publisher
+1. Push: ``--messages`` signed news items published with ``fleet.push.publish_item`` (a fresh publisher
    connection each, as ``launcher.py publish`` does) ``--interval`` seconds apart; latency is the
    wall-clock time from the call to ``publish_item`` to each terminal's ``NewsArrived`` (published only
    after the item is committed to that terminal's SQLite), and to the moment paho hands the message to the
@@ -75,7 +75,7 @@ def _pooled_central(url: str, pool: int):
     from sqlalchemy import create_engine
 
     from core.db import Database
-    from core.outbox import central_url
+    from fleet.outbox_sender import central_url
 
     central = Database(url, migrate=False)
     central.engine.dispose()
@@ -95,9 +95,9 @@ def _worker(index: int, terminal_ids: list[str], cfg: dict, commands: mp.Queue, 
     from core.events import EventBus, NewsArrived
     from core.meetings import create_meeting
     from core.models import Branch, Meeting, Member, OutboxEntry, utcnow
-    from core.outbox import OutboxSender
-    from core.push import PushSettings, PushSubscriber
     from core.signing import Verifier, load_public_key
+    from fleet.outbox_sender import OutboxSender
+    from fleet.push import PushSettings, PushSubscriber
 
     arrivals: list[tuple[str, int, float]] = []
     received: list[tuple[str, int, float]] = []
@@ -315,8 +315,8 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy import create_engine, text
 
     from core.db import Database
-    from core.push import PushSettings, publish_item
     from core.signing import generate_private_key
+    from fleet.push import PushSettings, publish_item
     from tests.fleet.broker import Mosquitto
 
     bench_start = time.monotonic()

@@ -369,7 +369,7 @@ ROSTER_KINDS = ("branch", "member", "meeting", "face")
 
 
 class FleetRosterChange(Base):
-    """Central side: the roster change log that terminals pull (``core.roster_sync``), central → terminals.
+    """Central side: the roster change log that terminals pull (``fleet.roster_sync``), central → terminals.
 
     Each row is the full new state of one branch, member, meeting (with its roster's member numbers) or
     member's face-template set, under its natural key (branch code, member number, meeting uuid, member

@@ -23,12 +23,16 @@ from core.config import Config
 from core.demo import organisation
 from core.events import (
     Answer,
+    ConfirmIdentity,
     DeviceStatus,
     DuesAsked,
     FaceSeen,
+    FaceSignInFailed,
     GuideTo,
+    LivenessPrompt,
     NewsArrived,
     OpenScreen,
+    Position,
     SignedIn,
     SignInRequested,
     Speak,
@@ -38,8 +42,8 @@ from core.events import (
     UrgentNotice,
 )
 from core.fonts import find_cjk_font
-from core.sync import FeedSyncer
 from core.terminal import Terminal, open_terminal
+from fleet.feed_sync import FeedSyncer
 from kiosk.admin_lock import AdminLock
 from kiosk.context import KioskContext
 from kiosk.remote_handlers import UiCalls
@@ -54,8 +58,6 @@ from kiosk.ui.screens import Navigator
 from kiosk.ui.theme import Theme
 from kiosk.ui.widgets.header import StatusItem
 from kiosk.watchdog import Watchdog
-from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, LivenessPrompt
-from robot_assistant.gnss import Position
 
 log = logging.getLogger(__name__)
 
@@ -446,16 +448,16 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
         syncer.start()
     assistant = start_assistant(app)
     hall = start_hall(app, surface.get_size(), fullscreen=not windowed and config.kiosk.fullscreen)
+    from beidou import start_gnss
     from robot_assistant.face.worker import FaceWorker
-    from robot_assistant.gnss import start_gnss
     from robot_assistant.speech_worker import start_speech_workers
 
     gnss = start_gnss(config, app.terminal.bus)
     face = FaceWorker(app.terminal).start()
-    from core.outbox import OutboxSender
-    from core.push import PushSubscriber
-    from core.remote import RemoteAdmin
-    from core.roster_sync import RosterPuller
+    from fleet.outbox_sender import OutboxSender
+    from fleet.push import PushSubscriber
+    from fleet.remote import RemoteAdmin
+    from fleet.roster_sync import RosterPuller
     from kiosk.remote_handlers import kiosk_handlers
 
     outbox = OutboxSender.from_config(config, app.terminal.db)  # None when no central database is set

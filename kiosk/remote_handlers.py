@@ -1,4 +1,4 @@
-"""The kiosk's answers to remote administration (core.remote): health, screenshot, sync now, restart.
+"""The kiosk's answers to remote administration (fleet.remote): health, screenshot, sync now, restart.
 
 Why in the kiosk: a screenshot is the screen the kiosk draws, a restart ends the kiosk's loop, and the
 workers whose state makes up "health" are the ones the kiosk started. The commands arrive on the
@@ -20,7 +20,7 @@ from typing import Any
 
 import pygame
 
-from core.remote import Handler, RemoteError, health_report
+from fleet.remote import Handler, RemoteError, health_report
 
 log = logging.getLogger(__name__)
 

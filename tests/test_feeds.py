@@ -201,7 +201,7 @@ def test_the_syncer_reads_a_gzip_file_with_undeclared_encoding_and_records_drops
     from core.config import ContentSection, FeedSection
     from core.db import Database
     from core.events import EventBus
-    from core.sync import FeedSyncer
+    from fleet.feed_sync import FeedSyncer
 
     title, body = UNDECLARED["euc-kr"]
     doc = rss(f"<item><title>{title}</title><guid>k1</guid><pubDate>2024-05-01 09:00</pubDate>"
@@ -227,7 +227,7 @@ def test_only_web_links_are_stored_and_control_characters_never_shown():
     """Was: javascript: and file:// item links were stored; ESC and U+202E drew as boxes (#19)."""
     import json
 
-    from core.sync import parse_json_feed
+    from fleet.feed_sync import parse_json_feed
 
     rss = ("<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel><title>t</title>"
            "<item><title>通知\x1b[31m一</title><link>javascript:alert(1)</link><guid>a</guid></item>"

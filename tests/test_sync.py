@@ -24,7 +24,7 @@ from core.content import parse_feed, visible
 from core.events import EventBus, NewsArrived, SyncStatus
 from core.images import MAX_SIZE, ImageRejected, cache_image, cached_path
 from core.models import ContentItem, Setting
-from core.sync import FeedSyncer, parse_json_feed, setting_key
+from fleet.feed_sync import FeedSyncer, parse_json_feed, setting_key
 from tests.conftest import ROOT
 from tests.fixtures_http import FeedServer, Reply
 

@@ -11,7 +11,7 @@ Why it is built this way:
   since the gesture recogniser follows one finger), double-tap, or double-tap-and-drag with one finger
   for single-touch frames, plus ≥ 80 px buttons (+ − 回到本机) for anyone who does not pinch.
 - Search without a keyboard: a button per branch centres the map on it and opens its card.
-- The terminal's position comes from :class:`robot_assistant.gnss.Position`: the app keeps the last
+- The terminal's position comes from :class:`core.events.Position`: the app keeps the last
   one in ``ctx.position`` (read every frame) or forwards it to ``on_event``; with no fix the last known place is shown with its age, and with no receiver the
   configured ``map.terminal_position`` or the basemap's ``terminal`` point is used and labelled so.
 - Privacy: only branches and public sites are drawn; no member's position exists anywhere in it.
@@ -31,6 +31,7 @@ import pygame.freetype
 from sqlalchemy import select
 
 from core.dashboard import branch_figures
+from core.events import Position
 from core.geo import (
     GeoJSONError,
     LocalProjection,
@@ -54,7 +55,6 @@ from kiosk.ui.text import ellipsize
 from kiosk.ui.theme import RGB, Theme, mix
 from kiosk.ui.widgets.base import Widget
 from kiosk.ui.widgets.button import Button, Pressable
-from robot_assistant.gnss import Position
 
 log = logging.getLogger(__name__)
 

@@ -67,7 +67,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from core.attendance import SignInError, attendance_summary, choose_meeting, on_roster, sign_in
-from core.events import DeviceStatus, Event, FaceSeen, SignedIn
+from core.events import (
+    ConfirmIdentity,
+    DeviceStatus,
+    Event,
+    FaceSeen,
+    FaceSignInFailed,
+    IdentityConfirmed,
+    LivenessPrompt,
+    SignedIn,
+)
 from core.meetings import current_meetings, upcoming
 from core.models import Attendance, Meeting, Member
 from core.secrets import check_member_pin
@@ -79,7 +88,6 @@ from kiosk.ui.text import ellipsize, wrap_text
 from kiosk.ui.theme import RGB, Theme, mix
 from kiosk.ui.widgets import Button, NumericKeypad, Widget
 from kiosk.ui.widgets.button import Pressable
-from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, IdentityConfirmed, LivenessPrompt
 
 log = logging.getLogger(__name__)
 

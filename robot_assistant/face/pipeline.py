@@ -36,12 +36,19 @@ from sqlalchemy import select
 
 from core.attendance import NO_MEETING, SignInError, choose_meeting, sign_in
 from core.db import Database
-from core.events import EventBus, FaceSeen, SignedIn
+from core.events import (
+    ConfirmIdentity,
+    EventBus,
+    FaceSeen,
+    FaceSignInFailed,
+    IdentityConfirmed,
+    LivenessPrompt,
+    SignedIn,
+)
 from core.meetings import current_meetings
 from core.models import Member, utcnow
 from robot_assistant.face.camera import Camera, Frame
 from robot_assistant.face.engine import Box, FaceEngine, box_height
-from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, IdentityConfirmed, LivenessPrompt
 from robot_assistant.face.liveness import LivenessChecker, LivenessSettings, LivenessState
 from robot_assistant.face.matcher import ACCEPT, ASK, PENDING, REJECT, Agreement, Decision, MatchPolicy
 from robot_assistant.face.templates import TemplateIndex

@@ -10,11 +10,18 @@ import pytest
 from sqlalchemy import func, select
 
 from core.audit import recent
-from core.events import EventBus, FaceSeen, SignedIn
+from core.events import (
+    ConfirmIdentity,
+    EventBus,
+    FaceSeen,
+    FaceSignInFailed,
+    IdentityConfirmed,
+    LivenessPrompt,
+    SignedIn,
+)
 from core.models import Attendance, FaceTemplate
 from robot_assistant.face.camera import OpenCVCamera
 from robot_assistant.face.enroll import Enroller
-from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, IdentityConfirmed, LivenessPrompt
 from robot_assistant.face.matcher import MatchPolicy
 from robot_assistant.face.pipeline import FacePipeline
 from robot_assistant.face.templates import TemplateIndex

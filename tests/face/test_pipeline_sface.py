@@ -136,7 +136,7 @@ def test_real_clip_passes_liveness_by_head_turn_with_five_points(sface, testdata
 
 
 def test_a_still_photo_fails_liveness(sface, sface_store, faces: Path, site, tmp_path: Path):
-    from robot_assistant.face.events import FaceSignInFailed
+    from core.events import FaceSignInFailed
 
     video = stills_video(sface, [faces / MEMBER / "1.jpg"], tmp_path / "still.avi", frames=30, repeats=1)
     bus = EventBus()

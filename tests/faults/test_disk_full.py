@@ -21,8 +21,8 @@ from core.attendance import SignInError, SignInStorageFullError, sign_in
 from core.db import Database, StorageFullError
 from core.meetings import create_meeting
 from core.models import Attendance, AuditEntry, Branch, Meeting, Member, OutboxEntry
-from core.outbox import OutboxSender
 from core.quiz import Quiz
+from fleet.outbox_sender import OutboxSender
 from tests.conftest import need
 from tests.faults.conftest import report
 from tests.fleet.conftest import T0

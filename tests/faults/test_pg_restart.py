@@ -16,7 +16,8 @@ from sqlalchemy import func, select
 from core.attendance import sign_in
 from core.db import Database
 from core.models import Branch, FleetAttendance, Member, OutboxEntry
-from core.outbox import OutboxSender, outbox_status
+from core.outbox import outbox_status
+from fleet.outbox_sender import OutboxSender
 from tests.conftest import need
 from tests.faults.conftest import report
 from tests.faults.pgcluster import PrivatePostgres, pg_bin

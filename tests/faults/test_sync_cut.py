@@ -18,7 +18,8 @@ from sqlalchemy.engine import make_url
 
 from core.db import Database
 from core.models import FleetAttendance, FleetQuizResult, OutboxEntry
-from core.outbox import OutboxSender, enqueue, outbox_status
+from core.outbox import enqueue, outbox_status
+from fleet.outbox_sender import OutboxSender
 from tests.faults.conftest import report
 from tests.faults.proxy import AckLossProxy
 from tests.fleet.records import T0, fake_attendance, pending, wait_until

@@ -12,7 +12,7 @@ import sys
 import time
 
 from core.db import Database
-from core.outbox import OutboxSender
+from fleet.outbox_sender import OutboxSender
 
 
 def main(argv: list[str]) -> int:

@@ -22,9 +22,10 @@ from core.models import (
     OutboxEntry,
     QuizQuestion,
 )
-from core.outbox import OutboxSender, central_url, enqueue, outbox_status, prune
-from core.outbox_cli import add_arguments, cmd_sync
+from core.outbox import enqueue, outbox_status, prune
 from core.quiz import Quiz, award_reading
+from fleet.outbox_cli import add_arguments, cmd_sync
+from fleet.outbox_sender import OutboxSender, central_url
 from tests.fleet.conftest import T0, first_meeting
 from tests.fleet.proxy import TcpProxy
 from tests.fleet.records import central_count, central_rows, fake_attendance, fill, pending, wait_until

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from core.db import Database
-from core.outbox import OutboxSender, outbox_status
+from core.outbox import outbox_status
+from fleet.outbox_sender import OutboxSender
 from tests.conftest import ROOT
 from tests.fleet.records import central_count, central_rows, fill, pending
 

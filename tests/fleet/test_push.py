@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core import content
 from core.events import DeviceStatus, EventBus, NewsArrived, UrgentNotice
 from core.models import ContentItem
-from core.push import (
+from fleet.push import (
     PushError,
     PushSettings,
     PushSubscriber,
@@ -190,8 +190,8 @@ def test_settings_from_a_configuration_without_fleet_keys():
 def test_publish_command_signs_and_terminals_accept_it(local_db, bus, broker, tmp_path, monkeypatch, capsys):
     import argparse
 
-    from core import outbox_cli
     from core.signing import Verifier
+    from fleet import outbox_cli
 
     monkeypatch.setenv("DANGJIAN__SITE__DATA_DIR", str(tmp_path / "data"))
     parser = argparse.ArgumentParser()

@@ -1,4 +1,4 @@
-"""Remote administration's checks (core.remote): only signed, fresh, addressed, first-time commands run;
+"""Remote administration's checks (fleet.remote): only signed, fresh, addressed, first-time commands run;
 every refusal and every accepted command is audited; an urgent notice lands like a pushed one."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy import select
 from core import content
 from core.events import EventBus, UrgentNotice
 from core.models import AuditEntry
-from core.remote import RemoteAdmin, RemoteError, build_command, command_topic, reply_topic
 from core.signing import Verifier, generate_private_key, sign
+from fleet.remote import RemoteAdmin, RemoteError, build_command, command_topic, reply_topic
 from tests.fleet.conftest import T0
 
 ORG, TID = "xinghe", "T-0001"

@@ -38,8 +38,8 @@ from core.models import (
     Member,
     OutboxEntry,
 )
-from core.outbox_cli import add_arguments, cmd_sync
-from core.roster_sync import RosterPuller, build_snapshot, publish_roster, roster_status
+from fleet.outbox_cli import add_arguments, cmd_sync
+from fleet.roster_sync import RosterPuller, build_snapshot, publish_roster, roster_status
 from robot_assistant.face.templates import TemplateCipher, TemplateStore
 from tests.fleet.conftest import T0
 from tests.fleet.proxy import TcpProxy
@@ -174,7 +174,7 @@ def test_the_log_table_comes_from_migration_0004(database):
 
 
 def test_core_does_not_import_the_face_package():
-    code = ("import sys, core.roster_sync, core.outbox_cli, core.facecrypt; "
+    code = ("import sys, fleet.roster_sync, fleet.outbox_cli, core.facecrypt; "
             "bad = [m for m in sys.modules if m.startswith(('robot_assistant', 'numpy', 'cv2', 'kiosk'))]; "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],

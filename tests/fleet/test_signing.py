@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from core.events import EventBus, NewsArrived
 from core.models import AuditEntry, ContentItem
-from core.push import INVALID, REJECTED, STORED, PushSettings, PushSubscriber, build_message
 from core.signing import (
     BAD_SIGNATURE,
     MALFORMED,
@@ -28,6 +27,7 @@ from core.signing import (
     save_keypair,
     sign,
 )
+from fleet.push import INVALID, REJECTED, STORED, PushSettings, PushSubscriber, build_message
 
 KEY = generate_private_key()
 OTHER = generate_private_key()
@@ -172,7 +172,7 @@ def test_feed_syncer_stores_only_signed_items_and_audits_each_refusal_once(local
     """The feed worker applies the same rule as push: a JSON Feed's items need a valid signature, and an
     RSS feed (which cannot carry one) is refused unless its entry allows it unsigned."""
     from core.config import ContentSection, FeedSection
-    from core.sync import FeedSyncer
+    from fleet.feed_sync import FeedSyncer
 
     feed = tmp_path / "feed.json"
     doc = {"version": "https://jsonfeed.org/version/1.1", "title": "集团党建资讯",

@@ -11,7 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from core.attendance import SignInError, sign_in
-from core.events import FaceSeen, SignedIn
+from core.events import (
+    ConfirmIdentity,
+    FaceSeen,
+    FaceSignInFailed,
+    IdentityConfirmed,
+    LivenessPrompt,
+    SignedIn,
+)
 from core.meetings import create_meeting
 from core.models import Attendance, AuditEntry, Meeting, Member, utcnow
 from core.secrets import hash_pin
@@ -32,7 +39,6 @@ from kiosk.screens.signin import (
 from kiosk.ui.fonts import has_glyphs, missing_glyphs
 from kiosk.ui.screens import ErrorScreen
 from kiosk.ui.widgets import Button, NumericKeypad
-from robot_assistant.face.events import ConfirmIdentity, FaceSignInFailed, IdentityConfirmed, LivenessPrompt
 from tests.kiosk.test_kiosk_app import Finger, distinct_colours, render
 
 PIN_CODE = "246813"

@@ -64,11 +64,11 @@ from core.content import active_urgent
 from core.events import OpenScreen, SignedIn
 from core.meetings import create_meeting
 from core.models import Attendance, Branch, ContentItem, Meeting, Member
-from core.push import PushSettings, PushSubscriber, build_message, topic_for
 from core.secrets import hash_pin
 from core.signing import Verifier, generate_private_key
-from core.sync import FeedSyncer
 from core.terminal import open_terminal
+from fleet.feed_sync import FeedSyncer
+from fleet.push import PushSettings, PushSubscriber, build_message, topic_for
 from kiosk.app import ADMIN_HOLD_S, KioskApp, start_assistant
 from kiosk.screens import learning as L
 from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen, AdminSignInScreen

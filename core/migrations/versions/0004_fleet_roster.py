@@ -5,7 +5,7 @@ Revises: 0003
 Create Date: 2026-11-29
 
 Like 0003, both sides run it: the central database fills ``fleet_roster_changes`` (``launcher.py sync
---publish-roster``), terminals read it (``core.roster_sync.RosterPuller``) and leave their own copy empty.
+--publish-roster``), terminals read it (``fleet.roster_sync.RosterPuller``) and leave their own copy empty.
 """
 
 import sqlalchemy as sa

@@ -4,7 +4,7 @@
 Why here: launcher.py stays the one entry point and imports only this light module; paho-mqtt and the
 central database are touched inside the handlers. Wiring (in launcher.py), as for face_cli::
 
-    from core import outbox_cli
+    from fleet import outbox_cli
     COMMANDS.update(outbox_cli.COMMANDS)
     ...                                      # in build_parser's loop over COMMANDS:
     elif name in outbox_cli.COMMANDS:
@@ -51,8 +51,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     now, with --pull apply the central roster now, with --publish-roster publish this database's roster."""
     from core.config import load_config
     from core.db import Database
-    from core.outbox import OutboxSender, OutboxSettings, outbox_status
-    from core.roster_sync import roster_status
+    from core.outbox import outbox_status
+    from fleet.outbox_sender import OutboxSender, OutboxSettings
+    from fleet.roster_sync import roster_status
 
     config = load_config(args.config)
     settings = OutboxSettings.from_config(config)
@@ -135,8 +136,8 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
 
     from core.db import Database, DatabaseError
     from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
-    from core.roster_sync import publish_roster, roster_central_url
     from core.signing import KeyFileError, Verifier, load_private_key
+    from fleet.roster_sync import publish_roster, roster_central_url
 
     private = None
     key_path = args.key or getattr(getattr(config, "fleet", None), "signing_key", None)
@@ -179,7 +180,7 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
 def _pull_roster(args: argparse.Namespace, config: Any, db: Any, central: str) -> int:
     """Apply the central roster log to this database now; prints the counts; 1 if it stopped on an error."""
     from core.facecrypt import key_file_for, load_key
-    from core.roster_sync import RosterPuller, RosterSettings
+    from fleet.roster_sync import RosterPuller, RosterSettings
 
     settings = RosterSettings.from_config(config)
     key_path = key_file_for(config)
@@ -235,7 +236,6 @@ def _item_from_args(args: argparse.Namespace, tz: ZoneInfo) -> list[dict[str, An
 def cmd_publish(args: argparse.Namespace) -> int:
     """Publish a news item or notice to every terminal of the organisation (or one branch) over MQTT."""
     from core.config import load_config
-    from core.push import PushError, PushSettings, publish_item
     from core.signing import (
         KeyFileError,
         Verifier,
@@ -244,6 +244,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         load_private_key,
         save_keypair,
     )
+    from fleet.push import PushError, PushSettings, publish_item
 
     if args.make_key:
         try:

@@ -85,8 +85,8 @@ from core.models import (
     Setting,
     utcnow,
 )
-from core.outbox import central_url
 from core.signing import SIG_FIELD, SignatureError, Verifier, sign
+from fleet.outbox_sender import central_url
 
 log = logging.getLogger(__name__)
 

@@ -38,8 +38,8 @@ def send_command(settings: Any, command: dict[str, Any], *, wait_s: float, expec
     """
     import uuid
 
-    from core.push import PushError, _client
-    from core.remote import command_topic, reply_filter
+    from fleet.push import PushError, _client
+    from fleet.remote import command_topic, reply_filter
 
     client = _client(settings, f"dangjian-admin-{uuid.uuid4().hex[:12]}", clean_session=True)
     ready = threading.Event()
@@ -129,9 +129,9 @@ def _print_reply(reply: dict[str, Any], args: argparse.Namespace, many: bool) ->
 def cmd_remote(args: argparse.Namespace) -> int:
     """Send one signed command; exit 0 when every expected terminal answered ok."""
     from core.config import load_config
-    from core.push import PushError, PushSettings
-    from core.remote import build_command
     from core.signing import KeyFileError, load_private_key
+    from fleet.push import PushError, PushSettings
+    from fleet.remote import build_command
 
     config = load_config(args.config)
     settings = PushSettings.from_config(config)

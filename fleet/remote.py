@@ -302,7 +302,7 @@ class RemoteAdmin:
 
     def _notice(self, args: dict[str, Any]) -> dict[str, Any]:
         """An urgent notice (紧急通知), stored like a pushed one; the kiosk hands it the whole screen."""
-        from core.push import _Invalid, _item, store_pushed
+        from fleet.push import _Invalid, _item, store_pushed
 
         now = self.now()
         item = {"guid": str(args.get("guid") or f"remote-{uuid.uuid4()}"), "title_zh": args.get("title_zh"),
