@@ -245,11 +245,13 @@ def build_retriever(
     lexical = LexicalRetriever(entries, Analyzer(user_words, settings.cache_dir), synonyms, settings.lexical)
     if settings.sentence_encoder == "use":
         try:
-            from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder, load_examples
+            from robot_assistant.qa.decline import OutOfScope, load_themes
+            from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder
 
-            semantic = SemanticRetriever(entries, UseEncoder(), settings.embedding_cache,
-                                         decline_texts=load_examples())
-            return FusedRetriever(lexical, semantic, settings.fusion)
+            encoder = UseEncoder()
+            semantic = SemanticRetriever(entries, encoder, settings.embedding_cache)
+            out_of_scope = OutOfScope(load_themes(), lexical, encoder, settings.embedding_cache)
+            return FusedRetriever(lexical, semantic, settings.fusion, out_of_scope)
         except (ModuleNotFoundError, OSError, ValueError) as exc:  # degrade to words, say why
             log.warning("sentence encoder unavailable, answering by words only: %s", exc)
     retriever: Retriever = lexical

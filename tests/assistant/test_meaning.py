@@ -17,10 +17,11 @@ from core.events import Answer, DuesAsked
 from core.knowledge import load_knowledge
 from robot_assistant.qa.answer import DEFAULT_THRESHOLD
 from robot_assistant.qa.brain import DUES_TOOL, Brain, BrainSettings, build_retriever
+from robot_assistant.qa.decline import load_examples
 from robot_assistant.qa.devset import evaluate, load_split
 from robot_assistant.qa.fusion import FusedRetriever, corrected
 from robot_assistant.qa.retriever import LexicalRetriever
-from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder, embed_cached, load_examples
+from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder, embed_cached
 from robot_assistant.qa.tools import parse_dues_question, stated_income
 from tests.conftest import ROOT
 
