@@ -177,6 +177,7 @@ class AssistantSection(_Section):
 
 class DevicesSection(_Section):
     camera: int | str | None = 0
+    camera_loop: bool = True
     microphone: int | str | None = None
     speaker: int | str | None = None
 

@@ -6,8 +6,11 @@ is reported (``DeviceStatus`` via ``on_status``), and ``read()`` never blocks th
 Backoff alone would make a camera plugged back in after a minute wait up to ``backoff_max`` before it is
 used again, so while it is lost the source is also *probed* cheaply (its device node or file exists, the
 stream's port accepts a connection): when a source seen gone is there again, it is reopened at once.
-A video file stands in for a camera in tests and demos; ``loop=True`` replays it, and its frames carry
-the video's own time so a test runs in simulated time, not wall time.
+A video file stands in for a camera in tests and demos; ``loop=True`` replays it (``devices.camera_loop``,
+on by default: a demo clip must still be playing when someone opens sign-in minutes later), and its frames
+carry the video's own time so a test runs in simulated time, not wall time. A file that is missing or that
+OpenCV cannot read as video is reported as such (``message`` names the file and ``devices.camera``) and
+retried with the backoff, never a tight reopen loop.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ class OpenCVCamera:
         self._fps = 0.0
         self._last_probe = float("-inf")
         self._seen_absent = False
+        self._frames_since_open = 0
 
     # -------------------------------------------------------------------------------------- state
 
@@ -109,12 +113,19 @@ class OpenCVCamera:
 
     def _open(self) -> bool:
         self.reopen_attempts += 1
+        if self.is_file and not Path(self.source).is_file():
+            why = "is a folder, not a video file" if Path(self.source).is_dir() else "does not exist"
+            self._schedule_retry(f"video file {self.source} {why} (devices.camera: a device index, a stream URL "
+                                 f"or a video file)")
+            return False
         cap = self.capture_factory(self.source)
         if cap is None or not cap.isOpened():
             if cap is not None:
                 cap.release()
-            self._schedule_retry(f"camera {self.source!r} cannot be opened")
+            self._schedule_retry(f"video file {self.source} cannot be read as video (devices.camera)" if self.is_file
+                                 else f"camera {self.source!r} cannot be opened")
             return False
+        self._frames_since_open = 0
         self._cap = cap
         self._failures = 0
         self._backoff = self.backoff_initial
@@ -192,10 +203,15 @@ class OpenCVCamera:
         if ok and image is not None:
             self._failures = 0
             self._index += 1
+            self._frames_since_open += 1
             t = self._frame_time()
             self._last_t = t
             return Frame(image, t, self._index)
         if self.is_file:
+            if not self._frames_since_open:  # opened, yet not one frame: a broken or truncated file
+                self._schedule_retry(f"video file {self.source} gives no frames: not a video OpenCV can decode "
+                                     f"(devices.camera)")
+                return None
             if self.loop:  # replay: reopen from the start, so a vanished file shows up as lost
                 self._t_offset = self._last_t + (1.0 / self._fps if self._fps else 0.0)
                 self._release()

@@ -93,7 +93,10 @@ class FaceWorker:
             liveness=s.liveness, liveness_timeout_s=s.liveness_timeout_s, detect_width=s.detect_width,
             detect_every=s.detect_every, upsample=s.upsample, now=lambda _t: self.terminal.now())
         if self.camera is None:
-            self.camera = OpenCVCamera(self.terminal.config.devices.camera, on_status=self._status)
+            devices = self.terminal.config.devices
+            # a video file as camera replays (devices.camera_loop); a section without the key means the default
+            self.camera = OpenCVCamera(devices.camera, loop=getattr(devices, "camera_loop", True),
+                                       on_status=self._status)
         return True
 
     def _reencode(self, store: TemplateStore) -> None:

@@ -110,4 +110,4 @@ def test_device_that_stops_delivering_is_released_and_reopened(tmp_path: Path):
 
 def test_missing_device_is_reported_not_raised():
     cam = OpenCVCamera("/nonexistent/camera.avi", clock=FakeClock())
-    assert cam.read() is None and cam.state == LOST and "cannot be opened" in cam.message
+    assert cam.read() is None and cam.state == LOST and "camera.avi does not exist" in cam.message
