@@ -13,9 +13,10 @@ Why the code is drawn from segno's module matrix and scaled by a whole number: e
 block of identical pixels with sharp edges, which a phone reads from two metres even at 1280×720; the
 white quiet zone of 4 modules that the QR standard asks for is part of the drawing.
 
-When it is not drawn: ``web.kiosk_qr`` false (nothing at all), no meeting (nothing); ``web.base_url``
-empty (one line saying so, as a phone cannot reach the web app's loopback default) or a QR key that
-cannot be read (one line, and the log says why). The sign-in screen's camera preview has nothing to do
+When it is not drawn: ``web.kiosk_qr`` false or no meeting (nothing); ``web.base_url`` empty (``wanted``
+is False, so a screen leaves no room for it, and the log says why once: a phone cannot reach the web
+app's loopback default; drawn anyway, it is one line naming the key). A QR key that cannot be read: one
+line for members, "unavailable, ask an administrator", and the log says why. The sign-in screen's camera preview has nothing to do
 with this panel: they share no code and no state.
 """
 
@@ -81,13 +82,22 @@ class QrPanel:
             except (qrsign.QrKeyError, OSError) as exc:
                 problem = str(exc)
                 log.error("QR sign-in panel off: %s", exc)
+        elif web.kiosk_qr:
+            log.info("QR sign-in panel hidden: web.base_url (the address phones reach the members' web app "
+                     "at) is not set")
         return cls(theme, base_url=web.base_url, terminal_id=config.site.terminal_id, key=key,
                    enabled=web.kiosk_qr, key_problem=problem)
 
     @property
+    def wanted(self) -> bool:
+        """True when a screen should make room for the panel: it is switched on and has a web address (it
+        then shows codes, or "unavailable, ask an administrator" when the key cannot be read)."""
+        return self.enabled and bool(self.base_url)
+
+    @property
     def active(self) -> bool:
-        """True when the panel shows codes (a screen may lay itself out differently without it)."""
-        return self.enabled and bool(self.base_url) and self.key is not None
+        """True when the panel shows codes."""
+        return self.wanted and self.key is not None
 
     # ------------------------------------------------------------------------------------ drawing
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, meeting: Any, now: datetime) -> pygame.Rect | None:

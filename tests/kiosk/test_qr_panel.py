@@ -103,7 +103,7 @@ def test_from_config_makes_the_key_only_when_needed(tmp_path, monkeypatch):
     env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")}
     theme = _theme((1280, 720))
     panel = QrPanel.from_config(theme, load_config(environ=env))
-    assert not panel.active and not (tmp_path / "data" / "qr.key").exists()
+    assert not panel.wanted and not panel.active and not (tmp_path / "data" / "qr.key").exists()
     config = load_config(environ={**env, "DANGJIAN__WEB__BASE_URL": BASE})
     panel = QrPanel.from_config(theme, config)
     key_file = tmp_path / "data" / "qr.key"
@@ -111,7 +111,7 @@ def test_from_config_makes_the_key_only_when_needed(tmp_path, monkeypatch):
     assert panel.key == qrsign.load_key(config)  # what the web server reads
     key_file.chmod(0o644)
     broken = QrPanel.from_config(theme, config)
-    assert not broken.active and "chmod 600" in broken.key_problem
+    assert broken.wanted and not broken.active and "chmod 600" in broken.key_problem
     surface = pygame.Surface((1280, 720))
     assert broken.draw(surface, pygame.Rect(40, 120, 600, 200), MEETING, NOW) is not None and broken.shown is None
 
