@@ -24,5 +24,6 @@ def serve(config, host: str | None = None, port: int | None = None) -> int:
              app.state.web.db.engine.url.render_as_string(hide_password=True))
     uvicorn.run(app, host=host, port=port, proxy_headers=True,
                 forwarded_allow_ips=",".join(config.web.trusted_proxies) or "127.0.0.1",
-                server_header=False, log_level="info", access_log=False)
+                server_header=False, log_level="info", access_log=False,
+                timeout_keep_alive=30)  # nginx and phones reuse connections longer than uvicorn's 5 s
     return 0
