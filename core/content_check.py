@@ -17,7 +17,8 @@ from typing import Any
 
 from core.bilingual import Glossary, avoided_terms, load_glossary, missing_terms, number_mismatch
 from core.review import Review
-from core.sitefacts import SITE_FILE, facts_for_scene, facts_from_file, render_tree, strings_in
+from core.site_facts_files import facts_for_scene, facts_from_file
+from core.sitefacts import SITE_FILE, render_tree, strings_in
 from core.yamlfile import YamlFileError, display_path, dotted, read_yaml, where
 
 GLOSSARY_FILE = "glossary.yaml"

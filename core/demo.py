@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.audit import audit
 from core.content import parse_feed, store_items
 from core.models import Attendance, Branch, ContentItem, Meeting, Member, QuizQuestion, Setting
-from core.sitefacts import facts_of
+from core.site_facts_files import facts_of
 from core.sitefiles import ArticlesFile, GuidesFile, NoticesFile, QuizFile, SiteFile, parse_hhmm
 from core.yamlfile import YamlFileError, display_path, load_model
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from core.review import Reviewed
-from core.sitefacts import facts_beside
+from core.site_facts_files import facts_beside
 from core.yamlfile import load_model
 
 log = logging.getLogger(__name__)

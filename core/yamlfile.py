@@ -15,6 +15,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from core.sitefacts import render_tree
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -222,8 +224,6 @@ def load_model(path: Path, model: type[M], wrap: str | None = None, facts: Mappi
     (content files; ``core.sitefacts``). Raises YamlFileError with file:line:key messages."""
     data, origins = read_yaml(path)
     if facts is not None:
-        from core.sitefacts import render_tree
-
         data, problems = render_tree(data, facts)
         if problems:
             shown = display_path(path)

@@ -985,7 +985,8 @@ def main() -> int:
     args = ap.parse_args()
 
     sys.path.insert(0, str(HERE.parent))  # run as a script from anywhere: core is the project's
-    from core.sitefacts import facts_for_scene, render_tree
+    from core.site_facts_files import facts_for_scene
+    from core.sitefacts import render_tree
 
     raw = yaml.safe_load(HALL.read_text(encoding="utf-8"))
     hall, unfilled = render_tree(raw, facts_for_scene(HALL, raw))  # panels show ${name} site facts filled in

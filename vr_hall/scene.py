@@ -22,7 +22,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from core.review import Reviewed
-from core.sitefacts import facts_for_scene, render_tree
+from core.site_facts_files import facts_for_scene
+from core.sitefacts import render_tree
 from core.yamlfile import YamlFileError, cut, display_path, dotted, load_model, read_yaml, where
 
 Colour = Annotated[str, Field(pattern=r"^#[0-9A-Fa-f]{6}$", description="#RRGGBB")]
