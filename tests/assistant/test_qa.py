@@ -24,10 +24,12 @@ from tests.conftest import ROOT
 KNOWLEDGE = ROOT / "content" / "demo" / "knowledge.yaml"
 SCENE = ROOT / "scenes" / "hall.yaml"
 
-#: Measured on the dev split with the default settings: 83.8% top-1, 90.3% rejection (bench/qa_bench.py).
-#: The bounds sit a little below so that a harmless change does not fail, a real regression does.
-DEV_TOP1_BOUND = 0.82
-DEV_REJECTION_BOUND = 0.87
+#: Words alone (the fallback without the sentence encoder), measured on the first dev part: 92.7% top-1, 83.9%
+#: rejection (26 of 31) after #14's phrasings (one more out-of-scope question, 学开车要多久, now shares 要…多久
+#: with a probation phrasing; the default fused retrieval declines it). The bounds sit a little below so that a
+#: harmless change does not fail, a real regression does.
+DEV_TOP1_BOUND = 0.88
+DEV_REJECTION_BOUND = 0.8
 
 
 @pytest.fixture(scope="module")
