@@ -98,7 +98,8 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         key = load_key(settings.key_file)
     except FaceKeyError as exc:
         return _err(str(exc))
-    from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
+    from robot_assistant.face.engine import FaceEngineUnavailable
+    from robot_assistant.face.engines import make_engine
     from robot_assistant.face.enroll import Enroller
 
     engine = make_engine(settings.engine, settings.model_dir)
@@ -159,7 +160,7 @@ def cmd_members(args: argparse.Namespace) -> int:
     terminal = _terminal(args)
     settings = _face_settings(terminal)
     if args.action == "list":
-        from robot_assistant.face.engine import make_engine
+        from robot_assistant.face.engines import make_engine
         from robot_assistant.face.enroll import NEEDS_PHOTOS, REENCODABLE, engine_status
 
         model = make_engine(settings.engine, settings.model_dir).template_model  # no model is loaded for this
@@ -248,7 +249,8 @@ def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
 
 def _reencode(args: argparse.Namespace, terminal: Any, settings: Any) -> int:
     """Make the configured engine's templates from kept enrolment photos (after an engine switch)."""
-    from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
+    from robot_assistant.face.engine import FaceEngineUnavailable
+    from robot_assistant.face.engines import make_engine
     from robot_assistant.face.enroll import Enroller, reencode_from_photos
     from robot_assistant.face.templates import FaceKeyError, TemplateCipher, TemplateStore, load_key
 
@@ -277,7 +279,8 @@ def cmd_face_check(args: argparse.Namespace) -> int:
     import tempfile
 
     from core.config import ConfigError, load_config
-    from robot_assistant.face.engine import FaceEngineUnavailable, make_engine
+    from robot_assistant.face.engine import FaceEngineUnavailable
+    from robot_assistant.face.engines import make_engine
     from robot_assistant.face.facecheck import FaceCheckError, check, scan
     from robot_assistant.face.settings import FaceSettings
 

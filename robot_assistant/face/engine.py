@@ -108,17 +108,6 @@ class FaceEngine(Protocol):
         ...
 
 
-def make_engine(name: str = "sface", model_dir: Path | str | None = None) -> FaceEngine:
-    """The engine called ``name`` (``face.engine``), not yet loaded (it loads on first use)."""
-    if name == "sface":
-        from robot_assistant.face.sface import SFaceEngine
-
-        return SFaceEngine(model_dir)
-    if name == "dlib":
-        return DlibEngine()
-    raise FaceEngineUnavailable(f"unknown face engine {name!r}: use one of {', '.join(ENGINES)}")
-
-
 def sha256_prefix(path: Path, n: int = 16) -> str:
     digest = hashlib.sha256()
     with Path(path).open("rb") as f:

@@ -20,7 +20,8 @@ from typing import Any
 
 from core.events import DeviceStatus
 from robot_assistant.face.camera import LOST, OK, Camera, OpenCVCamera
-from robot_assistant.face.engine import FaceEngine, FaceEngineUnavailable, make_engine
+from robot_assistant.face.engine import FaceEngine, FaceEngineUnavailable
+from robot_assistant.face.engines import make_engine
 from robot_assistant.face.pipeline import FacePipeline, run_worker
 from robot_assistant.face.settings import FaceSettings
 from robot_assistant.face.templates import (

@@ -9,6 +9,9 @@ import pygame
 
 from kiosk.context import KioskContext
 from kiosk.screens.services.common import office_names, organisation_info, organisation_rows, pair
+from kiosk.screens.services.contacts import ContactsScreen
+from kiosk.screens.services.dues import DuesScreen
+from kiosk.screens.services.office import OfficeHoursScreen
 from kiosk.screens.services.widgets import Heading, InfoPanel
 from kiosk.ui.layout import inset, split_columns, take_bottom, take_top, tile_grid
 from kiosk.ui.screens import Screen
@@ -31,6 +34,10 @@ SERVICES = (
     Service("office", "办公时间与指南", "Office Hours & Guides", "时", "办公时间、地址与办事指南",
             "Hours, address and how-to guides"),
 )
+
+#: The screens the hub's tiles open (the package's SCREENS lists the hub too, so the hub names its targets
+#: itself: the package imports the hub, never the other way round).
+TARGETS = {"dues": DuesScreen, "contacts": ContactsScreen, "office": OfficeHoursScreen}
 
 
 class ServicesScreen(Screen):
@@ -77,8 +84,4 @@ class ServicesScreen(Screen):
             self.info = self.add(panel)
 
     def open(self, name: str) -> None:
-        # imported here, not at the top, because the package's SCREENS lists this screen too
-        from kiosk.screens.services import SCREENS
-
-        factory = SCREENS[name]
-        self.nav.push(factory(self.ctx))
+        self.nav.push(TARGETS[name](self.ctx))
