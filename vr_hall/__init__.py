@@ -14,7 +14,8 @@ The kiosk runs the hall in a child process instead: :class:`vr_hall.child.HallLa
 
 Modules: ``scene`` (schema, checks) · ``layout`` (walls, viewpoints) · ``navgrid`` (occupancy grid, A*) ·
 ``tour`` (tours, walks, GuideTo) · ``visibility`` (rooms seen through doorways) · ``atlas`` (panel
-texture packing) · ``mesh`` (procedural geometry) · ``text3d`` (CJK font, wrapping) · ``build`` (scene
+texture packing) · ``mesh`` (procedural geometry) · ``text3d`` (CJK font and its fallback faces; wrapping
+from the shared ``textshape`` package — the hall never imports the kiosk) · ``build`` (scene
 graph) · ``avatar`` (robot guide) · ``ui`` / ``hud`` / ``infopanel`` / ``minimap`` (overlays) ·
 ``assistant_overlay`` (question and answer caption, 问助手 chips) · ``loading`` (loading card) ·
 ``models`` (glTF models checked in a child process, cached by content hash) ·

@@ -18,7 +18,7 @@ from panda3d.core import NodePath, TextNode
 
 from vr_hall import ui
 from vr_hall.scene import Exhibit, Scene
-from vr_hall.text3d import rows, wrap_cjk
+from vr_hall.text3d import rows, shown, wrap_cjk
 
 LABELS = {
     "zh": {"close": "关闭", "speak": "朗读", "other": "English", "up": "上页", "down": "下页", "room": "展区"},
@@ -131,7 +131,7 @@ class InfoPanel:
         self.title_text = OnscreenText(parent=self.root, text=title, font=self.font, scale=px(ui.TITLE),
                                        fg=ui.GOLD, align=TextNode.ALeft,
                                        pos=(px(-w / 2 + margin), px(top)), mayChange=True)
-        OnscreenText(parent=self.root, text=subtitle, font=self.font, scale=px(28), fg=ui.WARM_WHITE,
+        OnscreenText(parent=self.root, text=shown(subtitle, self.font), font=self.font, scale=px(28), fg=ui.WARM_WHITE,
                      align=TextNode.ALeft, pos=(px(-w / 2 + margin), px(h / 2 - header + 22)))
         ui.button(self.root, labels["close"], self.font, w / 2 - 16 - 60, h / 2 - 16 - 44, w=120, h=88,
                   command=self.close, colour=ui.RED_DARK, name="info-close")

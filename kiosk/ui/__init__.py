@@ -3,7 +3,7 @@
 Modules, one concern each:
 
 - ``fonts``    find a Simplified-Chinese font and cache sized ``pygame.freetype`` fonts
-- ``text``     pixel-width line breaking with 禁则 (kinsoku) rules; pure functions
+- ``text``     pixel-width line breaking with 禁则 (kinsoku) rules (``textshape.wrap``, shared with the hall)
 - ``theme``    palette, type scale and spacing that scale with the screen; WCAG contrast
 - ``gestures`` raw pygame events → Tap / LongPress / Drag / Swipe / Fling, touch+mouse de-duplicated
 - ``layout``   rect helpers and a tile grid for landscape and portrait
