@@ -238,7 +238,7 @@ class GnssSection(_Section):
 
 
 class MapSection(_Section):
-    geojson: Path = Field(Path("content/demo/map.geojson"), json_schema_extra=MUST_BE_FILE)
+    geojson: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)
     terminal_position: tuple[float, float] | None = None
 
     @field_validator("terminal_position")
@@ -518,6 +518,7 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
     _resolve_paths(config, (), origins, default_where, problems)
     _check_public_keys(config, origins, default_where, problems)
     _demo_receiver(config)
+    _demo_basemap(config)
     if problems:
         raise ConfigError(problems)
     return config
@@ -534,6 +535,14 @@ def _demo_receiver(config: Config) -> None:
     site = config.content.demo_site
     log_file = site / DEMO_NMEA if site is not None else None
     config.gnss.source = f"file:{log_file}" if log_file is not None and log_file.is_file() else None
+
+
+def _demo_basemap(config: Config) -> None:
+    """No ``map.geojson``: the demo site's basemap while a demo site is configured, else none (the map
+    says so) — a real site must not show the demo town's streets as its own."""
+    site = config.content.demo_site
+    if config.map.geojson is None and site is not None and (site / "map.geojson").is_file():
+        config.map.geojson = site / "map.geojson"
 
 
 def _resolve_paths(model: BaseModel, loc: tuple, origins: dict, fallback: str, problems: list[str]) -> None:

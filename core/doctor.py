@@ -211,6 +211,7 @@ def check_models(config: Config) -> list[Check]:
             out.append(Check(f"vosk model ({language})", OK, str(folder)))
     out.append(check_sentence_encoder(config))
     out.append(check_receiver(config))
+    out.append(check_basemap(config))
     out.append(check_voice(config))
     if config.assistant.embedding_model is None:
         out.append(Check("embedding model", OK, "not configured (optional reranker for sentence_encoder: none)"))
@@ -229,12 +230,24 @@ def check_receiver(config: Config) -> Check:
     if not source:
         where = config.map.terminal_position
         return Check("BeiDou receiver", OK, "none configured: the map shows "
-                     + (f"map.terminal_position {list(where)}" if where else "the basemap's terminal point"))
+                     + (f"map.terminal_position {list(where)}" if where else "the basemap's terminal point"
+                        if config.map.geojson else "no position (set map.terminal_position)"))
     if source.startswith("file:"):
         return Check("BeiDou receiver", DEGRADED, f"replays a recorded log ({source[5:]}): the map's position and "
                      "the header's 北斗 icon are not live", "set gnss.source to the receiver: serial:/dev/ttyUSB0:9600 "
                      "or tcp:HOST:PORT")
     return Check("BeiDou receiver", OK, source)
+
+
+def check_basemap(config: Config) -> Check:
+    """Whose streets the map draws: the site's basemap, the demo town's (with the demo site), or none."""
+    path, site = config.map.geojson, config.content.demo_site
+    if path is None:
+        return Check("map basemap", OK, "none configured: the map shows the branches on plain ground and says so",
+                     "set map.geojson to the site's GeoJSON basemap")
+    if site is not None and path == site / "map.geojson":
+        return Check("map basemap", OK, f"the demo site's fictional town ({path})")
+    return Check("map basemap", OK, str(path))
 
 
 def check_sentence_encoder(config: Config) -> Check:

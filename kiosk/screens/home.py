@@ -2,6 +2,11 @@
 
 Tiles appear only for features this build has (the hall, the assistant, sign-in and the map join as they
 are built), so a visitor never taps into an empty screen.
+
+The numbers on the tiles are the lists' own counts (``content.visible`` for 党建资讯 and 通知公告, this
+week's remaining meetings for 会议安排, as the list shows them first), recounted every ``RECOUNT_S`` while
+Home is shown: a feed sync or a push that lands while Home is on screen used to leave "1 条" on the tile
+beside a list of 10.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ from kiosk.ui.layout import take_bottom, tile_grid
 from kiosk.ui.screens import Screen
 from kiosk.ui.widgets.button import Button
 from kiosk.ui.widgets.tile import Tile
+
+#: Seconds between recounts of the tile numbers and the headline while Home is shown (three small queries).
+RECOUNT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,8 @@ class HomeScreen(Screen):
         """A feature's line under its title while it is built but cannot open now (the hall after a
         crash: "VR展厅暂不可用：…"), shown instead of the other language's name."""
         self.tiles: dict[str, Tile] = {}
+        self.headline: Button | None = None
+        self._since_count = 0.0
 
     def build(self) -> None:
         th, ctx = self.theme, self.ctx
@@ -73,10 +83,27 @@ class HomeScreen(Screen):
         lang_w = max(th.spacing.target * 2, bottom.w // 6)
         headline = bottom.copy()
         headline.w -= lang_w + gap
-        self.add(Button(headline, th, self._headline(), lambda: self.open_screen("news"), kind="quiet",
-                        role="body"))
+        self.headline = self.add(Button(headline, th, self._headline(), lambda: self.open_screen("news"),
+                                        kind="quiet", role="body"))
+        self._since_count = 0.0
         self.add(Button((headline.right + gap, bottom.y, lang_w, bottom.h), th,
                         "English" if ctx.lang == "zh" else "中文", self.toggle_language, kind="secondary"))
+
+    def update(self, dt: float) -> None:
+        super().update(dt)
+        self._since_count += dt
+        if self._since_count >= RECOUNT_S and self.tiles:
+            self.recount()
+
+    def recount(self) -> None:
+        """The tile numbers and the headline as the lists are now (new items from a sync, a meeting over)."""
+        self._since_count = 0.0
+        for name, number in self._counts().items():
+            tile = self.tiles.get(name)
+            if tile is not None:
+                tile.set_number(number)
+        if self.headline is not None:
+            self.headline.set_text(self._headline())
 
     def _counts(self) -> dict[str, int]:
         ctx = self.ctx

@@ -4,7 +4,9 @@ and where this terminal stands (BeiDou), with distance and direction to each bra
 Why it is built this way:
 
 - Offline first: the basemap is a GeoJSON file the site supplies (``map.geojson`` in config; the demo
-  ships a fictional town), drawn with pygame — no tile server, no internet.
+  site ships a fictional town, used only while the demo site is configured), drawn with pygame — no tile
+  server, no internet. A site without a basemap gets its branches on plain ground and a line saying there
+  is no basemap and which setting adds one — never the demo's streets.
 - Status is never colour alone: each branch marker carries a shape (✓ ! ×) and its label says the state
   in words (按期完成 / 需关注 / 滞后), the same vocabulary as the dashboard.
 - Touch first: drag to pan (with a short fling), pinch with two fingers (read from SDL's touch state,
@@ -60,6 +62,8 @@ log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_GEOJSON = ROOT / "content" / "demo" / "map.geojson"
+"""Only for a context with no configuration at all (screen tests with a bare terminal); a configuration
+says ``map.geojson`` itself, None when the site has no basemap."""
 
 #: Zoom limits in pixels per metre (0.02: a 50 km region; 4: a 20 m building is 80 px wide).
 MIN_SCALE, MAX_SCALE = 0.02, 4.0
@@ -286,7 +290,7 @@ class MapView(Widget):
     def __init__(self, rect: pygame.Rect | tuple[int, int, int, int], theme: Theme, ctx: KioskContext,
                  data: MapData | None, pins: list[BranchPin], *, on_select: Callable[[str | None], object],
                  animations: bool = True, fingers: Fingers | None = None, error: str = "",
-                 view: tuple[tuple[float, float], float] | None = None) -> None:
+                 view: tuple[tuple[float, float], float] | None = None, no_basemap: bool = False) -> None:
         super().__init__(rect, theme)
         self.ctx = ctx
         self.data = data
@@ -295,6 +299,8 @@ class MapView(Widget):
         self.animations = animations
         self.fingers = fingers or sdl_fingers(theme.size)
         self.error = error
+        self.no_basemap = no_basemap
+        """The site configured no basemap (``map.geojson`` empty, no demo site): said on the map."""
         self.labels = LabelCache(theme)
         self.terminal: TerminalMark | None = None
         self.selected: str | None = None
@@ -628,14 +634,24 @@ class MapView(Widget):
             if self.selected in markers:
                 self._draw_marker(surface, self.selected, markers[self.selected])
             self._draw_scale(surface)
-            if self.error:
+            if self.notice:
                 font = t.font("caption")
-                msg = self.ctx.t("底图文件有误，仅显示支部位置：", "Basemap unusable, branches only: ") + self.error
-                text = ellipsize(msg, r.w - 2 * t.spacing.gap, measurer(font))
+                text = ellipsize(self.notice, r.w - 2 * t.spacing.gap, measurer(font))
                 bar = pygame.Rect(r.x, r.bottom - self._error_bar_h(), r.w, self._error_bar_h())
                 pygame.draw.rect(surface, t.palette.surface, bar)
-                draw_text(surface, font, text, (bar.x + t.spacing.gap, bar.centery), t.palette.bad.text, "midleft")
+                draw_text(surface, font, text, (bar.x + t.spacing.gap, bar.centery),
+                          t.palette.bad.text if self.error else t.palette.ink, "midleft")
         pygame.draw.rect(surface, t.palette.divider, r, 2)
+
+    @property
+    def notice(self) -> str:
+        """The line under the map: why there are no streets (an unusable file, or none configured)."""
+        if self.error:
+            return self.ctx.t("底图文件有误，仅显示支部位置：", "Basemap unusable, branches only: ") + self.error
+        if self.no_basemap:
+            return self.ctx.t("本站未配置底图（map.geojson），仅显示支部位置",
+                              "No basemap configured (map.geojson): branches only")
+        return ""
 
     def _error_bar_h(self) -> int:
         return line_height(self.theme.font("caption")) + 2 * self.theme.spacing.unit
@@ -808,7 +824,7 @@ class MapView(Widget):
         pad = t.spacing.unit
         w = round(length) + 2 * pad + text_width(font, label) + pad
         h = line_height(font) + 2 * pad
-        bottom = self.rect.bottom - (self._error_bar_h() if self.error else 0)
+        bottom = self.rect.bottom - (self._error_bar_h() if self.notice else 0)
         box = pygame.Rect(self.rect.right - w - t.spacing.gap, bottom - h - t.spacing.gap, w, h)
         n = pygame.Rect(0, 0, h, round(h * 1.4))
         n.bottomright = (box.right, box.top - t.spacing.unit)
@@ -1108,7 +1124,10 @@ class MapScreen(Screen):
         super().__init__("map")
         self.ctx = ctx
         self.title = ctx.t("党建地图", "Party Map")
-        self.geojson = Path(geojson or _setting(ctx, "map", "geojson", DEFAULT_GEOJSON))
+        config = getattr(ctx.terminal, "config", None)
+        configured = config.map.geojson if config is not None and hasattr(config, "map") else DEFAULT_GEOJSON
+        chosen = geojson or configured
+        self.geojson = Path(chosen) if chosen else None
         self.fingers = fingers
         self.pins: list[BranchPin] = []
         self.position: Position | None = None
@@ -1192,13 +1211,13 @@ class MapScreen(Screen):
             panel_w = max(round(area.w * 0.3), 4 * target)
             map_rect, panel = split_columns(area, [area.w - panel_w - gap, panel_w], gap)
             legend_h = legend_row * Legend.rows_needed(th, ctx, panel.w)
-        data, error = load_basemap(self.geojson)
+        data, error = load_basemap(self.geojson) if self.geojson is not None else (None, "")
         view = None
         if self.map is not None and self.map.rect.size == map_rect.size:
             view = (self.map.vp.to_latlon(*self.map.vp.screen_center), self.map.vp.scale)
         self.map = self.add(MapView(map_rect, th, ctx, data, self.pins, on_select=self.select,
                                     animations=bool(getattr(self.nav, "animations", True)), fingers=self.fingers,
-                                    error=error, view=view))
+                                    error=error, view=view, no_basemap=self.geojson is None))
         # map controls: 回到本机 top-left, + and − top-right
         here_w = text_width(th.font("button"), ctx.t("回到本机", "Locate me")) + 4 * gap
         self.here_button = self.add(Button((map_rect.x + gap, map_rect.y + gap, here_w, target), th,
