@@ -139,7 +139,7 @@ def panda3d_offscreen() -> dict:
 def speech() -> dict:
     """Which engine hears each language, and whether the Whisper model is whole and loads."""
     from core.config import load_config
-    from robot_assistant.whisper_stt import whisper_check
+    from robot_assistant.stt_select import whisper_check
 
     status, detail, fix = whisper_check(load_config())
     return _result(status, detail, fix)

@@ -7,17 +7,30 @@ questions in both languages, and is the embedded default wherever vosk has no mo
 either engine per language with ``assistant.stt_engine`` (``auto`` | ``vosk`` | ``whisper``, or a mapping
 such as ``{zh: whisper, en: auto}``), e.g. Whisper for free questions even where a vosk model is present.
 
-Only paths are inspected to choose (no engine is imported), so ``doctor`` can report the choice cheaply.
+Only paths are inspected to choose (neither engine's library is imported: vosk and faster-whisper load
+only when a recogniser is made), so ``doctor`` can report the choice cheaply. This module sits above both
+engines' modules and they know nothing of it (no import cycle).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from core.model_folders import vosk_model_problems
-from robot_assistant.stt import SpeechToText
+from robot_assistant.stt import SpeechToText, vosk_for
+from robot_assistant.whisper_model import (
+    MODEL_SHA256,
+    default_model_dir,
+    is_packaged_model,
+    model_problems,
+    setup_fix,
+)
+from robot_assistant.whisper_stt import settings_from_config, whisper_for
 
 Engine = Literal["vosk", "whisper"]
 SETTINGS = ("auto", "vosk", "whisper")
@@ -67,9 +80,47 @@ def recognizer_for(config: Any, language: str | None = None) -> SpeechToText:
     language = language or config.site.language
     choice = choose_engine(config, language)
     if choice.engine == "vosk":
-        from robot_assistant.stt import vosk_for
-
         return vosk_for(config, language)
-    from robot_assistant.whisper_stt import whisper_for
-
     return whisper_for(config, language)
+
+
+# ------------------------------------------------------------------------------------------ doctor
+
+
+def whisper_check(config: Any, *, load: bool = True, timeout: float = 60.0) -> tuple[str, str, str]:
+    """(status, detail, fix) for ``launcher.py doctor``: which engine each language uses, the model's
+    hash, and whether it loads (in a child process with a timeout, so a crash cannot take doctor down).
+
+    Status is "OK", "MISSING" (folder or packages absent: voice input off where Whisper is needed) or
+    "DEGRADED" (present but damaged or not loading).
+    """
+    try:
+        choices = {lang: choose_engine(config, lang) for lang in ("zh", "en")}
+    except ValueError as exc:
+        return "DEGRADED", str(exc), "set assistant.stt_engine to auto, vosk or whisper"
+    engines = ", ".join(f"{lang}: {c.engine} ({c.reason})" for lang, c in choices.items())
+    if not any(c.engine == "whisper" for c in choices.values()):
+        return "OK", f"Whisper not used — {engines}", ""
+    folder = default_model_dir(config)
+    problems = model_problems(folder)
+    if problems:
+        missing = not folder.is_dir() or any("has no" in p for p in problems)
+        return ("MISSING" if missing else "DEGRADED", "; ".join(problems) + f" — {engines}",
+                setup_fix() if is_packaged_model(folder) else "put a CTranslate2 Whisper folder there")
+    digest = f"sha256 {MODEL_SHA256[:12]}… (verified)" if is_packaged_model(folder) else "site-supplied model"
+    detail = f"{folder} {digest}; {engines}"
+    if not load:
+        return "OK", detail, ""
+    settings = settings_from_config(config)
+    cmd = [sys.executable, "-m", "robot_assistant.whisper_stt", "--check", str(folder), settings.compute_type]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              cwd=Path(__file__).resolve().parent.parent)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    except subprocess.TimeoutExpired:
+        return "DEGRADED", f"{detail}; loading took over {timeout:.0f} s", "check the CPU load and the model folder"
+    except (ValueError, IndexError):
+        return "DEGRADED", f"{detail}; the load check crashed: {done.stderr.strip()[-300:]}", setup_fix()
+    if not result["ok"]:
+        return "DEGRADED", f"{detail}; {result['error']}", result.get("fix") or setup_fix()
+    return "OK", f"{detail}; loads in {result['load_s']:.1f} s ({settings.compute_type})", ""

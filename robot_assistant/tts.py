@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from robot_assistant.audio import read_wav
+from robot_assistant.worker_process import DIED, STOPPED, WorkerProcess
 
 DEFAULT_VOICES = {"zh": "cmn-latn-pinyin", "en": "en-us"}  # plain `cmn` reads pinyin as letters and digits
 
@@ -172,18 +173,16 @@ def _worker_main(requests: Any, responses: Any, rate: int | None, backend: str, 
     os._exit(0)  # skip interpreter teardown: pyttsx3 prints an ignored exception there
 
 
-class SynthesisWorker:
-    """The parent's handle on the child process: send a request, wait with a timeout, restart on hang."""
+class SynthesisWorker(WorkerProcess):
+    """The parent's handle on the child process: send a request, wait with a timeout, restart on hang
+    (the loop is :class:`~robot_assistant.worker_process.WorkerProcess`'s)."""
 
     def __init__(self, *, backend: str = "pyttsx3", timeout_s: float = 10.0, start_timeout_s: float = 20.0,
                  rate: int | None = None, warm_up: bool = True) -> None:
+        super().__init__(timeout_s=timeout_s, start_timeout_s=start_timeout_s)
         self.wanted_backend = backend
         self.warm_up = warm_up
-        self.timeout_s = timeout_s
-        self.start_timeout_s = start_timeout_s
         self.rate = rate
-        self.restarts = 0
-        """Workers killed because they hung or died."""
         self.renewals = 0
         """Workers retired after pyttsx3 returned early (the request was still answered)."""
         self.backend = ""
@@ -193,36 +192,26 @@ class SynthesisWorker:
         self._proc: Any = None
         self._requests: Any = None
         self._responses: Any = None
-        self._next_id = 0
-        self._lock = threading.Lock()
 
-    def _start(self) -> None:
+    # -- WorkerProcess hooks: a spawned multiprocessing child and two queues of tuples
+
+    def _spawn(self) -> None:
         self._requests, self._responses = self._ctx.Queue(), self._ctx.Queue()
         args = (self._requests, self._responses, self.rate, self.wanted_backend, self.warm_up)
         self._proc = self._ctx.Process(target=_worker_main, args=args, name="tts-worker", daemon=True)
         self._proc.start()
-        msg = self._wait(lambda m: m[0] == "ready", self.start_timeout_s, None)
-        if msg is None:
-            self._kill()
-            raise TtsTimeout(f"speech worker did not start within {self.start_timeout_s:.0f} s")
-        self.backend, self.backend_note = msg[1], msg[2]
 
-    def _wait(self, match: Callable[[tuple], bool], timeout: float, stop: threading.Event | None) -> tuple | None:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            if stop is not None and stop.is_set():
-                return ("stopped",)
-            try:
-                msg = self._responses.get(timeout=min(left, 0.05))
-            except queue.Empty:
-                if not self._proc.is_alive():
-                    return ("died",)
-                continue
-            if match(msg):
-                return msg
-        return None
+    def _send(self, request: Any) -> bool:
+        self._requests.put(request)
+        return True
 
-    def _kill(self) -> None:
+    def _receive(self, timeout: float) -> Any:
+        try:
+            return self._responses.get(timeout=timeout)
+        except queue.Empty:
+            return None if self._proc is not None and self._proc.is_alive() else DIED
+
+    def _terminate(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
             proc.terminate()
@@ -235,6 +224,22 @@ class SynthesisWorker:
                 q.close()
                 q.cancel_join_thread()
 
+    def _is_ready(self, msg: Any) -> bool:
+        return msg[0] == "ready"
+
+    def _on_ready(self, msg: Any) -> None:
+        self.backend, self.backend_note = msg[1], msg[2]
+
+    def _start_failed(self, msg: Any) -> Exception:
+        return TtsTimeout(f"speech worker did not start within {self.start_timeout_s:.0f} s")
+
+    def _gave_up(self, what: str, tries: int) -> Exception:
+        return TtsTimeout(f"speech worker {what} ({tries} tries, restarted each time)")
+
+    def _ask_to_quit(self) -> None:
+        self._requests.put(None)
+        self._proc.join(2.0)
+
     @property
     def alive(self) -> bool:
         return self._proc is not None and self._proc.is_alive()
@@ -244,11 +249,6 @@ class SynthesisWorker:
         """The worker process's id (None when none runs): a new id means a new engine."""
         return self._proc.pid if self._proc is not None else None
 
-    def ensure_started(self) -> None:
-        with self._lock:
-            if not self.alive:
-                self._start()
-
     def simulate_hang(self, seconds: float) -> None:
         """Test hook: the worker sleeps ``seconds`` before its next synthesis (like pyttsx3#131)."""
         self.ensure_started()
@@ -257,39 +257,20 @@ class SynthesisWorker:
     def synthesize(self, voice: str, text: str, path: Path, *, retries: int = 1,
                    stop: threading.Event | None = None) -> bool:
         """Write ``text`` spoken by ``voice`` to ``path``. False when ``stop`` was set while waiting."""
-        with self._lock:
-            for attempt in range(retries + 1):
-                if not self.alive:
-                    self._start()
-                self._next_id += 1
-                req_id = self._next_id
-                self._requests.put(("synth", req_id, voice, text, str(path)))
-                msg = self._wait(lambda m, r=req_id: m[0] == "done" and m[1] == r, self.timeout_s, stop)
-                if msg is not None and msg[0] == "stopped":
-                    return False
-                if msg is not None and msg[0] == "done":
-                    self.last_note = msg[3]
-                    if msg[3]:  # the child is exiting to renew its engine: let it go before the next request
-                        self.renewals += 1
-                        self._proc.join(2.0)
-                        self._kill()
-                    if msg[2]:
-                        raise TtsError(msg[2])
-                    return True
-                # Timed out or died: a hung pyttsx3 engine is only cured by a new process.
-                self._kill()
-                self.restarts += 1
-                if attempt == retries:
-                    what = "died" if msg else f"did not answer within {self.timeout_s:g} s"
-                    raise TtsTimeout(f"speech worker {what} ({attempt + 1} tries, restarted each time)")
-        return False
-
-    def close(self) -> None:
-        with self._lock:
-            if self._proc is not None and self._proc.is_alive():
-                self._requests.put(None)
-                self._proc.join(2.0)
-            self._kill()
+        msg = self.request(lambda req_id, _attempt: ("synth", req_id, voice, text, str(path)),
+                           lambda m, req_id: m[0] == "done" and m[1] == req_id, retries=retries, stop=stop)
+        if msg is STOPPED:
+            return False
+        self.last_note = msg[3]
+        if msg[3]:  # the child is exiting to renew its engine: let it go before the next request
+            with self._lock:
+                self.renewals += 1
+                if self._proc is not None:
+                    self._proc.join(2.0)
+                self._terminate()
+        if msg[2]:
+            raise TtsError(msg[2])
+        return True
 
 
 # -------------------------------------------------------------------------------------------- sinks

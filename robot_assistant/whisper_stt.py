@@ -34,7 +34,6 @@ import json
 import logging
 import math
 import re
-import subprocess
 import sys
 import threading
 import time
@@ -44,10 +43,9 @@ from typing import Any
 
 import numpy as np
 
-from robot_assistant.audio import SAMPLE_RATE
+from robot_assistant.audio import SAMPLE_RATE, WavFileSource
 from robot_assistant.stt import Recognition, SpeechToText
 from robot_assistant.whisper_model import (
-    MODEL_SHA256,
     WhisperModelError,
     default_model_dir,
     ensure_model,
@@ -412,51 +410,12 @@ def whisper_for(config: Any, language: str | None = None) -> WhisperRecognizer:
 
 
 # ------------------------------------------------------------------------------------------ doctor
-
-
-def whisper_check(config: Any, *, load: bool = True, timeout: float = 60.0) -> tuple[str, str, str]:
-    """(status, detail, fix) for ``launcher.py doctor``: which engine each language uses, the model's
-    hash, and whether it loads (in a child process with a timeout, so a crash cannot take doctor down).
-
-    Status is "OK", "MISSING" (folder or packages absent: voice input off where Whisper is needed) or
-    "DEGRADED" (present but damaged or not loading).
-    """
-    from robot_assistant.stt_select import choose_engine
-
-    try:
-        choices = {lang: choose_engine(config, lang) for lang in ("zh", "en")}
-    except ValueError as exc:
-        return "DEGRADED", str(exc), "set assistant.stt_engine to auto, vosk or whisper"
-    engines = ", ".join(f"{lang}: {c.engine} ({c.reason})" for lang, c in choices.items())
-    if not any(c.engine == "whisper" for c in choices.values()):
-        return "OK", f"Whisper not used — {engines}", ""
-    folder = default_model_dir(config)
-    problems = model_problems(folder)
-    if problems:
-        missing = not folder.is_dir() or any("has no" in p for p in problems)
-        return ("MISSING" if missing else "DEGRADED", "; ".join(problems) + f" — {engines}",
-                setup_fix() if is_packaged_model(folder) else "put a CTranslate2 Whisper folder there")
-    digest = f"sha256 {MODEL_SHA256[:12]}… (verified)" if is_packaged_model(folder) else "site-supplied model"
-    detail = f"{folder} {digest}; {engines}"
-    if not load:
-        return "OK", detail, ""
-    settings = settings_from_config(config)
-    cmd = [sys.executable, "-m", "robot_assistant.whisper_stt", "--check", str(folder), settings.compute_type]
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              cwd=Path(__file__).resolve().parent.parent)
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-    except subprocess.TimeoutExpired:
-        return "DEGRADED", f"{detail}; loading took over {timeout:.0f} s", "check the CPU load and the model folder"
-    except (ValueError, IndexError):
-        return "DEGRADED", f"{detail}; the load check crashed: {done.stderr.strip()[-300:]}", setup_fix()
-    if not result["ok"]:
-        return "DEGRADED", f"{detail}; {result['error']}", result.get("fix") or setup_fix()
-    return "OK", f"{detail}; loads in {result['load_s']:.1f} s ({settings.compute_type})", ""
+# ``stt_select.whisper_check`` (which engine hears each language, and whether this model loads) runs
+# the child below with a timeout, so a crashing model cannot take doctor down.
 
 
 def _check_main(folder: str, compute_type: str) -> int:
-    """Child process of :func:`whisper_check`: load the model, decode 1 s of silence, print one JSON line."""
+    """Child process of ``stt_select.whisper_check``: load the model, decode 1 s of silence, print one JSON line."""
     t0 = time.perf_counter()
     try:
         rec = WhisperRecognizer(WhisperSettings(Path(folder), compute_type, beam_size=1), "zh")
@@ -470,8 +429,6 @@ def _check_main(folder: str, compute_type: str) -> int:
 if __name__ == "__main__":  # python -m robot_assistant.whisper_stt clip.wav [zh|en]  |  --check FOLDER TYPE
     if len(sys.argv) >= 2 and sys.argv[1] == "--check":
         sys.exit(_check_main(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else "int8"))
-    from robot_assistant.audio import WavFileSource
-
     lang = sys.argv[2] if len(sys.argv) > 2 else "zh"
     recognizer = WhisperRecognizer(WhisperSettings(default_model_dir()), lang)
     result = recognizer.transcribe(WavFileSource(sys.argv[1], realtime=False).chunks())

