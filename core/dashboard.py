@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from core.attendance import count_meetings
 from core.meetings import REQUIRED_EVERY_MONTHS
@@ -132,3 +132,24 @@ def branch_figures(session: Session, now: datetime, tz: ZoneInfo) -> list[Branch
                 fig.present += c.present
         out.append(fig)
     return out
+
+
+def month_meetings(session: Session, now: datetime, tz: ZoneInfo) -> tuple[int, int]:
+    """(meetings this calendar month, those already held: closed or ended), in the site's time zone."""
+    local = now.astimezone(tz)
+    count = held = 0
+    for starts, ends, closed in session.execute(select(Meeting.starts_at, Meeting.ends_at, Meeting.closed)):
+        when = starts.astimezone(tz)
+        if (when.year, when.month) == (local.year, local.month):
+            count += 1
+            held += bool(closed or ends <= now)
+    return count, held
+
+
+def branch_meetings(session: Session, code: str) -> list[Meeting] | None:
+    """A branch's meetings, newest first, with roster and attendance loaded; None for an unknown branch."""
+    branch = session.scalars(select(Branch).where(Branch.code == code)).first()
+    if branch is None:
+        return None
+    return list(session.scalars(select(Meeting).options(selectinload(Meeting.roster), selectinload(Meeting.attendance))
+                                .where(Meeting.branch_id == branch.id).order_by(Meeting.starts_at.desc())))

@@ -118,3 +118,28 @@ def test_report_and_dashboard_agree_on_the_demo_with_future_meetings_and_a_walk_
     assert all(d.status == "upcoming" for d in report.details if d.meeting_id in {m.meeting_id for m in upcoming})
     mine = next(m for m in report.meetings if m.meeting_id == open_now.id)
     assert (mine.state, mine.present, mine.extra) == ("open", 0, 1)
+
+
+def test_dashboard_services_the_screens_read(demo):
+    """The dashboard's month figures and a branch's meeting list, and the directory, come from core."""
+    from core import directory
+    from core.dashboard import branch_meetings, month_meetings
+    from core.models import Meeting
+
+    with demo.session() as s:
+        local = NOW.astimezone(TZ)
+        meetings = list(s.scalars(select(Meeting)))
+        this_month = [m for m in meetings if (m.starts_at.astimezone(TZ).year, m.starts_at.astimezone(TZ).month)
+                      == (local.year, local.month)]
+        count, held = month_meetings(s, NOW, TZ)
+        assert count == len(this_month) > 0
+        assert held == sum(1 for m in this_month if m.closed or m.ends_at.replace(tzinfo=UTC) <= NOW) < count
+        b01 = branch_meetings(s, "B01")
+        assert b01 and [m.starts_at for m in b01] == sorted((m.starts_at for m in b01), reverse=True)
+        assert all(m.branch.code == "B01" for m in b01)
+        assert branch_meetings(s, "B99") is None
+        codes = [b.code for b in directory.branches(s)]
+        assert codes == sorted(codes) and "B01" in codes
+        active = directory.active_members(s)
+        assert active and all(m.active for m in active)
+        assert [m.number for m in active] == sorted(m.number for m in active)

@@ -16,11 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pygame
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from core.dashboard import BranchFigures, TypeStatus, branch_figures
-from core.models import Branch, Meeting
+from core.dashboard import BranchFigures, TypeStatus, branch_figures, branch_meetings, month_meetings
 from kiosk.context import KioskContext
 from kiosk.ui.drawing import card, draw_text, line_height, measurer, text_width
 from kiosk.ui.layout import grid, inset, split_columns, split_rows, take_top
@@ -85,14 +82,10 @@ class Overview:
 def load_overview(ctx: KioskContext) -> Overview:
     now = ctx.now()
     tz = ctx.terminal.tz
-    local = now.astimezone(tz)
     with ctx.session() as s:
         figures = branch_figures(s, now, tz)
-        starts = [(m.starts_at, m.ends_at, m.closed) for m in s.scalars(select(Meeting))]
-    this_month = [(a, b, c) for a, b, c in starts
-                  if (a.astimezone(tz).year, a.astimezone(tz).month) == (local.year, local.month)]
-    return Overview(figures, sum(f.members for f in figures), len(this_month),
-                    sum(1 for _, end, closed in this_month if closed or end <= now),
+        count, held = month_meetings(s, now, tz)
+    return Overview(figures, sum(f.members for f in figures), count, held,
                     sum(f.present for f in figures), sum(f.expected for f in figures), sum(f.points for f in figures))
 
 
@@ -406,10 +399,7 @@ class BranchDetailScreen(Screen):
         with ctx.session() as s:
             if self.figures is None:
                 self.figures = next((f for f in branch_figures(s, now, ctx.terminal.tz) if f.code == self.code), None)
-            branch = s.scalars(select(Branch).where(Branch.code == self.code)).first()
-            meetings = [] if branch is None else list(s.scalars(
-                select(Meeting).options(selectinload(Meeting.roster), selectinload(Meeting.attendance))
-                .where(Meeting.branch_id == branch.id).order_by(Meeting.starts_at.desc())))
+            meetings = branch_meetings(s, self.code) or []
             self.rows = [MeetingRow(m.starts_at, m.type, ctx.t(m.title_zh, m.title_en) or m.title_zh, m.place_zh,
                                     len(m.attendance), len(m.roster),
                                     "upcoming" if m.starts_at > now else

@@ -9,9 +9,8 @@ import re
 from dataclasses import dataclass
 
 import pygame
-from sqlalchemy import select
 
-from core.models import Branch, Member
+from core import directory
 from kiosk.context import KioskContext
 from kiosk.screens.services.common import digits, pair
 from kiosk.screens.services.widgets import Heading
@@ -79,8 +78,8 @@ class Contact:
 def load_contacts(ctx: KioskContext) -> tuple[list[Contact], list[tuple[str, str, str]]]:
     """All directory entries (a branch, then its committee members) and the branches (code, zh, en)."""
     with ctx.session() as s:
-        branches = list(s.scalars(select(Branch).order_by(Branch.code)))
-        members = list(s.scalars(select(Member).where(Member.active).order_by(Member.number)))
+        branches = directory.branches(s)
+        members = directory.active_members(s)
         by_number = {m.number: m for m in members}
         out: list[Contact] = []
         for b in branches:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pygame
-from sqlalchemy import select
 
+from core import members
 from core.dues import (
     EMPLOYED_BANDS,
     FIXED_MONTHLY,
@@ -20,7 +20,6 @@ from core.dues import (
     monthly_dues,
     parse_amount,
 )
-from core.models import Member
 from kiosk.context import KioskContext
 from kiosk.screens.services.common import pair
 from kiosk.screens.services.widgets import Heading, ToggleButton
@@ -275,7 +274,7 @@ class DuesScreen(Screen):
         number = self.ctx.visitor.member_number
         if number and not self._value:
             with self.ctx.session() as s:
-                member = s.scalars(select(Member).where(Member.number == number)).first()
+                member = members.by_number(s, number)
                 category = member.category if member else None
             if category:
                 self.set_category("学生" if category == "无业" else category)
