@@ -59,6 +59,8 @@ class FaceWorker:
         """The camera's ``on_status``, called from ``camera.read()`` on this worker's thread."""
         if state == LOST and self.pipeline is not None:
             self.pipeline.tracks.clear()
+        if state != OK:  # the preview must not keep showing the last picture of a camera that is gone
+            self.latest = None
         level = {OK: "ok", LOST: "degraded"}.get(state, "off")
         self.terminal.bus.publish(DeviceStatus("camera", level, message))
 
