@@ -9,13 +9,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from beidou.nmea import NmeaTracker
 from beidou.sources import EndOfLog, FileSource, NmeaSource, parse_source
+from core.config import Config
 from core.events import DeviceStatus, EventBus, Position
 
 log = logging.getLogger(__name__)
+
+#: Relative ``file:`` sources are read from here (the demo's recorded log ships in the product).
+PRODUCT_DIR = Path(__file__).resolve().parent.parent
 
 
 # --------------------------------------------------------------------------------------------- worker
@@ -170,23 +173,19 @@ class GnssWorker:
             self.bus.publish(DeviceStatus("gnss", state, message))
 
 
-def start_gnss(config: Any, bus: EventBus) -> GnssWorker | None:
+def start_gnss(config: Config, bus: EventBus) -> GnssWorker | None:
     """Start the worker the configuration asks for (``gnss.source``), or None when there is none.
 
-    Reads ``gnss.source``, ``gnss.replay_speed`` (1.0), ``gnss.replay_loop`` (true) and
-    ``gnss.publish_interval_s`` (1.0) with defaults, so it works before the section exists. A bad
+    A relative ``file:`` source is read from the product folder (where the demo's log ships). A bad
     source string is logged and ignored: the map then uses ``map.terminal_position``.
     """
-    section = getattr(config, "gnss", None)
-    spec = getattr(section, "source", None)
-    base = Path(getattr(config, "config_dir", None) or Path(__file__).resolve().parent.parent)
+    gnss = config.gnss
     try:
-        source = parse_source(spec, base_dir=base,
-                              replay_speed=float(getattr(section, "replay_speed", 1.0) or 0.0),
-                              replay_loop=bool(getattr(section, "replay_loop", True)))
+        source = parse_source(gnss.source, base_dir=PRODUCT_DIR, replay_speed=gnss.replay_speed,
+                              replay_loop=gnss.replay_loop)
     except ValueError as exc:
         log.error("%s", exc)
         return None
     if source is None:
         return None
-    return GnssWorker(bus, source, publish_interval_s=float(getattr(section, "publish_interval_s", 1.0))).start()
+    return GnssWorker(bus, source, publish_interval_s=gnss.publish_interval_s).start()

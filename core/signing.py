@@ -25,11 +25,14 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    from core.config import Config
 
 SIG_FIELD = "_sig"
 ALG = "Ed25519"
@@ -155,11 +158,9 @@ class Verifier:
         return cls(load_public_key(s) for s in sources)
 
     @classmethod
-    def from_config(cls, config: Any) -> Verifier:
-        """Keys from ``fleet.public_keys`` (a list of PEM file paths), when the configuration has them."""
-        fleet = getattr(config, "fleet", None)
-        sources = getattr(fleet, "public_keys", None) or []
-        return cls.from_sources(sources)
+    def from_config(cls, config: Config) -> Verifier:
+        """Keys from ``fleet.public_keys`` (a list of PEM file paths)."""
+        return cls.from_sources(config.fleet.public_keys)
 
     def verify(self, obj: Any) -> str | None:
         """Return the key id that signed ``obj``; None when no key is configured (nothing to check).

@@ -140,13 +140,13 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
     from fleet.roster_sync import publish_roster, roster_central_url
 
     private = None
-    key_path = args.key or getattr(getattr(config, "fleet", None), "signing_key", None)
+    key_path = args.key or config.fleet.signing_key
     if key_path:
         try:
             private = load_private_key(key_path)
         except KeyFileError as exc:
             return _err(str(exc))
-    elif Verifier.from_sources(getattr(config.fleet, "admin_keys", None) or []).required:
+    elif Verifier.from_sources(config.fleet.admin_keys).required:
         return _err("terminals here check roster signatures (fleet.admin_keys): give the administrator's key "
                     "with --key FILE (or fleet.signing_key)")
     cipher, key_error = None, None
@@ -263,7 +263,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         return _err("no broker: set fleet.mqtt.host in the configuration or give --host")
     if not args.title and not args.json_file:
         return _err("publish needs --title (or --json FILE)")
-    key_path = args.key or getattr(getattr(config, "fleet", None), "signing_key", None)
+    key_path = args.key or config.fleet.signing_key
     private = None
     if key_path:
         try:

@@ -36,6 +36,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
 from core.background import BackgroundLoop
+from core.config import Config
 from core.db import Database, DatabaseError
 from core.models import (
     FleetAttendance,
@@ -179,15 +180,12 @@ class OutboxSettings:
     keep_sent_days: float = 30.0
 
     @classmethod
-    def from_config(cls, config: Any) -> OutboxSettings:
-        fleet = getattr(config, "fleet", None)
-        d = cls()
-        return cls(central_url=getattr(fleet, "central_url", None) or None,
-                   batch_size=int(getattr(fleet, "outbox_batch", d.batch_size)),
-                   interval_seconds=float(getattr(fleet, "outbox_interval_seconds", d.interval_seconds)),
-                   backoff_base_seconds=d.backoff_base_seconds,
-                   backoff_max_seconds=float(getattr(fleet, "outbox_backoff_max_seconds", d.backoff_max_seconds)),
-                   keep_sent_days=float(getattr(fleet, "outbox_keep_sent_days", d.keep_sent_days)))
+    def from_config(cls, config: Config) -> OutboxSettings:
+        """The ``fleet`` section's outbox keys (their defaults live in core.config, once)."""
+        fleet = config.fleet
+        return cls(central_url=fleet.central_url or None, batch_size=fleet.outbox_batch,
+                   interval_seconds=fleet.outbox_interval_seconds,
+                   backoff_max_seconds=fleet.outbox_backoff_max_seconds, keep_sent_days=fleet.outbox_keep_sent_days)
 
 
 _TRANSIENT = (SQLAlchemyError, DatabaseError, OSError, TimeoutError)

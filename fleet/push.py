@@ -44,6 +44,7 @@ from typing import Any
 from sqlalchemy import select
 
 from core.audit import AuditBudget, audit
+from core.config import Config
 from core.content import FeedItem, html_to_text, store_items
 from core.db import Database
 from core.events import DeviceStatus, EventBus, NewsArrived, UrgentNotice
@@ -95,22 +96,17 @@ class PushSettings:
         return bool(self.host)
 
     @classmethod
-    def from_config(cls, config: Any) -> PushSettings:
-        fleet = getattr(config, "fleet", None)
-        mqtt = getattr(fleet, "mqtt", None)
-        d = cls()
+    def from_config(cls, config: Config) -> PushSettings:
+        """The ``fleet.mqtt`` section (defaults in core.config, once); empty strings count as unset."""
+        fleet, mqtt = config.fleet, config.fleet.mqtt
 
-        def opt(name: str) -> str | None:
-            value = getattr(mqtt, name, None)
+        def opt(value: object) -> str | None:
             return str(value) if value not in (None, "") else None
 
-        return cls(host=opt("host"), port=int(getattr(mqtt, "port", d.port) or d.port),
-                   username=opt("username"), password=opt("password"), tls=bool(getattr(mqtt, "tls", False)),
-                   ca_file=opt("ca_file"), cert_file=opt("cert_file"), key_file=opt("key_file"),
-                   tls_insecure=bool(getattr(mqtt, "tls_insecure", False)),
-                   keepalive=int(getattr(mqtt, "keepalive", d.keepalive) or d.keepalive),
-                   client_id=opt("client_id"), org=str(getattr(fleet, "org", None) or d.org),
-                   branches=tuple(str(b) for b in (getattr(fleet, "branches", None) or ())))
+        return cls(host=opt(mqtt.host), port=mqtt.port, username=opt(mqtt.username), password=opt(mqtt.password),
+                   tls=mqtt.tls, ca_file=opt(mqtt.ca_file), cert_file=opt(mqtt.cert_file), key_file=opt(mqtt.key_file),
+                   tls_insecure=mqtt.tls_insecure, keepalive=mqtt.keepalive, client_id=opt(mqtt.client_id),
+                   org=fleet.org, branches=tuple(fleet.branches))
 
 
 # ---------------------------------------------------------------------------------------------- topics

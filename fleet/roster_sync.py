@@ -67,6 +67,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from core.audit import audit
 from core.background import BackgroundLoop
+from core.config import Config
 from core.db import Database, DatabaseError
 from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
 from core.models import (
@@ -807,13 +808,11 @@ class RosterSettings:
     faces: bool = True
 
     @classmethod
-    def from_config(cls, config: Any) -> RosterSettings:
-        fleet = getattr(config, "fleet", None)
-        d = cls()
-        return cls(central_url=getattr(fleet, "central_url", None) or None,
-                   interval_seconds=float(getattr(fleet, "roster_pull_interval_seconds", d.interval_seconds)),
-                   backoff_max_seconds=float(getattr(fleet, "outbox_backoff_max_seconds", d.backoff_max_seconds)),
-                   faces=bool(getattr(getattr(config, "face", None), "enabled", True)))
+    def from_config(cls, config: Config) -> RosterSettings:
+        """The ``fleet`` section's roster keys and ``face.enabled`` (defaults in core.config, once)."""
+        fleet = config.fleet
+        return cls(central_url=fleet.central_url or None, interval_seconds=fleet.roster_pull_interval_seconds,
+                   backoff_max_seconds=fleet.outbox_backoff_max_seconds, faces=config.face.enabled)
 
 
 def roster_central_url(url: str) -> str:
@@ -876,12 +875,10 @@ class RosterPuller(BackgroundLoop):
         if not s.central_url:
             return None
         key_path = key_file_for(config)
-        site = getattr(config, "site", None)
         options: dict[str, Any] = {"key_loader": lambda: load_key(key_path), "faces": s.faces,
-                                   "terminal_id": getattr(site, "terminal_id", "") or "",
+                                   "terminal_id": config.site.terminal_id,
                                    "interval_seconds": s.interval_seconds, "backoff_max_seconds": s.backoff_max_seconds,
-                                   "verifier": Verifier.from_sources(getattr(getattr(config, "fleet", None),
-                                                                             "admin_keys", None) or [])}
+                                   "verifier": Verifier.from_sources(config.fleet.admin_keys)}
         return cls(local_db, s.central_url, **(options | kwargs))
 
     # ---------------------------------------------------------------------------------- pulling

@@ -173,16 +173,11 @@ def test_settings_from_a_configuration_without_fleet_keys():
     settings = PushSettings.from_config(load_config(None, {}))
     assert not settings.enabled and settings.org == "default"
 
-    class Mqtt:
-        host, port, username, password, tls, ca_file = "broker.example", 8883, "k", "p", True, "/etc/ca.pem"
+    from core.config import Config
 
-    class Fleet:
-        org, branches, mqtt = "xinghe", ["B01", "B02"], Mqtt()
-
-    class Config:
-        fleet = Fleet()
-
-    s = PushSettings.from_config(Config())
+    config = Config.model_validate({"fleet": {"org": "xinghe", "branches": ["B01", "B02"], "mqtt": {
+        "host": "broker.example", "port": 8883, "username": "k", "password": "p", "tls": True, "ca_file": "/etc/ca.pem"}}})
+    s = PushSettings.from_config(config)
     assert (s.host, s.port, s.tls, s.ca_file, s.org, s.branches) == ("broker.example", 8883, True, "/etc/ca.pem",
                                                                       "xinghe", ("B01", "B02"))
 

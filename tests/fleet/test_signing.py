@@ -98,13 +98,10 @@ def test_key_files(tmp_path):
     with pytest.raises(KeyFileError, match="cannot read"):
         load_public_key(tmp_path / "missing.pub")
 
-    class Fleet:
-        public_keys = [str(public)]
+    from core.config import Config
 
-    class Config:
-        fleet = Fleet()
-
-    assert Verifier.from_config(Config()).required and not Verifier.from_config(object()).required
+    with_keys = Config.model_validate({"fleet": {"public_keys": [str(public)]}})
+    assert Verifier.from_config(with_keys).required and not Verifier.from_config(Config()).required
 
 
 def test_signed_message_is_stored(strict, local_db):
