@@ -50,10 +50,17 @@ class IdentityConfirmed(Event):
 
 @dataclass(frozen=True)
 class LivenessPrompt(Event):
-    """Identity is clear but liveness is not yet shown: ask for a blink or a head turn."""
+    """Identity is clear but liveness is not yet shown: ask for a blink or a head turn. With the randomised
+    challenge one prompt per step: ``step`` is blink | turn_left | turn_right (the person's own side),
+    ``index`` of ``total`` (1-based), ``seconds`` left to do it, ``attempt`` counts fresh challenges."""
 
     track_id: int
     prompt: str = "请眨眨眼或左右转头 / please blink or turn your head"
+    step: str = ""
+    index: int = 0
+    total: int = 0
+    seconds: float = 0.0
+    attempt: int = 1
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,11 @@ What the screen shows
     and the result card.
 
 The face worker decides and commits; this screen only shows and asks (front ends never call devices):
-  * ``LivenessPrompt`` → a large "请眨眨眼或左右转头" (also over the preview);
+  * ``LivenessPrompt`` → the liveness challenge's current step, in large type in both languages (Chinese
+    first): "请眨一下眼睛 / Please blink", then "请向左转头 / Turn your head to your left" (or right: the
+    person's own side, which is the same side in the mirrored preview), with the step's number and the
+    seconds left; also on the band over the preview. A prompt without a step (the passive check) reads
+    "请眨眨眼或左右转头";
   * ``ConfirmIdentity`` → "您是 张三 同志吗？" with one big button per candidate (nearest first) and
     "不是我 / 用工号签到";
   * ``SignedIn`` (published by the worker only after ``core.attendance.sign_in`` committed) → the result card:
@@ -104,7 +108,7 @@ RESULT = "result"  # the result card
 RESULT_S = 5.0  # the result card, then back to waiting
 MIN_RESULT_S = 2.0  # a result card is never replaced sooner by the next person's prompt
 PENDING_S = 10.0  # waiting for the worker's SignedIn after a confirmation
-LIVENESS_S = 12.0  # the prompt, if nothing follows it (the worker gives up after 8 s by default)
+LIVENESS_S = 12.0  # the passive prompt, if nothing follows it (a challenge step: its seconds + 3)
 CONFIRM_QUIET_S = 30.0  # a confirmation nobody answers
 KEYPAD_QUIET_S = 45.0  # half-typed input nobody finishes
 REFRESH_S = 30.0  # re-read the open meetings and the counter (other terminals sign people in too)
@@ -616,6 +620,8 @@ class SignInScreen(Screen):
         self.pin_name = ""
         self.pin_failures = 0
         self.prompt = ""
+        self.challenge: LivenessPrompt | None = None  # the liveness step being shown (step, index, seconds)
+        self._shown_left: int | None = None
         self.result: SignInCard | None = None
         self.deferred: list[Event] = []
         self.face_box: tuple[int, int, int, int] | None = None
@@ -718,11 +724,39 @@ class SignInScreen(Screen):
             cam, panel = take_top(body, round(body.h * 0.4), sp.gap)
         else:
             cam, panel = take_left(body, round(body.w * 0.4), sp.gap)
+        below = self.under_preview_height(cam)
+        if below > 0:  # room under the preview for another panel (the QR sign-in strip, #20)
+            cam, strip = take_top(cam, cam.h - below - sp.gap, sp.gap)
+            self.build_under_preview(strip)
         self.preview = self.add(CameraPreview(cam, th, self.ctx))
         self.preview.set_face(self.face_box if self.face_age < BOX_S else None, self.face_label)
-        self.preview.set_band(split_bilingual(self.ctx, self.prompt) if self.mode == LIVENESS else "")
+        self.preview.set_band(self._band_text())
         self.preview.poll()
         self._build_panel(panel)
+
+    def under_preview_height(self, cam: pygame.Rect) -> int:
+        """Pixels of the camera column kept under the preview for another panel; 0 (none) here. A panel
+        (the QR sign-in strip) overrides this and :meth:`build_under_preview`; the preview shrinks."""
+        return 0
+
+    def build_under_preview(self, rect: pygame.Rect) -> None:
+        """Add the widgets of the panel under the preview (see :meth:`under_preview_height`)."""
+
+    def _band_text(self) -> str:
+        """The instruction over the preview: both languages for a challenge step (it must be read at a
+        glance, by whoever stands there), the current one otherwise."""
+        if self.mode != LIVENESS:
+            return ""
+        zh, _, en = self.prompt.partition(" / ")
+        if self.challenge is not None and self.challenge.step and en:
+            return f"{zh}  {en}"
+        return split_bilingual(self.ctx, self.prompt)
+
+    def _seconds_left(self) -> int | None:
+        c = self.challenge
+        if self.mode != LIVENESS or c is None or not c.step or c.seconds <= 0:
+            return None
+        return max(0, int(c.seconds - self.mode_s + 0.999))
 
     def _card_height(self) -> int:
         th = self.theme
@@ -853,9 +887,22 @@ class SignInScreen(Screen):
                         color=p.ink_muted, gap=sp.gap)]
         elif self.mode == LIVENESS:
             zh, _, en = self.prompt.partition(" / ")
-            runs = [Run(ctx.t(zh or "请眨眨眼或左右转头", en or "Please blink or turn your head"), "number", True,
-                        p.red),
-                    Run(ctx.t("请看着摄像头", "Keep looking at the camera"), "body", color=p.ink_muted, gap=sp.gap)]
+            c = self.challenge
+            if c is not None and c.step and zh and en:  # a challenge step: both languages, large
+                head = ctx.t(f"活体验证 第 {c.index}/{c.total} 步", f"Liveness check, step {c.index} of {c.total}")
+                other = en if ctx.lang != "en" else zh
+                runs = [Run(head, "body", True, p.ink_muted),
+                        Run(ctx.t(zh, en), "number", True, p.red, gap=sp.unit),
+                        Run(other, "title", True, p.ink, gap=sp.unit)]
+                left = self._seconds_left()
+                if left is not None:
+                    runs.append(Run(ctx.t(f"请在 {left} 秒内完成", f"{left} s left"), "body", color=p.ink_muted,
+                                    gap=sp.gap))
+            else:
+                runs = [Run(ctx.t(zh or "请眨眨眼或左右转头", en or "Please blink or turn your head"), "number", True,
+                            p.red),
+                        Run(ctx.t("请看着摄像头", "Keep looking at the camera"), "body", color=p.ink_muted,
+                            gap=sp.gap)]
         elif self.mode == CONFIRM:
             if len(self.candidates) == 1:
                 name = self.candidates[0][1]
@@ -1129,7 +1176,8 @@ class SignInScreen(Screen):
             return
         if self.typing or self.mode in (CONFIRM, PENDING):
             return
-        self.track_id, self.prompt = event.track_id, event.prompt
+        self.track_id, self.prompt, self.challenge = event.track_id, event.prompt, event
+        self._shown_left = None
         self._go(LIVENESS)
 
     def _failed(self, event: FaceSignInFailed) -> None:
@@ -1181,7 +1229,8 @@ class SignInScreen(Screen):
     def _expired(self, mode: str) -> bool:
         """The person seems to have walked away from this step."""
         if mode == LIVENESS:
-            return self.mode_s >= LIVENESS_S
+            c = self.challenge
+            return self.mode_s >= (c.seconds + 3.0 if c is not None and c.step and c.seconds > 0 else LIVENESS_S)
         if mode in (CONFIRM, VERIFY):
             return self.quiet_s >= CONFIRM_QUIET_S
         left_over = self.typing or bool(self.message) or mode != self._idle_mode()
@@ -1215,6 +1264,11 @@ class SignInScreen(Screen):
                                         "Face sign-in did not finish: please use your member number"))
         elif self._expired(mode):
             self.reset()
+        elif mode == LIVENESS and self.info is not None:
+            left = self._seconds_left()
+            if left != self._shown_left:  # the step's countdown, once a second
+                self._shown_left = left
+                self.info.set_runs(self._runs())
         face = self.face_available
         if face != self._face_ready:
             self._face_ready = face

@@ -295,6 +295,39 @@ def test_liveness_prompt_and_failure_show_text_and_the_fallback(make_app):
     assert "未通过活体检测，请使用党员编号签到" in texts(screen) and "liveness not shown" not in texts(screen)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=["landscape", "portrait"])
+def test_the_challenge_shows_each_step_in_both_languages_with_its_countdown(make_app, size, tmp_path):
+    """The face worker's randomised challenge (#17): each step arrives as a LivenessPrompt with its
+    instruction, number and seconds; the screen shows it large in Chinese and English (whatever the
+    kiosk's language), counts down, and puts both on the band over the preview."""
+    app, screen, _ = open_signin(make_app, size, camera=True)
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    app.ctx.actions["camera_frame"] = lambda: frame
+    screen.on_event(LivenessPrompt(5, "请眨一下眼睛 / Please blink", step="blink", index=1, total=2, seconds=5.0))
+    render(app)
+    shown = texts(screen)
+    # render() settles the screen with three 1-s updates: 2 of the step's 5 s are left
+    assert "请眨一下眼睛" in shown and "Please blink" in shown and "第 1/2 步" in shown and "请在 2 秒内完成" in shown
+    assert screen.preview.band == "请眨一下眼睛  Please blink"
+    app.nav.update(1.0)
+    assert "请在 1 秒内完成" in texts(screen)
+    screen.on_event(LivenessPrompt(5, "请向左转头 / Turn your head to your left", step="turn_left", index=2,
+                                   total=2, seconds=5.0))
+    surface = render(app)
+    shown = texts(screen)
+    assert "请向左转头" in shown and "Turn your head to your left" in shown and "第 2/2 步" in shown
+    assert not missing_glyphs(app.theme.font("number", True), shown.replace("\n", ""))
+    pygame.image.save(surface, str(tmp_path / f"challenge-{size[0]}x{size[1]}.png"))
+    assert distinct_colours(surface) > 20
+    # in English the instruction leads and the Chinese follows; the countdown ends in the fallback's time
+    app.ctx.lang = "en"
+    screen.layout(screen.rect)
+    panel = screen.info.text()
+    assert panel.index("Turn your head to your left") < panel.index("请向左转头")
+    app.nav.update(5.5)  # the worker's FaceSignInFailed never came (the face left): back to waiting
+    assert screen.mode == WAITING
+
+
 def test_a_face_passing_by_does_not_interrupt_someone_typing(make_app):
     app, screen, meeting_id = open_signin(make_app, camera=True)
     finger = Finger(app)
