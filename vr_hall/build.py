@@ -5,7 +5,7 @@ so each room ends up as a handful of Geoms — one per render state: lit vertex-
 (floor, walls, frames, models), unlit boards, the panel pictures (one texture atlas per room), text
 (the font's glyph page), glass. That takes three things: every picture of a room packed into one
 atlas; glTF models stripped of their ModelRoot (``clearModelNodes()``) and of their per-part
-materials (baked into vertex colours), or ``flattenStrong()`` cannot merge them; and flattening per
+materials (baked into flat colours, :mod:`vr_hall.model_fit`), or ``flattenStrong()`` cannot merge them; and flattening per
 room, not the whole hall, so rooms out of view are still culled. ``optimise=False`` builds the naive
 hall (one node and one texture per exhibit) that the benchmark compares against.
 
@@ -31,22 +31,16 @@ from panda3d.core import (
     CollisionBox,
     CollisionNode,
     CollisionPolygon,
-    ColorAttrib,
-    ColorScaleAttrib,
     CullBinManager,
     DirectionalLight,
     DynamicTextFont,
     Filename,
-    MaterialAttrib,
     NodePath,
-    PandaNode,
     Point3,
     PointLight,
     SamplerState,
     Texture,
-    TextureAttrib,
     TexturePool,
-    TextureStage,
     TransparencyAttrib,
 )
 from PIL import Image
@@ -54,6 +48,7 @@ from PIL import Image
 from vr_hall.atlas import Atlas, AtlasItem, build_atlas
 from vr_hall.layout import doorway_centres, wall_pieces
 from vr_hall.mesh import MeshBuilder, hex_colour, shade
+from vr_hall.model_fit import ModelCache, add_plinth, normalise_model
 from vr_hall.scene import Exhibit, Room, Scene
 from vr_hall.text3d import text_geometry
 
@@ -103,13 +98,6 @@ def count_geoms(root: NodePath) -> int:
     return total
 
 
-def srgb(linear: float) -> float:
-    """glTF colours are linear; the hall draws without an sRGB framebuffer."""
-    if linear <= 0.0031308:
-        return 12.92 * linear
-    return 1.055 * linear ** (1 / 2.4) - 0.055
-
-
 def texture_from_image(img: Image.Image, name: str) -> Texture:
     """A mipmapped RGB texture from a Pillow image (no file round trip). No anisotropic filtering
     here: it halves the frame rate of a software renderer; :func:`set_anisotropy` adds it on a GPU."""
@@ -142,142 +130,6 @@ class _Frame:
         """Corners (bottom-left, bottom-right, top-right, top-left) seen from the front."""
         return (self.at(ox - w / 2, oy - h / 2, out), self.at(ox + w / 2, oy - h / 2, out),
                 self.at(ox + w / 2, oy + h / 2, out), self.at(ox - w / 2, oy + h / 2, out))
-
-
-# ------------------------------------------------------------------------------------------ models
-
-
-class ModelCache:
-    """glTF models loaded once each; ``instance`` returns a copy ready to flatten (baked colours,
-    no ModelRoot) or, for the naive build, the model as loaded. Only models that passed
-    :mod:`vr_hall.models`' checks reach it (the loader can segfault on a broken file)."""
-
-    def __init__(self) -> None:
-        self._loaded: dict[tuple[Path, bool], NodePath] = {}
-
-    def animated(self, path: Path) -> tuple[NodePath, AnimControlCollection]:
-        """A fresh copy of an animated model, as loaded (baking and flattening would freeze its joints),
-        with its first animation looping."""
-        import gltf
-        from panda3d.core import PartGroup, autoBind
-
-        model = NodePath(gltf.load_model(str(path)))
-        controls = AnimControlCollection()
-        autoBind(model.node(), controls, PartGroup.HMF_ok_part_extra | PartGroup.HMF_ok_anim_extra
-                 | PartGroup.HMF_ok_wrong_root_name)
-        if controls.getNumAnims():
-            controls.loop(controls.getAnimName(0), True)
-        return model, controls
-
-    def instance(self, path: Path, bake: bool) -> NodePath:
-        key = (path, bake)
-        if key not in self._loaded:
-            import gltf  # panda3d-gltf: imported only when a model is built
-
-            model = NodePath(gltf.load_model(str(path)))
-            if bake:
-                bake_materials(model)
-                model.clearModelNodes()
-                model.flattenStrong()
-            self._loaded[key] = model
-        copy = NodePath(PandaNode(path.stem))
-        self._loaded[key].copyTo(copy)
-        return copy
-
-
-#: Plinth under a ``model`` exhibit when ``media.plinth`` is not given, and its colour.
-PLINTH_M = 0.2
-PLINTH = hex_colour("#3A3F47")
-#: Height of a showcase's metal base (the model stands on it).
-SHOWCASE_BASE_M = 0.12
-
-
-def plinth_height(e: Exhibit) -> float:
-    """Where the model's lowest point goes: a showcase's base, else the exhibit's plinth."""
-    if e.kind == "showcase":
-        return SHOWCASE_BASE_M
-    given = e.media.plinth if e.media is not None else None
-    return PLINTH_M if given is None else given
-
-
-def normalise_model(model: NodePath, e: Exhibit) -> NodePath:
-    """Fit a loaded model into its exhibit, whatever units and origin it was authored with: scaled
-    (uniformly) so its bounding box fits the declared ``size`` and depth (its footprint), centred on
-    the exhibit's position, standing on its plinth, and turned so that its front (glTF's +Z, which the
-    loader turns to -y) faces the way the exhibit faces, plus ``media.turn`` (and tipped by
-    ``media.pitch`` first, for a model authored Z up). Returns the holder node
-    (the model under it), not yet parented."""
-    holder = NodePath(PandaNode(f"model-{e.id}"))
-    model.reparentTo(holder)
-    if e.media is not None and e.media.pitch:
-        model.setP(e.media.pitch)  # stood up first: the fit below measures it as it will stand
-    bounds = model.getTightBounds()
-    if bounds is not None:
-        lo, hi = bounds
-        ext = hi - lo
-        depth = e.depth if e.depth is not None else e.size[0] * 0.5  # as Exhibit.footprint
-        limits = [(e.size[0], ext[0]), (e.size[1], ext[2]), (depth, ext[1])]
-        scales = [want / have for want, have in limits if have > 1e-6]
-        k = min(scales) if scales else 1.0
-        model.setScale(k)
-        model.setPos(-(lo[0] + hi[0]) / 2 * k, -(lo[1] + hi[1]) / 2 * k, -lo[2] * k)
-    turn = e.media.turn if e.media is not None else 0.0
-    holder.setPos(e.position[0], e.position[1], plinth_height(e))
-    holder.setH(e.facing + 180.0 + turn)
-    return holder
-
-
-def _plinth(e: Exhibit, lit: MeshBuilder) -> None:
-    """A ``model`` exhibit's plinth: its footprint plus a 5 cm margin, ``plinth_height`` high."""
-    h = plinth_height(e)
-    if e.kind != "model" or h <= 0:
-        return
-    w, d = e.footprint
-    lit.box((e.position[0], e.position[1], h / 2), (w + 0.1, d + 0.1, h), PLINTH, heading=e.facing)
-
-
-def bake_materials(model: NodePath) -> None:
-    """Replace each part's material by its base colour as a flat colour (sRGB) so flatten can merge
-    the parts: differently coloured materials are different render states, i.e. separate draws.
-    The base-colour texture stays (only its stage: the hall draws without shaders, so the normal,
-    metal-roughness and emission maps would be multiplied in as colours); it is read as plain RGB(A)
-    like the base colour (no sRGB framebuffer). A part with vertex colours (glTF COLOR_0) keeps
-    them, scaled by the base colour."""
-    for path in model.findAllMatches("**/+GeomNode"):
-        gn = path.node()
-        for i in range(gn.getNumGeoms()):
-            state = gn.getGeomState(i)
-            colour = (0.8, 0.8, 0.8, 1.0)
-            if state.hasAttrib(MaterialAttrib):
-                mat = state.getAttrib(MaterialAttrib).getMaterial()
-                c = mat.getBaseColor() if mat.hasBaseColor() else mat.getDiffuse()
-                colour = (srgb(c[0]), srgb(c[1]), srgb(c[2]), c[3])
-            keep = None
-            if state.hasAttrib(TextureAttrib):
-                attrib = state.getAttrib(TextureAttrib)
-                for k in range(attrib.getNumOnStages()):
-                    stage = attrib.getOnStage(k)
-                    if stage.getMode() == TextureStage.M_modulate:
-                        keep = TextureAttrib.make().addOnStage(stage, _plain(attrib.getOnTexture(stage)))
-                        break
-            state = state.removeAttrib(MaterialAttrib).removeAttrib(TextureAttrib)
-            if keep is not None:
-                state = state.addAttrib(keep)
-            if gn.getGeom(i).getVertexData().hasColumn("color"):
-                state = state.addAttrib(ColorAttrib.makeVertex()).addAttrib(ColorScaleAttrib.make(colour))
-            else:
-                state = state.addAttrib(ColorAttrib.makeFlat(colour))
-            gn.setGeomState(i, state)
-
-
-def _plain(texture: Texture) -> Texture:
-    """The texture with its sRGB format made plain (see :func:`bake_materials`)."""
-    fmt = texture.getFormat()
-    if fmt in (Texture.F_srgb, Texture.F_sluminance):
-        texture.setFormat(Texture.F_rgb8)
-    elif fmt in (Texture.F_srgb_alpha, Texture.F_sluminance_alpha):
-        texture.setFormat(Texture.F_rgba8)
-    return texture
 
 
 # ------------------------------------------------------------------------------------------ rooms
@@ -601,7 +453,7 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
         if opts.models:
             for e in exhibits:
                 if e.kind in ("model", "showcase") and e.media and e.media.model:
-                    _plinth(e, lit)
+                    add_plinth(e, lit)
                     if not scene.model_ok(e.id):
                         continue  # refused at load (scene.model_problems): the exhibit without it
                     checked = scene.model_reports.get(e.id)  # a rewritten copy when the loader needs one

@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-CHECK_VERSION = 4
+CHECK_VERSION = 5
 """Bump when what the probe measures changes: older cache entries are then ignored."""
 
 PROBE_TIMEOUT_S = 60.0
@@ -503,7 +503,9 @@ def _probe(paths: list[Path], timeout: float) -> dict[Path, ModelReport]:
 def probe_one(path: Path) -> ModelReport:
     """Load ``path`` with panda3d-gltf (as :mod:`vr_hall.build` will) and measure it. Runs in the child."""
     import gltf
-    from panda3d.core import CullFaceAttrib, NodePath, TextureAttrib
+    from panda3d.core import CullFaceAttrib, NodePath
+
+    from vr_hall.model_fit import TEXTURE_MAX
 
     try:
         node = gltf.load_model(str(path))
@@ -512,6 +514,7 @@ def probe_one(path: Path) -> ModelReport:
     model = NodePath(node)
     triangles = 0
     two_sided = False
+    # every texture of every part (geom states too), once each: a file by its path, an embedded image by name
     textures = {t.getFullpath().getFullpath() or t.getName() for t in model.findAllTextures()}
     for gnp in model.findAllMatches("**/+GeomNode"):
         gn = gnp.node()
@@ -528,9 +531,9 @@ def probe_one(path: Path) -> ModelReport:
             if state.hasAttrib(CullFaceAttrib) and \
                     state.getAttrib(CullFaceAttrib).getEffectiveMode() == CullFaceAttrib.M_cull_none:
                 two_sided = True
-            if state.hasAttrib(TextureAttrib):
-                attrib = state.getAttrib(TextureAttrib)
-                textures.update(attrib.getOnTexture(attrib.getOnStage(s)).getName() for s in range(attrib.getNumOnStages()))
+    warnings = [f"texture {Path(t.getFullpath().getFullpath() or t.getName()).name} is {t.getXSize()}×{t.getYSize()}: "
+                f"drawn at {TEXTURE_MAX} px on its longer side (the hall's texture budget)"
+                for t in model.findAllTextures() if max(t.getXSize(), t.getYSize()) > TEXTURE_MAX]
     bounds = model.getTightBounds()
     animations = model.findAllMatches("**/+AnimBundleNode").getNumPaths()
     if bounds is None or triangles == 0:
@@ -540,7 +543,7 @@ def probe_one(path: Path) -> ModelReport:
         return ModelReport(str(path), False, "vertex positions are not finite numbers: corrupt")
     return ModelReport(str(path), True, triangles=triangles, textures=len(textures),
                        bounds=((lo[0], lo[1], lo[2]), (hi[0], hi[1], hi[2])), two_sided=two_sided,
-                       animations=animations)
+                       animations=animations, warnings=warnings)
 
 
 def _child(paths: list[str]) -> int:

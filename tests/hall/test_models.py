@@ -178,7 +178,7 @@ def test_models_are_fitted_into_their_exhibits(gltf_dir: Path, tmp_path: Path, c
     board stays two-sided, and a model's glTF front (+Z) faces the way the exhibit faces."""
     from panda3d.core import ColorAttrib, CullFaceAttrib, NodePath, TextureAttrib, Vec3
 
-    from vr_hall.build import ModelCache, normalise_model, plinth_height
+    from vr_hall.model_fit import ModelCache, normalise_model, plinth_height
 
     path = scene_with(tmp_path, {"red_boat.gltf": f"model: {gltf_dir / SAMPLES['Box']}",
                                  "kiosk.gltf": f"model: {gltf_dir / SAMPLES['Cube']}",
@@ -280,7 +280,7 @@ def test_sparse_accessors_and_odd_buffer_names_are_applied(tmp_path: Path, cache
     assert report.size == pytest.approx((1.0, 0.0, 2.0), abs=1e-5)  # glTF y up is Panda3D's z
     again = M.check_models([path])[path]
     assert again.load_path == report.load_path and again.size == report.size  # from the cache
-    from vr_hall.build import ModelCache
+    from vr_hall.model_fit import ModelCache
 
     lo, hi = ModelCache().instance(Path(report.load_path), bake=True).getTightBounds()  # what the hall builds
     assert hi.z - lo.z == pytest.approx(2.0, abs=1e-5)
@@ -358,7 +358,7 @@ def test_a_model_authored_z_up_is_stood_up_by_pitch(gltf_dir: Path, tmp_path: Pa
     needs) it lies flat, and the fit measures it as it then lies: 1.9 m wide, no taller than its depth."""
     from panda3d.core import NodePath
 
-    from vr_hall.build import ModelCache, normalise_model
+    from vr_hall.model_fit import ModelCache, normalise_model
 
     board = gltf_dir / SAMPLES["TextureCoordinateTest"]
     for pitch, tall in ((0, True), (-90, False)):
