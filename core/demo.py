@@ -90,8 +90,27 @@ def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, termi
         return LoadReport(False, {})
     data = read_site_folder(folder)
     site = data.site
-    counts: dict[str, int] = {}
+    counts = _load_people_and_meetings(session, site, now, tz)
+    if data.notices:
+        counts["notices"] = _load_notices(session, data.notices.notices, now)
+    if data.articles:
+        counts["articles"] = _load_articles(session, data.articles.articles, folder / "images", tz)
+    if data.guides:
+        counts["guides"] = _load_guides(session, data.guides.guides, now)
+    if data.quiz:
+        counts["questions"] = _load_quiz(session, data.quiz.questions)
+    if data.news_feed is not None:
+        counts["news"] = _load_news(session, data.news_feed, now)
+    session.add(Setting(key=SITE_KEY, value={
+        "organisation": site.organisation.model_dump(), "facts": facts_of(site), "folder": str(folder),
+        "loaded_at": now.isoformat(), "counts": counts}))
+    audit(session, "system", "site.load", str(folder), terminal_id, **counts)
+    session.flush()
+    return LoadReport(True, counts)
 
+
+def _load_people_and_meetings(session: Session, site, now: datetime, tz: ZoneInfo) -> dict[str, int]:
+    """Branches, members, this week's meetings (weeks counted from this Monday) and their attendance."""
     branches = {b.code: Branch(code=b.code, name_zh=b.name_zh, name_en=b.name_en, secretary_number=b.secretary,
                                phone=b.phone, place_zh=b.place_zh, lat=b.lat, lon=b.lon) for b in site.branches}
     session.add_all(branches.values())
@@ -99,8 +118,6 @@ def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, termi
                                 gender=m.gender, role=m.role, status=m.status, category=m.category,
                                 group_name=m.group, joined_on=m.joined, phone=m.phone) for m in site.members}
     session.add_all(members.values())
-    counts["branches"], counts["members"] = len(branches), len(members)
-
     monday = week_start(now, tz)
     attendance = 0
     for mt in site.meetings:
@@ -120,64 +137,62 @@ def load_site(session: Session, folder: Path, now: datetime, tz: ZoneInfo, termi
                                    terminal_id="history-import", late=late,
                                    signed_at=starts + timedelta(minutes=12 if late else -5)))
             attendance += 1
-    counts["meetings"], counts["attendance"] = len(site.meetings), attendance
+    return {"branches": len(branches), "members": len(members), "meetings": len(site.meetings),
+            "attendance": attendance}
 
-    if data.notices:
-        for n in data.notices.notices:
-            published = now - timedelta(days=n.published_days_ago)
-            session.add(ContentItem(
-                kind="notice", source="site", guid=n.id, title_zh=n.title_zh, title_en=n.title_en,
-                body=n.body_zh, body_en=n.body_en, summary=n.body_zh[:140], branch_code=n.branch,
-                review_state=n.review, pinned=n.pinned, urgent=n.urgent, published_at=published,
-                expires_at=published + timedelta(days=n.expires_in_days) if n.expires_in_days else None))
-        counts["notices"] = len(data.notices.notices)
 
-    if data.articles:
-        images = folder / "images"
-        for a in data.articles.articles:
-            image = images / a.image if a.image else None
-            session.add(ContentItem(
-                kind="article", source="site", guid=a.id, title_zh=a.title_zh, title_en=a.title_en,
-                body=a.body_zh, body_en=a.summary_en, summary=a.body_zh[:140], category=a.category,
-                review_state="published", points=a.points,
-                image_path=str(image) if image is not None and image.is_file() else None,
-                published_at=datetime(a.published.year, a.published.month, a.published.day, 9, tzinfo=tz)))
-        counts["articles"] = len(data.articles.articles)
+def _load_notices(session: Session, notices, now: datetime) -> int:
+    for n in notices:
+        published = now - timedelta(days=n.published_days_ago)
+        session.add(ContentItem(
+            kind="notice", source="site", guid=n.id, title_zh=n.title_zh, title_en=n.title_en,
+            body=n.body_zh, body_en=n.body_en, summary=n.body_zh[:140], branch_code=n.branch,
+            review_state=n.review, pinned=n.pinned, urgent=n.urgent, published_at=published,
+            expires_at=published + timedelta(days=n.expires_in_days) if n.expires_in_days else None))
+    return len(notices)
 
-    if data.guides:
-        shown = [g for g in data.guides.guides if g.published]  # a guide not signed off is not shown
-        for i, g in enumerate(shown):  # newest first on screen: the file's order
-            session.add(ContentItem(
-                kind="guide", source="site", guid=g.id, title_zh=g.title_zh, title_en=g.title_en, body=g.body_zh,
-                body_en=g.body_en, summary=g.body_zh[:140], review_state="published",
-                published_at=now - timedelta(minutes=i)))
-        counts["guides"] = len(shown)
 
-    if data.quiz:
-        published = [q for q in data.quiz.questions if q.published]  # a question not signed off is not asked
-        for q in published:
-            session.add(QuizQuestion(
-                code=q.id, kind=q.type, difficulty=q.difficulty, tags=q.tags, question_zh=q.question_zh,
-                question_en=q.question_en, options_zh=q.options_zh, options_en=q.options_en,
-                answer=[q.answer] if isinstance(q.answer, bool) else q.answer,
-                explanation_zh=q.explanation_zh, explanation_en=q.explanation_en))
-        counts["questions"] = len(published)
+def _load_articles(session: Session, articles, images: Path, tz: ZoneInfo) -> int:
+    for a in articles:
+        image = images / a.image if a.image else None
+        session.add(ContentItem(
+            kind="article", source="site", guid=a.id, title_zh=a.title_zh, title_en=a.title_en,
+            body=a.body_zh, body_en=a.summary_en, summary=a.body_zh[:140], category=a.category,
+            review_state="published", points=a.points,
+            image_path=str(image) if image is not None and image.is_file() else None,
+            published_at=datetime(a.published.year, a.published.month, a.published.day, 9, tzinfo=tz)))
+    return len(articles)
 
-    if data.news_feed is not None:
-        items = parse_feed(data.news_feed.read_bytes(), now=now)
-        for item in items:
-            if item.image_url and "://" not in item.image_url:
-                local = (data.news_feed.parent / item.image_url).resolve()
-                item.image_path = str(local) if local.is_file() else None
-        store_items(session, "site-news", "news", items)
-        counts["news"] = len(items)
 
-    session.add(Setting(key=SITE_KEY, value={
-        "organisation": site.organisation.model_dump(), "facts": facts_of(site), "folder": str(folder),
-        "loaded_at": now.isoformat(), "counts": counts}))
-    audit(session, "system", "site.load", str(folder), terminal_id, **counts)
-    session.flush()
-    return LoadReport(True, counts)
+def _load_guides(session: Session, guides, now: datetime) -> int:
+    shown = [g for g in guides if g.published]  # a guide not signed off is not shown
+    for i, g in enumerate(shown):  # newest first on screen: the file's order
+        session.add(ContentItem(
+            kind="guide", source="site", guid=g.id, title_zh=g.title_zh, title_en=g.title_en, body=g.body_zh,
+            body_en=g.body_en, summary=g.body_zh[:140], review_state="published",
+            published_at=now - timedelta(minutes=i)))
+    return len(shown)
+
+
+def _load_quiz(session: Session, questions) -> int:
+    published = [q for q in questions if q.published]  # a question not signed off is not asked
+    for q in published:
+        session.add(QuizQuestion(
+            code=q.id, kind=q.type, difficulty=q.difficulty, tags=q.tags, question_zh=q.question_zh,
+            question_en=q.question_en, options_zh=q.options_zh, options_en=q.options_en,
+            answer=[q.answer] if isinstance(q.answer, bool) else q.answer,
+            explanation_zh=q.explanation_zh, explanation_en=q.explanation_en))
+    return len(published)
+
+
+def _load_news(session: Session, feed: Path, now: datetime) -> int:
+    items = parse_feed(feed.read_bytes(), now=now)
+    for item in items:
+        if item.image_url and "://" not in item.image_url:
+            local = (feed.parent / item.image_url).resolve()
+            item.image_path = str(local) if local.is_file() else None
+    store_items(session, "site-news", "news", items)
+    return len(items)
 
 
 def site_facts(session: Session) -> dict[str, str]:
