@@ -44,6 +44,17 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (Linux /proc): what the server itself spent,
+    whatever else the machine is doing."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -101,7 +112,10 @@ async def login(client, number: str, pin: str = PIN) -> int:
     return r.status_code
 
 
-async def load(base: str, numbers: list[str], users: int, seconds: float, think: float) -> tuple[list[float], int, float]:
+async def load(base: str, numbers: list[str], users: int, seconds: float, think: float,
+               server_pid: int) -> tuple[list[float], int, float, float, float]:
+    """Page times (ms), errors, wall seconds, and the server's and this client's CPU seconds while the
+    pages were walked (the logins before are left out: scrypt is login cost, not page cost)."""
     import httpx
 
     times: list[float] = []
@@ -119,6 +133,8 @@ async def load(base: str, numbers: list[str], users: int, seconds: float, think:
             errors += 1
             return
         await start.wait()
+        if think:  # phones do not all tap at the same millisecond: spread the first pages over one pause
+            await asyncio.sleep(think * i / users)
         k = i
         while time.monotonic() < stop:
             t0 = time.perf_counter()
@@ -137,14 +153,16 @@ async def load(base: str, numbers: list[str], users: int, seconds: float, think:
     await asyncio.sleep(0)
     while len(logged_in) < users:  # logins (scrypt) finish first
         await asyncio.sleep(0.05)
+    server0, client0 = cpu_seconds(server_pid), time.process_time()
     t0 = time.monotonic()
     stop = t0 + seconds
     start.set()
     await asyncio.gather(*tasks)
     wall = time.monotonic() - t0
+    server_cpu, client_cpu = cpu_seconds(server_pid) - server0, time.process_time() - client0
     for c in clients:
         await c.aclose()
-    return times, errors, wall
+    return times, errors, wall, server_cpu, client_cpu
 
 
 async def flood(base: str, number: str) -> dict[str, tuple[int, int]]:
@@ -176,13 +194,18 @@ def run(label: str, url: str | None, users: int, seconds: float, think: float) -
             base = f"http://127.0.0.1:{port}"
             p95 = float("nan")
             for pause in (think, 0.0):
-                times, errors, wall = asyncio.run(load(base, numbers, users, seconds, pause))
+                before = load_average()
+                times, errors, wall, server_cpu, client_cpu = asyncio.run(
+                    load(base, numbers, users, seconds, pause, proc.pid))
+                server_ms, client_ms = (x * 1000 / max(len(times), 1) for x in (server_cpu, client_cpu))
                 p95 = pct(times, 0.95) if pause == think else p95  # the reader's p95 is the figure
                 how = f"{pause:g} s between pages" if pause else "no pause (saturated)"
                 print(f"{label}: {users} users, {how}: {len(times)} pages in {wall:.1f} s ({len(times) / wall:.0f}/s), "
                       f"errors {errors}; page time p50 {pct(times, 0.5):.1f} ms, p95 {pct(times, 0.95):.1f} ms, "
                       f"p99 {pct(times, 0.99):.1f} ms; p95 / {BUDGET_MS:.0f} ms budget = "
                       f"{pct(times, 0.95) / BUDGET_MS:.2f}")
+                print(f"  CPU per page: server {server_ms:.2f} ms, this client {client_ms:.2f} ms; "
+                      f"load average 1/5/15 min {before} before, {load_average()} after")
             result = asyncio.run(flood(base, numbers[-1]))
             limit = {"wrong logins from one address": web.login_per_ip_per_minute,
                      "made-up QR codes from one address": web.qr_per_ip_per_minute,

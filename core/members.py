@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from core.models import (
     Attendance,
@@ -28,25 +28,56 @@ def by_number(session: Session, number: str) -> Member | None:
     number = (number or "").strip()[:32]
     if not number:
         return None
-    return session.scalars(select(Member).options(selectinload(Member.branch))
+    return session.scalars(select(Member).options(joinedload(Member.branch))
                            .where(Member.number == number)).first()
 
 
 def by_id(session: Session, member_id: int) -> Member | None:
-    member = session.get(Member, member_id, options=[selectinload(Member.branch)])
+    member = session.get(Member, member_id, options=[joinedload(Member.branch)])
     return member if member is not None and member.active else None
 
 
-def points_total(session: Session, member: Member) -> int:
+@dataclass(frozen=True)
+class BranchView:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class MemberView:
+    """What a page needs to know about the logged-in member, detached from any database session.
+
+    Why not the ORM ``Member``: the web app keeps this for a few seconds between requests and hands it to
+    concurrent threads; a frozen copy can be neither lazily loaded outside its session nor attached to
+    (and flushed by) another one. Code that writes loads the ``Member`` by ``id`` in its own session."""
+
+    id: int
+    number: str
+    name: str
+    name_en: str
+    status: str
+    category: str
+    branch: BranchView
+
+
+def view(member: Member) -> MemberView:
+    b = member.branch
+    return MemberView(member.id, member.number, member.name, member.name_en or "", member.status, member.category,
+                      BranchView(b.id, b.code, b.name_zh, b.name_en or ""))
+
+
+def points_total(session: Session, member: Member | MemberView) -> int:
     """积分: the sum the kiosk leaderboard ranks by (``core.quiz.leaderboard``)."""
     return int(session.scalar(select(func.coalesce(func.sum(QuizResult.points), 0))
                               .where(QuizResult.member_id == member.id)) or 0)
 
 
-def upcoming_meetings(session: Session, member: Member, now: datetime, limit: int = 5) -> list[Meeting]:
+def upcoming_meetings(session: Session, member: Member | MemberView, now: datetime, limit: int = 5) -> list[Meeting]:
     """Meetings not yet over and not closed that have ``member`` on their roster, soonest first."""
     on_roster = exists().where(MeetingRoster.meeting_id == Meeting.id, MeetingRoster.member_id == member.id)
-    return list(session.scalars(select(Meeting).options(selectinload(Meeting.branch))
+    return list(session.scalars(select(Meeting).options(joinedload(Meeting.branch))
                                 .where(Meeting.ends_at >= now, Meeting.closed.is_(False), on_roster)
                                 .order_by(Meeting.starts_at).limit(limit)))
 
@@ -67,20 +98,18 @@ class HistoryRow:
         return "late" if self.record.late else "present"
 
 
-def attendance_history(session: Session, member: Member, now: datetime, limit: int = 40) -> list[HistoryRow]:
-    """Started meetings that had ``member`` on the roster or signed in, newest first. A meeting closed
-    before it began (cancelled) is left out: it has no absences (``core.attendance.has_started``)."""
+def attendance_history(session: Session, member: Member | MemberView, now: datetime,
+                       limit: int = 40) -> list[HistoryRow]:
+    """Started meetings that had ``member`` on the roster or signed in, newest first, with the sign-in (one
+    query). A meeting closed before it began (cancelled) is left out: it has no absences
+    (``core.attendance.has_started``)."""
     on_roster = exists().where(MeetingRoster.meeting_id == Meeting.id, MeetingRoster.member_id == member.id)
-    signed = exists().where(Attendance.meeting_id == Meeting.id, Attendance.member_id == member.id)
-    meetings = list(session.scalars(select(Meeting).options(selectinload(Meeting.branch))
-                                    .where(Meeting.starts_at <= now, or_(on_roster, signed))
-                                    .order_by(Meeting.starts_at.desc()).limit(limit)))
-    ids = [m.id for m in meetings]
-    records = {a.meeting_id: a for a in session.scalars(
-        select(Attendance).where(Attendance.member_id == member.id, Attendance.meeting_id.in_(ids)))} if ids else {}
-    rostered = set(session.scalars(select(MeetingRoster.meeting_id).where(
-        MeetingRoster.member_id == member.id, MeetingRoster.meeting_id.in_(ids)))) if ids else set()
-    return [HistoryRow(m, records.get(m.id), m.id in rostered) for m in meetings]
+    rows = session.execute(
+        select(Meeting, Attendance, on_roster)
+        .outerjoin(Attendance, (Attendance.meeting_id == Meeting.id) & (Attendance.member_id == member.id))
+        .where(Meeting.starts_at <= now, or_(on_roster, Attendance.id.is_not(None)))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit))
+    return [HistoryRow(meeting, record, bool(rostered)) for meeting, record, rostered in rows]
 
 
 @dataclass(frozen=True)
@@ -95,7 +124,7 @@ class FaceStatus:
         return self.templates > 0
 
 
-def face_status(session: Session, member: Member) -> FaceStatus:
+def face_status(session: Session, member: Member | MemberView) -> FaceStatus:
     templates = session.scalar(select(func.count()).select_from(FaceTemplate)
                                .where(FaceTemplate.member_id == member.id)) or 0
     photos = session.scalar(select(func.count()).select_from(FacePhoto).where(FacePhoto.member_id == member.id)) or 0

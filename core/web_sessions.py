@@ -31,19 +31,26 @@ def create(session: Session, member: Member, now: datetime, lifetime: timedelta)
     return token
 
 
-def member_id(session: Session, token: str | None, now: datetime) -> int | None:
-    """The member a live session belongs to, or None (unknown, expired or damaged)."""
+def lookup(session: Session, token: str | None, now: datetime) -> tuple[int, datetime] | None:
+    """(member id, expiry) of a live session, or None (unknown, expired or damaged)."""
     if not token or len(token) > 100:
         return None
     row = session.get(Setting, _key(token))
     if row is None or not isinstance(row.value, dict):
         return None
     try:
-        if datetime.fromisoformat(row.value["expires"]) <= now:
+        expires = datetime.fromisoformat(row.value["expires"])
+        if expires <= now:
             return None
-        return int(row.value["member_id"])
+        return int(row.value["member_id"]), expires
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def member_id(session: Session, token: str | None, now: datetime) -> int | None:
+    """The member a live session belongs to, or None (unknown, expired or damaged)."""
+    found = lookup(session, token, now)
+    return found[0] if found else None
 
 
 def end(session: Session, token: str | None) -> None:

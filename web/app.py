@@ -32,12 +32,21 @@ from starlette.templating import Jinja2Templates
 from core.audit import AuditBudget
 from core.db import Database
 from core.models import utcnow
+from core.notices import headlines
+from web.cache import MISSING, TtlCache
 from web.i18n import STATE_WORDS, TYPE_EN, lang_of, translator
 from web.ratelimit import Limits
 from web.security import SecurityHeaders, client_ip, csrf_token
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("web")
+
+#: How long who-a-session-is and a branch's 三会一课 figures are reused (``web.cache``), and how many kept.
+MEMBER_CACHE_SECONDS, MEMBER_CACHE_SIZE = 10.0, 20_000
+FIGURES_CACHE_SECONDS, FIGURES_CACHE_SIZE = 30.0, 2_000
+#: Published lists (news, notices, articles) per branch: a new item shows within this many seconds; an
+#: item itself is always checked afresh when opened.
+LIST_CACHE_SECONDS, LIST_CACHE_SIZE = 10.0, 2_000
 
 
 @dataclass
@@ -53,6 +62,12 @@ class WebState:
     terminal_id: str
     refusals: AuditBudget
     base_url: str
+    members: TtlCache
+    """session token → (``core.members.MemberView``, session expiry)"""
+    figures: TtlCache
+    """branch code → its ``core.dashboard.BranchFigures``"""
+    lists: TtlCache
+    """(kind, branch code, limit) → ``core.notices.headlines``"""
 
     async def run(self, fn: Callable, *args, **kwargs):
         """``fn(session, *args)`` in the thread pool inside one committed-or-rolled-back session."""
@@ -60,6 +75,15 @@ class WebState:
             with self.db.session() as s:
                 return fn(s, *args, **kwargs)
         return await run_in_threadpool(work)
+
+    def headlines(self, session, kind: str, branch_code: str | None, now: datetime, limit: int = 100) -> list:
+        """``core.notices.headlines``, reused for ``LIST_CACHE_SECONDS`` (call it inside ``run``)."""
+        key = (kind, branch_code, limit)
+        found = self.lists.get(key)
+        if found is MISSING:
+            found = headlines(session, kind, now, branch_code, limit)
+            self.lists.put(key, found)
+        return found
 
 
 def session_secret(config) -> str:
@@ -77,8 +101,9 @@ def session_secret(config) -> str:
 
 
 def _templates(state_ref: list) -> Jinja2Templates:
+    # auto_reload off: templates are compiled once per process, not checked on disk at every render
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
-                      trim_blocks=True, lstrip_blocks=True)
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 
     def context(request: Request) -> dict[str, Any]:
         lang = lang_of(request)
@@ -107,7 +132,10 @@ def create_app(config, *, database: Database | None = None, clock: Callable[[], 
                      tz=ZoneInfo(config.site.timezone), default_lang=config.site.language,
                      session_lifetime=timedelta(hours=web.session_hours), terminal_id="web",
                      refusals=AuditBudget(per_minute=60),
-                     base_url=(web.base_url or f"http://{web.host}:{web.port}").rstrip("/"))
+                     base_url=(web.base_url or f"http://{web.host}:{web.port}").rstrip("/"),
+                     members=TtlCache(MEMBER_CACHE_SECONDS, MEMBER_CACHE_SIZE),
+                     figures=TtlCache(FIGURES_CACHE_SECONDS, FIGURES_CACHE_SIZE),
+                     lists=TtlCache(LIST_CACHE_SECONDS, LIST_CACHE_SIZE))
     holder.append(state)
     routes = auth.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=HERE / "static"),
                                                      name="static")]

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from core import members, web_sessions
 from core.audit import audit
 from core.secrets import check_member_pin
+from web.cache import MISSING
 from web.i18n import COOKIE, LANGS
 from web.security import checked_form, client_ip, safe_next
 
@@ -48,14 +49,27 @@ class MemberMiddleware:
                 return
             token = scope.get("session", {}).get("sid")
             if token:
-                now = state.clock()
-
-                def load(s):
-                    mid = web_sessions.member_id(s, token, now)
-                    return members.by_id(s, mid) if mid is not None else None
-
-                scope["state"]["member"] = await state.run(load)
+                scope["state"]["member"] = await logged_in(state, token)
         await self.app(scope, receive, send)
+
+
+async def logged_in(state, token: str):
+    """The ``MemberView`` of a live session, or None; from ``state.members`` when asked in the last few
+    seconds (a logout removes it there at once), else from the database."""
+    now = state.clock()
+    found = state.members.get(token)
+    if found is MISSING:
+        def load(s):
+            session = web_sessions.lookup(s, token, now)
+            member = members.by_id(s, session[0]) if session is not None else None
+            return (members.view(member), session[1]) if member is not None else None
+
+        found = await state.run(load)
+        if found is None:
+            return None  # not kept: a made-up cookie costs a query, and the per-address limit bounds those
+        state.members.put(token, found)
+    view, expires = found
+    return view if expires > now else None
 
 
 def to_login(request: Request) -> Response:
@@ -109,18 +123,19 @@ async def login(request: Request) -> Response:
                                  purpose="web.login")
         audit(s, f"member:{number or '-'}"[:100], "web.login", "web", state.terminal_id, ok=check.ok,
               outcome=check.outcome, ip=ip)
-        token = None
         if check.ok:
             if now.minute == 0:  # now and then, not on every login
                 web_sessions.prune(s, now)
             token = web_sessions.create(s, member, now, state.session_lifetime)
-        return check, token
+            return check, token, members.view(member)
+        return check, None, None
 
-    check, token = await state.run(attempt)
+    check, token, view = await state.run(attempt)
     if not check.ok:
         zh, en = check.message(now)
         return render(request, "login.html", {"next": target, "number": number, "error": (zh, en)},
                       status=429 if check.outcome in ("locked", "lockout") else 401)
+    state.members.put(token, (view, now + state.session_lifetime))
     request.session.clear()  # a new session: nothing from before the login carries over (fixation)
     request.session["sid"] = token
     return RedirectResponse(target, status_code=303)
@@ -131,6 +146,7 @@ async def logout(request: Request) -> Response:
     token = request.session.get("sid")
     member = request.state.member
     state = request.app.state.web
+    state.members.pop(token)
 
     def end(s):
         web_sessions.end(s, token)
@@ -138,6 +154,7 @@ async def logout(request: Request) -> Response:
             audit(s, f"member:{member.number}", "web.logout", "web", state.terminal_id, ip=client_ip(request))
 
     await state.run(end)
+    state.members.pop(token)  # again: a request that read the session just before it ended
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -9,7 +9,6 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core import notices
-from core.content import visible
 from web.auth import render, to_login
 
 KINDS = {"news": ("党建资讯", "News"), "notices": ("通知公告", "Notices")}
@@ -24,9 +23,8 @@ async def listing(request: Request) -> Response:
     now = state.clock()
 
     def load(s):
-        if area == "notices":
-            return notices.notices_for(s, member, now), notices.read_ids(s, member)
-        return visible(s, "news", now, limit=100, branch_code=member.branch.code), set()
+        items = state.headlines(s, "notice" if area == "notices" else "news", member.branch.code, now)
+        return items, (notices.read_ids(s, member) if area == "notices" else set())
 
     items, read = await state.run(load)
     return render(request, "list.html", {"area": area, "heading": KINDS[area], "items": items, "read": read})

@@ -18,8 +18,9 @@ async def home(request: Request) -> Response:
     now = state.clock()
 
     def load(s):
-        return {"meetings": members.upcoming_meetings(s, member, now), "unread": notices.unread(s, member, now),
-                "points": members.points_total(s, member)}
+        items = state.headlines(s, "notice", member.branch.code, now)
+        return {"meetings": members.upcoming_meetings(s, member, now),
+                "unread": notices.unread(items, notices.read_ids(s, member)), "points": members.points_total(s, member)}
 
     return render(request, "home.html", await state.run(load))
 

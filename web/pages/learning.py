@@ -17,8 +17,8 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from core import members, notices
-from core.content import visible
 from core.learning import questions_by_code
+from core.models import Member
 from core.quiz import Quiz, award_reading, is_correct, leaderboard, pick_questions
 from web.auth import render, to_login
 from web.security import checked_form
@@ -34,7 +34,7 @@ async def hub(request: Request) -> Response:
     now = state.clock()
 
     def load(s):
-        return {"articles": visible(s, "article", now, limit=50), "points": members.points_total(s, member)}
+        return {"articles": state.headlines(s, "article", None, now, limit=50), "points": members.points_total(s, member)}
 
     return render(request, "learn.html", await state.run(load))
 
@@ -64,7 +64,7 @@ async def article_done(request: Request) -> Response:
 
     def award(s):
         found = notices.published_item(s, item_id, "article", now)
-        return None if found is None else award_reading(s, member, found, now, state.terminal_id)
+        return None if found is None else award_reading(s, s.get(Member, member.id), found, now, state.terminal_id)
 
     points = await state.run(award)
     if points is None:
@@ -124,7 +124,7 @@ async def quiz_submit(request: Request) -> Response:
             if given is not None:
                 quiz.answer(q, given)
         late = quiz.timed_out(now)
-        result = quiz.save(s, member, now, state.terminal_id)
+        result = quiz.save(s, s.get(Member, member.id), now, state.terminal_id)
         review = [(q, quiz.answers.get(q.code), is_correct(q, quiz.answers.get(q.code))) for q in questions]
         return {"result": result, "review": review, "passed": quiz.passed(), "timed_out": late, "mode": mode,
                 "points_total": members.points_total(s, member)}

@@ -10,7 +10,9 @@ from starlette.routing import Route
 from core import members
 from core.dashboard import branch_figures
 from core.dues import DuesError, monthly_dues
+from core.models import Member
 from web.auth import render, to_login
+from web.cache import MISSING
 from web.security import checked_form
 
 
@@ -30,11 +32,17 @@ async def attendance(request: Request) -> Response:
     state = request.app.state.web
     now = state.clock()
 
-    def load(s):
-        mine = next((f for f in branch_figures(s, now, state.tz) if f.code == member.branch.code), None)
-        return {"history": members.attendance_history(s, member, now), "branch": mine}
+    code = member.branch.code
+    mine = state.figures.get(code)  # the branch's figures are everyone's in it: reused for a few seconds
 
-    return render(request, "attendance.html", await state.run(load))
+    def load(s):
+        figures = mine if mine is not MISSING else next(iter(branch_figures(s, now, state.tz, branch_code=code)), None)
+        return {"history": members.attendance_history(s, member, now), "branch": figures}
+
+    context = await state.run(load)
+    if mine is MISSING:
+        state.figures.put(code, context["branch"])
+    return render(request, "attendance.html", context)
 
 
 async def dues(request: Request) -> Response:
@@ -79,7 +87,7 @@ async def face_withdraw(request: Request) -> Response:
         # web server needs no face key.
         from robot_assistant.face.templates import TemplateStore
 
-        TemplateStore(None).erase_member(s, s.merge(member), actor=f"member:{member.number}",  # type: ignore[arg-type]
+        TemplateStore(None).erase_member(s, s.get(Member, member.id), actor=f"member:{member.number}",  # type: ignore[arg-type]
                                          terminal_id=state.terminal_id)
 
     await state.run(erase)

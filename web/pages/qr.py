@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from core.attendance import SignInError
+from core.models import Member
 from web.auth import rate_limited, render, to_login
 from web.security import checked_form, client_ip
 
@@ -96,7 +97,7 @@ async def confirm(request: Request) -> Response:
     at = _seen(request, token, state.clock())
 
     def sign(s):
-        result = sign_in_with_token(s, token, s.merge(member), key=_key(state), now=at)
+        result = sign_in_with_token(s, token, s.get(Member, member.id), key=_key(state), now=at)
         meeting = result.record.meeting
         _ = meeting.branch  # loaded here: the page shows it after the session closes
         return result, meeting
