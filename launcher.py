@@ -267,11 +267,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_third_party(verbose: bool = False) -> None:
+    """Third-party noise off every command's output (#15): pygame's banner, the pkg_resources deprecation
+    warning that importing jieba or pygame prints, jieba's dictionary log lines (jieba resets its logger to
+    DEBUG on import, so a filter, not a level; -v keeps them). Panda3D's pipe list is off in
+    vr_hall/engine.py, ALSA's probe errors in robot_assistant/audio.py."""
+    import warnings
+
+    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # inherited by the children commands start
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    if not verbose:
+        logging.getLogger("jieba").addFilter(lambda record: record.levelno >= logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    quiet_third_party(args.verbose)
     if not args.verbose:  # Alembic narrates every migration step and plugin; the commands say what matters
         logging.getLogger("alembic").setLevel(logging.WARNING)
     command = args.command or "kiosk"
