@@ -32,23 +32,6 @@ class BadAudio(ValueError):
     """The file cannot be a question; the message is one line for the user (exit code 2)."""
 
 
-def quiet_third_party() -> None:
-    """Third-party noise off the command line: jieba's pkg_resources warning and its dictionary log lines,
-    pygame's banner (the assistant never draws)."""
-    import logging
-    import os
-    import warnings
-
-    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
-    os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
-    try:
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-    except ImportError:
-        pass
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="a typed question or command")
@@ -62,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
-    quiet_third_party()
+    """Third-party noise (jieba, pygame) is kept off by ``launcher.quiet_third_party`` for every command."""
     text = args.text
     if args.wav:
         try:

@@ -27,6 +27,7 @@ def configure(window: WindowType = "onscreen", *, size: tuple[int, int] = (1280,
         "framebuffer-multisample 0",
         "notify-level-device fatal",
         "notify-level-display error",
+        "print-pipe-types #f",  # ShowBase prints "Known pipe types: …" to stderr on every start
         "notify-level-gltf warning",
         "default-directnotify-level warning",
         f"win-size {size[0]} {size[1]}",
