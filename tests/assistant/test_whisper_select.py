@@ -112,3 +112,19 @@ def test_settings_default_without_config_keys_and_domain_vocabulary_fits_the_pro
     need_whisper()
     tokens = tokenizers.Tokenizer.from_file(str(joined_model() / "tokenizer.json")).encode(" " + zh.prompt).ids
     assert len(tokens) < 223  # longer prompts lose their first (most specific) terms
+
+
+def test_no_import_cycle_between_the_chooser_and_whisper():
+    """stt_select sits above both engine modules (#18): whisper_stt and stt never import it, and it
+    imports them at the top, not inside functions."""
+    import ast
+
+    def imports(module: str) -> list[tuple[str, bool]]:
+        tree = ast.parse((ROOT / "robot_assistant" / f"{module}.py").read_text(encoding="utf-8"))
+        top = {id(n) for n in tree.body}
+        return [(n.module or "", id(n) in top) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+
+    assert not any(m == "robot_assistant.stt_select" for m, _ in imports("whisper_stt") + imports("stt"))
+    engines = [(m, top) for m, top in imports("stt_select") if m.startswith("robot_assistant.")]
+    assert {m for m, _ in engines} >= {"robot_assistant.stt", "robot_assistant.whisper_stt"}
+    assert all(top for _, top in engines), engines
