@@ -183,10 +183,34 @@ def ellipsize(text: str, width: int, measure: Measure, ellipsis: str = ELLIPSIS,
         space = text.rfind(" ", 0, cut)
         if space > 0:
             cut = space
+    elif 0 < cut < len(text) and has_no_space_script(text[cut - 1:cut + 1]):
+        cut = _word_start(text, cut)
     prefix = text[:cut].rstrip(_TRAILING_BEFORE_ELLIPSIS)
     while prefix and prefix[-1] in OPENING:
         prefix = prefix[:-1]
     return prefix + ellipsis
+
+
+def _word_start(text: str, i: int) -> int:
+    """The last place at or before ``i`` where a line may break in Thai (or Lao, Khmer, Myanmar) text: a
+    word boundary, else a cluster boundary, so a title is never cut inside a word or after a letter that
+    a vowel or tone mark still belongs to."""
+    start = max(text.rfind(" ", 0, i), text.rfind("\u3000", 0, i)) + 1
+    end = len(text) if (space := text.find(" ", i)) < 0 else space
+    at, best = start, start
+    for piece in pieces(text[start:end]):
+        if at + len(piece) > i:
+            break
+        at += len(piece)
+        best = at
+    if best > start:
+        return best
+    at = start
+    for unit in clusters(text[start:end]):
+        if at + len(unit) > i:
+            break
+        at += len(unit)
+    return at if at > start else i
 
 
 def _in_word(text: str, i: int) -> bool:

@@ -22,7 +22,7 @@ from kiosk.ui.fonts import Fonts
 from kiosk.ui.theme import Theme
 from textshape import words
 from textshape.bidi import RLM, is_rtl_paragraph, visual
-from textshape.wrap import layout_paragraph, wrap_text
+from textshape.wrap import ellipsize, layout_paragraph, wrap_text
 
 #: "The prime minister travels to visit China", written as Thai is, without spaces, and its words.
 THAI_WORDS = ["นายกรัฐมนตรี", "เดินทาง", "ไป", "เยือน", "ประเทศ", "จีน"]
@@ -80,6 +80,21 @@ def test_a_long_thai_run_is_segmented_a_window_at_a_time(thai_ready: None) -> No
     text = THAI * 60  # 2,280 characters, no space: several windows of words.WINDOW
     got = list(words.pieces(text))
     assert got == words._segment(text, words._trie), "windows cut the text as segmenting it whole does"
+
+
+def test_a_thai_title_is_cut_with_an_ellipsis_between_words(fonts: Fonts, thai_ready: None) -> None:
+    """A news row's title is one line: cut at a word boundary, like English, never inside a word."""
+    measure = measurer(fonts.get(32))
+    title = "ข่าว " + THAI
+    cuts = set()
+    for width in range(measure("ข่าว นายกรัฐมนตรี…"), measure(title), 5):
+        shown = ellipsize(title, width, measure)
+        assert shown.endswith("…") and measure(shown) <= width, (width, shown)
+        kept = shown[:-1].rstrip()
+        assert title.startswith(kept)
+        cuts.add(len(kept))
+    assert cuts <= {len("ข่าว ") + b for b in BOUNDARIES} | {len("ข่าว")}, sorted(cuts)
+    assert len(cuts) >= 3
 
 
 def test_text_around_thai_stays_glued_to_its_word(thai_ready: None) -> None:
