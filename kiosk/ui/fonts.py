@@ -145,7 +145,8 @@ class FallbackChain:
     baseline, and measured the same way so wrapping and ellipsis agree with what is drawn. A character
     no installed face has stays with the primary face (a box) and is logged once.
 
-    No shaping: Arabic is drawn as isolated letters, left to right (pygame.freetype has no HarfBuzz).
+    pygame.freetype has no HarfBuzz: Arabic is shaped and ordered before a line reaches the chain
+    (textshape.bidi, in kiosk.ui.drawing); the run rule itself is textshape.fallback, which the hall shares.
     """
 
     def __init__(self, candidates: Sequence[FontCandidate]) -> None:
