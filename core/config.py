@@ -183,8 +183,11 @@ class DevicesSection(_Section):
 
 
 class LivenessSection(_Section):
+    challenge: list[Literal["blink", "turn", "turn_left", "turn_right"]] = Field(["blink", "turn"], max_length=6)
+    step_window_s: float = Field(5.0, gt=0, le=60)
+    attempts: int = Field(1, ge=1, le=5)
     methods: list[Literal["blink", "turn"]] = Field(["blink", "turn"], min_length=1)
-    blink_ratio: float = Field(0.65, gt=0, lt=1)
+    blink_ratio: float = Field(0.6, gt=0, lt=1)
     reopen_ratio: float = Field(0.85, gt=0, lt=1.5)
     turn_range: float = Field(0.15, gt=0, le=1)
     smooth: int = Field(3, ge=1, le=15)

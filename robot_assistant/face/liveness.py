@@ -49,7 +49,7 @@ BLINK, TURN = "blink", "turn"
 @dataclass(frozen=True)
 class LivenessSettings:
     methods: tuple[str, ...] = (BLINK, TURN)
-    blink_ratio: float = 0.65
+    blink_ratio: float = 0.6
     """A blink dips the EAR to this fraction of the person's baseline (75th percentile of the window)."""
     reopen_ratio: float = 0.85
     turn_range: float = 0.15
@@ -71,11 +71,30 @@ class LivenessSettings:
     min_samples: int = 4
     min_face_px: int = 60
     """Landmarks on smaller faces are too noisy to judge; such frames are not used."""
+    challenge: tuple[str, ...] = (BLINK, TURN)
+    """The randomised challenge's steps in order (``challenge.ChallengeChecker``): each ``turn`` goes to a
+    side drawn at random. Empty: no challenge, the passive check above (any blink or 3-D turn)."""
+    step_window_s: float = 5.0
+    """Seconds to do each step once it is shown."""
+    attempts: int = 1
+    """Challenges (fresh random directions) given before the member-number fallback. More than one lets a
+    replayed video that turns both ways pass any draw (it fails the first the wrong way, then matches)."""
+    blink_still_yaw: float = 0.08
+    """A blink counts only while the yaw stays within this of the frame before it (the head held still)."""
+    baseline_s: float = 3.0
+    """Seconds of frames before a blink step that count towards the person's open-eye baseline."""
+    frontal_s: float = 0.5
+    """Seconds of frames just before a turn step that give the yaw it is measured from."""
+    wrong_way_share: float = 1.0
+    """A turn the other way by this share of the asked span ends the attempt."""
 
     def __post_init__(self) -> None:
         unknown = set(self.methods) - {BLINK, TURN}
         if unknown:
             raise ValueError(f"unknown liveness method(s) {sorted(unknown)}: use blink, turn")
+        unknown = set(self.challenge) - {BLINK, TURN, "turn_left", "turn_right"}
+        if unknown:
+            raise ValueError(f"unknown challenge step(s) {sorted(unknown)}: use blink, turn")
 
 
 @dataclass(frozen=True)
@@ -97,14 +116,15 @@ class LivenessChecker:
         self._samples: deque[tuple[float, ...]] = deque()  # t, ear, yaw, foreshortening, eye shift, mouth shift
         self.state = LivenessState(False)
 
-    def update(self, t: float, lm: Landmarks, face_px: int, box=None) -> LivenessState:
+    def update(self, t: float, lm: Landmarks, face_px: int, box=None, ear: float | None = None) -> LivenessState:
         """One frame's landmarks of this face; ``box`` (top, right, bottom, left) is the face's box when the
-        landmarks carry none of their own (``face_box``, from SFace's YuNet)."""
+        landmarks carry none of their own (``face_box``, from SFace's YuNet); ``ear`` the eye aspect ratio
+        when the landmarks have no eye contours (``eyes.EyeContours`` on SFace's five points)."""
         if self.state.passed:
             return self.state
         s = self.settings
         if face_px >= s.min_face_px:
-            self._samples.append((t, mean_ear(lm), yaw(lm), *rigid_cues(lm, box)))
+            self._samples.append((t, mean_ear(lm) if ear is None else ear, yaw(lm), *rigid_cues(lm, box)))
         while self._samples and self._samples[0][0] < t - s.window_s:
             self._samples.popleft()
         self.state = self._judge()

@@ -17,12 +17,20 @@ Why this shape (per-frame cost on the 2-core target: HOG 0.16 s at 640 px, encod
   unknown face cost a full encoding per frame and the pipeline was only 1.6x faster than the naive loop
   on the real clip (issue #13);
 * a face is signed in only when the matcher **accepts** (multi-frame agreement) and **liveness** passed.
-  ``sign_in`` commits before ``SignedIn`` is published. Thin evidence publishes ``ConfirmIdentity``.
+  ``sign_in`` commits before ``SignedIn`` is published. Thin evidence publishes ``ConfirmIdentity``;
+* liveness is the **randomised challenge** (``challenge.ChallengeChecker``: blink, then a turn to a side
+  drawn when it is shown) once the matcher has an answer (accept or ask): each step is published as a
+  ``LivenessPrompt`` the screen shows, and the step's window starts then. The frames before still count
+  towards the person's open-eye baseline and frontal yaw. With ``liveness.challenge`` empty the passive
+  check (any blink or 3-D turn, ``liveness_timeout_s``) applies instead. Eye contours for the blink come
+  from dlib's 68-point model on the face (``eyes.EyeContours``) when the engine gives five points (SFace),
+  and only while a blink can still count.
 """
 
 from __future__ import annotations
 
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -48,8 +56,10 @@ from core.events import (
 from core.meetings import current_meetings
 from core.models import Member, utcnow
 from robot_assistant.face.camera import Camera, Frame
-from robot_assistant.face.engine import Box, FaceEngine, box_height
-from robot_assistant.face.liveness import LivenessChecker, LivenessSettings, LivenessState
+from robot_assistant.face.challenge import INSTRUCTIONS, TIMEOUT, WRONG_WAY, ChallengeChecker, ChallengeState
+from robot_assistant.face.engine import Box, FaceEngine, FaceEngineUnavailable, Landmarks, box_height
+from robot_assistant.face.eyes import EyeContours, has_eye_contours
+from robot_assistant.face.liveness import BLINK, LivenessChecker, LivenessSettings, LivenessState
 from robot_assistant.face.matcher import ACCEPT, ASK, PENDING, REJECT, Agreement, Decision, MatchPolicy
 from robot_assistant.face.templates import TemplateIndex
 
@@ -64,14 +74,15 @@ class Track:
     box: Box
     started: float
     agreement: Agreement
-    liveness: LivenessChecker
+    liveness: LivenessChecker | ChallengeChecker
     missed: int = 0
     seen: int = 0
     decision: Decision = field(default_factory=lambda: Decision(PENDING))
-    live: LivenessState = field(default_factory=lambda: LivenessState(False))
+    live: LivenessState | ChallengeState = field(default_factory=lambda: LivenessState(False))
     state: str = WATCHING
     published: tuple = ()
-    prompted: bool = False
+    prompted: bool | tuple = False
+    """Whether (passive check), or which step (challenge: index, attempt), was last published as a prompt."""
     asked: tuple = ()
     """The candidates offered in ConfirmIdentity (later frames may change ``decision``)."""
     signed: SignedIn | None = None
@@ -111,7 +122,7 @@ class FacePipeline:
                  detect_width: int = 640, detect_every: int = 3, upsample: int = 1, min_face_px: int = 40,
                  lost_after: int = 5, place_zh: str | None = None, reencode_every: int = 10,
                  reencode_size_change: float = 0.25,
-                 now: Callable[[float], datetime] | None = None):
+                 now: Callable[[float], datetime] | None = None, rng: random.Random | None = None):
         self.engine = engine
         self._index_source = index
         self.index = index() if callable(index) else index
@@ -128,6 +139,17 @@ class FacePipeline:
         self.reencode_size_change = reencode_size_change
         self.liveness_settings = liveness or LivenessSettings()
         self.liveness_timeout_s = liveness_timeout_s
+        self.rng = rng or random.SystemRandom()
+        """Draws the challenge's turn directions (tests pass a seeded one)."""
+        self.eyes = EyeContours()
+        self._eyes_broken = False
+        s = self.liveness_settings
+        if BLINK in (s.challenge or s.methods) and getattr(engine, "name", "") != "dlib":
+            try:  # now, not at the first face: importing face_recognition takes 2-8 s
+                self.eyes.load()
+            except FaceEngineUnavailable as exc:
+                self._eyes_broken = True
+                log.error("blink liveness is unavailable (no eye contours): %s", exc)
         self.detect_width = detect_width
         self.detect_every = max(1, detect_every)
         self.upsample = upsample
@@ -185,8 +207,7 @@ class FacePipeline:
                 if v > best_iou:
                     best, best_iou = track, v
             if best is None:
-                best = Track(self._next_id, box, t, Agreement(self.index, self.policy),
-                             LivenessChecker(self.liveness_settings))
+                best = Track(self._next_id, box, t, Agreement(self.index, self.policy), self._liveness_checker())
                 self.tracks[best.id] = best
                 self._next_id += 1
             best.box = box
@@ -226,11 +247,32 @@ class FacePipeline:
                     signed.append(event)
         return FrameResult(frame.t, time.perf_counter() - start, full, list(self.tracks.values()), signed)
 
+    def _liveness_checker(self) -> LivenessChecker | ChallengeChecker:
+        s = self.liveness_settings
+        return ChallengeChecker(s, self.rng) if s.challenge else LivenessChecker(s)
+
+    def _ear(self, track: Track, rgb: np.ndarray, lm: Landmarks) -> float | None:
+        """The EAR from dlib's eye contours when the engine's landmarks have none and a blink can still
+        count; None lets the checker measure the landmarks' own contours (or find none)."""
+        if has_eye_contours(lm) or self._eyes_broken:
+            return None
+        checker = track.liveness
+        wanted = checker.needs_ear if isinstance(checker, ChallengeChecker) else (
+            BLINK in self.liveness_settings.methods)
+        if not wanted:
+            return None
+        try:
+            return self.eyes.ear(rgb, lm)
+        except FaceEngineUnavailable as exc:  # blink steps then cannot pass: say so once, loudly
+            self._eyes_broken = True
+            log.error("blink liveness is unavailable (no eye contours): %s", exc)
+            return None
+
     def _update(self, track: Track, rgb: np.ndarray, t: float) -> SignedIn | None:
         face_px = box_height(track.box)
         lm = self.engine.landmarks(rgb, [track.box])
-        if lm:
-            track.live = track.liveness.update(t, lm[0], face_px)  # SFace's points carry their own box
+        if lm:  # SFace's points carry their own box
+            track.live = track.liveness.update(t, lm[0], face_px, ear=self._ear(track, rgb, lm[0]))
         if track.decision.outcome != ACCEPT and face_px >= self.min_face_px and self._wants_encoding(track, face_px):
             enc = self.engine.encode(rgb, [track.box], 1)
             track.encoded_at, track.encoded_px = track.seen, face_px
@@ -242,11 +284,11 @@ class FacePipeline:
         if d.outcome not in (ACCEPT, ASK):
             return None
         if not track.live.passed:
-            if t - track.started > self.liveness_timeout_s:
-                track.state = FAILED
-                self.bus.publish(FaceSignInFailed(track.id, "liveness", "未通过活体检测，请使用党员编号签到 / "
-                                                  "liveness not shown: please sign in with your member number",
-                                                  d.member_number))
+            if isinstance(track.liveness, ChallengeChecker):
+                self._challenge(track, t)
+            elif t - track.started > self.liveness_timeout_s:
+                self._liveness_failed(track, "未通过活体检测，请使用党员编号签到 / "
+                                             "liveness not shown: please sign in with your member number")
             elif not track.prompted:
                 track.prompted = True
                 self.bus.publish(LivenessPrompt(track.id))
@@ -258,6 +300,33 @@ class FacePipeline:
             self.bus.publish(ConfirmIdentity(track.id, tuple(c.number for c in d.candidates),
                                              tuple(c.name for c in d.candidates), float(d.distance), d.margin))
         return None
+
+    def _challenge(self, track: Track, t: float) -> None:
+        """Start the challenge when the matcher first has an answer, publish each step once, and end in the
+        member-number fallback when it is failed or its time is up."""
+        checker: ChallengeChecker = track.liveness  # type: ignore[assignment]
+        state = checker.start(t)
+        if not state.exhausted and t > state.deadline + 0.5:  # no landmarks came to judge the step
+            state = checker.give_up()
+        if state.exhausted:
+            why = {WRONG_WAY: "转头方向与提示不符，请使用党员编号签到 / the head turned the other way: "
+                              "please sign in with your member number",
+                   TIMEOUT: "未在规定时间内完成动作，请使用党员编号签到 / the action was not seen in time: "
+                            "please sign in with your member number"}
+            self._liveness_failed(track, why.get(state.failed, why[TIMEOUT]))
+            return
+        shown = (state.index, state.attempt)
+        if state.step is None or track.prompted == shown:
+            return
+        track.prompted = shown
+        zh, en = INSTRUCTIONS[state.step]
+        self.bus.publish(LivenessPrompt(track.id, f"{zh} / {en}", step=state.step, index=state.index + 1,
+                                        total=state.total, seconds=round(state.deadline - t, 1),
+                                        attempt=state.attempt))
+
+    def _liveness_failed(self, track: Track, message: str) -> None:
+        track.state = FAILED
+        self.bus.publish(FaceSignInFailed(track.id, "liveness", message, track.decision.member_number))
 
     def _wants_encoding(self, track: Track, face_px: int) -> bool:
         """Every frame until the matcher has decided; for a face it rejected (nobody enrolled), only
@@ -303,7 +372,9 @@ class FacePipeline:
                 track.state = FAILED
                 self.bus.publish(FaceSignInFailed(track.id, "refused", str(exc), number))
                 return None
-            event = SignedIn(meeting.id, member.number, member.name, "face", result.late, already=not result.created)
+            event = SignedIn(meeting.id, member.number, member.name, "face", result.late, already=not result.created,
+                             record_id=result.record.id, track_id=track.id, distance=distance,
+                             liveness=track.live.how or "", terminal_id=self.terminal_id)
         track.state, track.signed = SIGNED, event
         self.bus.publish(event)  # only now: sign_in has committed the row
         return event

@@ -84,8 +84,9 @@ class FaceSettings:
         out.policy = MatchPolicy(**_pick(values, MatchPolicy))
         out.quality = QualityLimits(**_pick(values, QualityLimits))
         live = _pick(values.get("liveness", {}) or {}, LivenessSettings)
-        if "methods" in live:
-            live["methods"] = tuple(live["methods"])
+        for key in ("methods", "challenge"):
+            if key in live:
+                live[key] = tuple(live[key])
         out.liveness = LivenessSettings(**live)
         if out.key_file is None and config is not None and hasattr(config, "site"):
             out.key_file = Path(config.site.data_dir) / "face.key"
