@@ -30,9 +30,10 @@ log = logging.getLogger("launcher")
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from core.doctor import format_table, kiosk_can_run, run_doctor, to_json
+    from robot_assistant.doctor_checks import engine_checks
 
     config = load_config(args.config)
-    checks = run_doctor(config, devices=not args.no_devices)
+    checks = run_doctor(config, devices=not args.no_devices, engines=engine_checks)
     print(to_json(checks) if args.json else format_table(checks))
     can_run = kiosk_can_run(checks)
     if not args.json:

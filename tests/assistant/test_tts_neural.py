@@ -194,7 +194,8 @@ def test_a_missing_voice_falls_back_to_espeak_ng_and_says_why(tmp_path):
 
 def test_doctor_says_which_voice_speaks_and_its_licences(tmp_path):
     from core.config import load_config
-    from core.doctor import DEGRADED, OK, check_voice
+    from core.doctor import DEGRADED, OK
+    from robot_assistant.doctor_checks import check_voice
 
     need_voice()
     env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path)}
