@@ -32,7 +32,8 @@ def main(clips: list[Path]) -> None:
     from robot_assistant.audio import WavFileSource
     from robot_assistant.qa.brain import Brain
     from robot_assistant.stt_select import recognizer_for
-    from robot_assistant.tts import NullSink, tts_for
+    from robot_assistant.tts import NullSink
+    from robot_assistant.voices import tts_for
 
     config = load_config()
     brain = Brain.from_config(config)

@@ -144,7 +144,8 @@ def _transcribe(config: Config, wav: Path, language: str | None) -> tuple[str, s
 
 
 def _say(config: Config, text: str, language: str, out: Path) -> int:
-    from robot_assistant.tts import NullSink, tts_for
+    from robot_assistant.tts import NullSink
+    from robot_assistant.voices import tts_for
 
     tts = tts_for(config, sink=NullSink("writing to a file"))
     try:

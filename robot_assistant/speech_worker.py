@@ -380,7 +380,7 @@ def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = N
     """
     from robot_assistant.audio import source_from_spec
     from robot_assistant.stt_select import recognizer_for
-    from robot_assistant.tts import tts_for
+    from robot_assistant.voices import tts_for
 
     language = language or config.site.language
     phrase = getattr(config.assistant, "wake_phrase", None)

