@@ -43,6 +43,7 @@ import requests
 from sqlalchemy import select
 
 from core.audit import audit
+from core.background import BackgroundLoop
 from core.config import ROOT, ContentSection, FeedSection
 from core.content import (
     FeedError,
@@ -213,9 +214,13 @@ def looks_like_json(feed_format: str, content_type: str, body: bytes, url: str =
 # ------------------------------------------------------------------------------------------- syncer
 
 
-class FeedSyncer:
+class FeedSyncer(BackgroundLoop):
     """Keeps the configured feeds in the database. ``sync_once()`` runs one round (never raises);
-    ``start()`` runs rounds every ``sync_interval_seconds`` in a daemon thread; ``sync_now()`` wakes it."""
+    ``start()`` runs rounds every ``sync_interval_seconds`` in a daemon thread; ``sync_now()`` wakes it.
+    The thread, its stop and wake are core.background's, like the fleet's other workers; a failed feed
+    is retried by the next round (and each request by ``tries`` with doubling waits)."""
+
+    thread_name = "feed-sync"
 
     def __init__(self, content: ContentSection, db: Database, bus: EventBus, data_dir: Path, *,
                  now: Callable[[], datetime] = utcnow, sleep: Callable[[float], object] | None = None,
@@ -235,15 +240,13 @@ class FeedSyncer:
         self.backoff_seconds = backoff_seconds
         self.http = http or requests.Session()
         self.http.headers.setdefault("User-Agent", USER_AGENT)
-        self._stop = threading.Event()
-        self._wake = threading.Event()
+        self._init_loop()
         # The default sleep is a wait on the stop flag, so stop() is not held up by a backoff.
         self._sleep = sleep or self._stop.wait
         self._round_lock = threading.Lock()
         self._state_lock = threading.Lock()
         self._states: dict[str, dict[str, Any]] | None = None
         self._rejected_images: set[str] = set()
-        self._thread: threading.Thread | None = None
 
     @classmethod
     def for_terminal(cls, terminal: Terminal, **kwargs: Any) -> FeedSyncer:
@@ -256,25 +259,13 @@ class FeedSyncer:
 
     # ----------------------------------------------------------------------------------- thread
 
-    def start(self) -> None:
-        """Run ``run_forever`` in a daemon thread (a second call while it runs does nothing)."""
-        if self._thread is not None and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self.run_forever, args=(self._stop,), name="feed-sync", daemon=True)
-        self._thread.start()
-
     def stop(self, timeout: float | None = 5.0) -> None:
         """Ask the thread to finish and wait for it (an HTTP request in flight may take up to its timeout)."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        super().stop(timeout)
 
     def sync_now(self) -> None:
         """Start a round as soon as the current one (if any) ends: the admin's 'sync now' button."""
-        self._wake.set()
+        self.wake()
 
     def run_forever(self, stop_event: threading.Event) -> None:
         """Sync, then wait ``sync_interval_seconds`` or until woken, until ``stop_event`` is set."""
@@ -284,13 +275,7 @@ class FeedSyncer:
                 self.sync_once()
             except Exception:  # sync_once records its own failures; this is a last guard for the thread
                 log.exception("feed sync round failed")
-            deadline = time.monotonic() + self.content.sync_interval_seconds
-            while not stop_event.is_set() and not self._wake.is_set():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                # Short slices so a stop_event set by someone other than stop() is noticed promptly.
-                self._wake.wait(min(remaining, 1.0))
+            self._wait(stop_event, self.content.sync_interval_seconds)
 
     # ------------------------------------------------------------------------------------ status
 
