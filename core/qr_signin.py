@@ -2,29 +2,37 @@
 
 ``core.qrsign.sign_in_with_token`` does the sign-in itself; this is the read-only look a phone gets
 when it opens ``/qr/<code>`` — the code checked the same way (and a refusal audited the same way, as
-``qr.refused``), the meeting found, nothing written but the audit row.
+``qr.refused``), the meeting found by its uuid, and the member's sign-in when there already is one (the
+page then says 您已签到 instead of asking again); nothing written but the audit row.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.audit import audit
-from core.models import Meeting
-from core.qrsign import QrClaim, QrRefused, verify
+from core.models import Attendance, Meeting
+from core.qrsign import QrClaim, QrRefused, find_meeting, verify
 
 
 def preview(session: Session, token: str, *, key: bytes, now: datetime, actor: str, ip: str,
-            write_audit: bool = True) -> tuple[QrClaim, Meeting]:
-    """The claim and its meeting, or ``QrRefused`` (audited as ``qr.refused`` unless ``write_audit`` is
-    False: a flood of made-up codes is counted, not written row by row)."""
+            member_id: int | None = None, write_audit: bool = True
+            ) -> tuple[QrClaim, Meeting, Attendance | None]:
+    """The claim, its meeting and ``member_id``'s sign-in there (None when not signed in or no member),
+    or ``QrRefused`` (audited as ``qr.refused`` unless ``write_audit`` is False: a flood of made-up codes
+    is counted, not written row by row)."""
     try:
-        claim = verify(token, key=key, now=now, meeting_exists=lambda mid: session.get(Meeting, mid) is not None)
+        claim = verify(token, key=key, now=now)
+        meeting = find_meeting(session, claim)
     except QrRefused as exc:
         if write_audit:
             audit(session, actor[:100], "qr.refused", "", "", code=exc.code, ip=ip, step="open")
         raise
-    meeting = session.get(Meeting, claim.meeting_id, options=[selectinload(Meeting.branch)])
-    return claim, meeting
+    record = None
+    if member_id is not None:
+        record = session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id,
+                                                          Attendance.member_id == member_id)).first()
+    return claim, meeting, record

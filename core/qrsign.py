@@ -6,27 +6,35 @@ before (a phone needs a few seconds to scan, open the page and log in), plus ``C
 two machines whose clocks differ a little. A photo of the code sent to someone at home is therefore
 useless a minute later, and nobody can make a code for another meeting without the key.
 
+The meeting is named by its uuid, not its row id: in a fleet the web app runs on the central PostgreSQL,
+where the kiosk's local ids mean nothing (roster_sync and the outbox key meetings by uuid too). Version 1
+carried the local id and is refused (the kiosk and the web app come from one release; a code lives a
+minute).
+
 Why HMAC and not Ed25519: both ends (kiosk and web app) are ours and hold the same site key, so a
 signature that anyone could check buys nothing, while an Ed25519 signature alone is 64 bytes — a denser
-QR code that a phone reads less easily from two metres. The tag is HMAC-SHA256 cut to 16 bytes (128
-bits; RFC 2104 allows truncation to half the hash), the whole token is 34 bytes plus the terminal id,
-about 46 URL-safe characters.
+QR code that a phone reads less easily from two metres. The tag is HMAC-SHA256 cut to 12 bytes (96 bits,
+as IPsec's HMAC-SHA1-96 and TLS's Finished message): a code is only ever checked online, at most 30 a
+minute from one address, and lives a minute, so guessing a tag is out of reach, and the 16-byte uuid
+then still fits the QR version the 4-byte id needed (37×37 modules for a short https address). The
+token is 34 bytes plus the terminal id, about 56 URL-safe characters.
 
 Binary layout (then base64url without padding)::
 
-    version(1) | window(4, big-endian, unix seconds // 30) | meeting_id(4) | len(1) | terminal_id | tag(16)
+    version(1)=2 | window(4, big-endian, unix seconds // 30) | meeting uuid(16) | len(1) | terminal_id | tag(12)
 
 The key lives like the face key (``core.facecrypt``): ``$DANGJIAN_QR_KEY`` (url-safe base64 of 32 bytes)
 or a file readable by its owner only, ``web.qr_key_file`` or ``<site.data_dir>/qr.key``, created with
 mode 0600 on first use. The web server must read the same key (same data_dir, the same file copied, or
 the same environment variable), or every code is refused as forged.
 
-Replay: a token signs a given member in at most once. ``record_use`` keeps (window, token, member) as a
-row of the ``settings`` table (``qruse:<window>:<digest>``, as the PIN lockouts and web sessions keep
-theirs), so no migration is needed; the primary key makes two racing requests conflict, and the zero-padded
-window in the key lets old rows be deleted by a key range. ``sign_in_with_token`` is the whole path the web
-app calls: verify, replay check, ``core.attendance.sign_in(method="qr")`` at the terminal that showed the
-code (so that kiosk greets the member), every refusal audited as ``qr.refused``.
+Scanning again: ``sign_in_with_token`` is the whole path the web app calls — verify, find the meeting by
+uuid, ``core.attendance.sign_in(method="qr")`` at the terminal that showed the code (so that kiosk greets
+the member). A member who scans the same code (or a later one) again is already signed in: the first
+record is returned (``created`` False; the page says 您已签到), nothing more is written. A colleague may
+scan the same code for themself. Every refusal — malformed, forged, expired, not yet valid, unknown
+meeting, and a meeting the member cannot sign in to now (closed, not open yet, not on a 支委会's roster) —
+is audited as ``qr.refused`` with its code.
 """
 
 from __future__ import annotations
@@ -41,7 +49,8 @@ import re
 import stat
 import struct
 import tempfile
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,7 +60,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.attendance import SignInResult
-    from core.models import Member
+    from core.models import Meeting, Member
 
 KEY_ENV = "DANGJIAN_QR_KEY"
 WINDOW_SECONDS = 30
@@ -59,11 +68,11 @@ WINDOW_SECONDS = 30
 PREVIOUS_WINDOWS = 1
 #: Slack for the clocks of the kiosk and the web server.
 CLOCK_SKEW = timedelta(seconds=5)
-_VERSION = 1
-_TAG = 16
-_HEAD = struct.Struct(">BIIB")
+_VERSION = 2
+_TAG = 12
+_HEAD = struct.Struct(">BI16sB")
 _TERMINAL = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-_LABEL = b"dangjian-qr-signin:v1"
+_LABEL = b"dangjian-qr-signin"
 
 #: (code) → (中文, English) shown to the member on the phone.
 MESSAGES = {
@@ -77,8 +86,6 @@ MESSAGES = {
                       "This code is not valid yet: check the clocks of the terminal and the server"),
     "unknown_meeting": ("二维码对应的会议不存在",
                         "The meeting of this code does not exist"),
-    "replayed": ("此二维码已为您签到过，请扫描签到屏上当前的二维码",
-                 "This code has already signed you in: scan the code the sign-in screen shows now"),
 }
 
 
@@ -99,7 +106,8 @@ class QrKeyError(RuntimeError):
 class QrClaim:
     """What a valid code says."""
 
-    meeting_id: int
+    meeting_uuid: str
+    """Canonical text form (lower case, with hyphens), as ``core.models.Meeting.uuid`` holds it."""
     terminal_id: str
     window_start: datetime
     """UTC start of the 30-s window the code was issued in."""
@@ -123,14 +131,17 @@ def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
 
 
-def issue(meeting_id: int, terminal_id: str, *, key: bytes, now: datetime) -> str:
-    """The URL-safe token for ``meeting_id`` shown at ``terminal_id`` in ``now``'s 30-s window."""
-    if not 0 < meeting_id < 2**32:
-        raise ValueError(f"meeting id {meeting_id} out of range")
+def issue(meeting_uuid: str, terminal_id: str, *, key: bytes, now: datetime) -> str:
+    """The URL-safe token for the meeting ``meeting_uuid`` shown at ``terminal_id`` in ``now``'s 30-s
+    window."""
+    try:
+        meeting = uuid.UUID(str(meeting_uuid)).bytes
+    except ValueError:
+        raise ValueError(f"meeting uuid {meeting_uuid!r} is not a uuid") from None
     if not _TERMINAL.fullmatch(terminal_id):
         raise ValueError(f"terminal id {terminal_id!r}: letters, digits, _ . - (at most 64)")
     tid = terminal_id.encode("ascii")
-    body = _HEAD.pack(_VERSION, _window(now), meeting_id, len(tid)) + tid
+    body = _HEAD.pack(_VERSION, _window(now), meeting, len(tid)) + tid
     return _b64(body + _mac(key, body))
 
 
@@ -148,15 +159,14 @@ def token_bytes(token: str) -> bytes:
     return raw
 
 
-def verify(token: str, *, key: bytes, now: datetime,
-           meeting_exists: Callable[[int], bool] | None = None) -> QrClaim:
-    """The claim of a valid token, else ``QrRefused`` with its code (checked in this order): malformed,
-    forged (wrong key or any byte changed), expired / not_yet_valid, unknown_meeting (when
-    ``meeting_exists`` is given and says no)."""
+def verify(token: str, *, key: bytes, now: datetime) -> QrClaim:
+    """The claim of a valid token, else ``QrRefused`` with its code (checked in this order): malformed
+    (a version-1 code too), forged (wrong key or any byte changed), expired / not_yet_valid. Whether the
+    meeting exists is ``find_meeting``'s question."""
     raw = token_bytes(token)
     if len(raw) < _HEAD.size + 1 + _TAG:
         raise QrRefused("malformed")
-    version, window, meeting_id, n = _HEAD.unpack_from(raw)
+    version, window, meeting, n = _HEAD.unpack_from(raw)
     body, tag = raw[:-_TAG], raw[-_TAG:]
     if version != _VERSION or len(body) != _HEAD.size + n:
         raise QrRefused("malformed")
@@ -167,9 +177,21 @@ def verify(token: str, *, key: bytes, now: datetime,
         raise QrRefused("expired")
     if window > _window(now + CLOCK_SKEW):
         raise QrRefused("not_yet_valid")
-    if meeting_exists is not None and not meeting_exists(meeting_id):
+    return QrClaim(str(uuid.UUID(bytes=meeting)), terminal_id, datetime.fromtimestamp(window * WINDOW_SECONDS, UTC))
+
+
+def find_meeting(session: Session, claim: QrClaim) -> Meeting:
+    """The meeting ``claim`` names, by uuid (one indexed look-up); ``QrRefused('unknown_meeting')``."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from core.models import Meeting
+
+    meeting = session.scalars(select(Meeting).options(joinedload(Meeting.branch))
+                              .where(Meeting.uuid == claim.meeting_uuid)).first()
+    if meeting is None:
         raise QrRefused("unknown_meeting")
-    return QrClaim(meeting_id, terminal_id, datetime.fromtimestamp(window * WINDOW_SECONDS, UTC))
+    return meeting
 
 
 def window_ends(now: datetime) -> datetime:
@@ -233,71 +255,39 @@ def _create_key_file(path: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-# ------------------------------------------------------------------------------------------ replay
-
-_USE_PREFIX = "qruse:"
-#: Use rows older than this are deleted when a new one is written (their tokens have long expired).
-KEEP_USES = timedelta(minutes=10)
+# ------------------------------------------------------------------------------------ the whole path
 
 
-def _use_key(window: int, raw: bytes, member_id: int) -> str:
-    digest = hashlib.sha256(raw + b"|member:" + str(member_id).encode()).hexdigest()[:40]
-    return f"{_USE_PREFIX}{window:010d}:{digest}"
-
-
-def record_use(session: Session, token: str, member: Member, *, now: datetime) -> None:
-    """Note that ``token`` signed ``member`` in (in ``session``; the caller commits it with the sign-in).
-    ``QrRefused('replayed')`` when it already did. Call after ``verify``."""
-    from sqlalchemy import delete
-
-    from core.models import Setting
-
-    raw = token_bytes(token)
-    window = _HEAD.unpack_from(raw)[1]
-    key = _use_key(window, raw, member.id)
-    if session.get(Setting, key) is not None:
-        raise QrRefused("replayed")
-    oldest = _window(now - KEEP_USES)
-    session.execute(delete(Setting).where(Setting.key >= _USE_PREFIX,
-                                          Setting.key < f"{_USE_PREFIX}{oldest:010d}"))
-    session.add(Setting(key=key, value={"member_id": member.id, "meeting_id": _HEAD.unpack_from(raw)[2],
-                                        "used_at": now.isoformat()}))
-
-
-def sign_in_with_token(session: Session, token: str, member: Member, *, key: bytes,
-                       now: datetime) -> SignInResult:
-    """Sign the logged-in ``member`` in with a scanned code: ``verify`` (the meeting must exist), refuse a
-    replay, then ``core.attendance.sign_in(method="qr")`` — committed with the use, lateness and outbox row
-    as for any sign-in; idempotent (``created`` False when already signed in). Raises ``QrRefused`` (audited
-    ``qr.refused`` with its code, committed) or ``core.attendance.SignInError`` (meeting not open, not on
-    the roster of a 支委会: the session is rolled back, nothing written)."""
-    from sqlalchemy.exc import IntegrityError
-
-    from core.attendance import sign_in
+def sign_in_with_token(session: Session, token: str, member: Member, *, key: bytes, now: datetime,
+                       ip: str = "") -> SignInResult:
+    """Sign the logged-in ``member`` in with a scanned code: ``verify``, ``find_meeting``, then
+    ``core.attendance.sign_in(method="qr")`` at the terminal that showed the code — committed with its
+    lateness, audit and outbox rows as any sign-in. Idempotent: a member already signed in (this code
+    scanned twice, or a later one) gets the first record back (``created`` False) and nothing is written.
+    Raises ``QrRefused`` or ``core.attendance.SignInError`` (closed, not open yet, not on a 支委会's roster);
+    either is audited as ``qr.refused`` with its code, committed, and nothing else is written."""
+    from core.attendance import SignInError, sign_in
     from core.audit import audit
-    from core.models import Meeting
 
     actor, terminal, target = f"member:{member.number}", "", ""
 
-    def refuse(exc: QrRefused) -> QrRefused:
+    def refused(code: str, **detail) -> None:
         session.rollback()
-        audit(session, actor, "qr.refused", target, terminal, code=exc.code)
+        audit(session, actor, "qr.refused", target, terminal, code=code, ip=ip, step="confirm", **detail)
         session.commit()
-        return exc
 
     try:
-        claim = verify(token, key=key, now=now, meeting_exists=lambda mid: session.get(Meeting, mid) is not None)
-        terminal, target = claim.terminal_id, f"meeting:{claim.meeting_id}"
-        record_use(session, token, member, now=now)
+        claim = verify(token, key=key, now=now)
+        terminal, target = claim.terminal_id, f"meeting:{claim.meeting_uuid}"
+        meeting = find_meeting(session, claim)
     except QrRefused as exc:
-        raise refuse(exc) from None
-    meeting = session.get(Meeting, claim.meeting_id)
+        refused(exc.code)
+        raise
     try:
-        result = sign_in(session, meeting, member, method="qr", terminal_id=claim.terminal_id, now=now)
-        session.commit()  # the use row when the member had already signed in (sign_in wrote nothing)
-    except IntegrityError:  # the same member's second request with this code won the race
-        raise refuse(QrRefused("replayed")) from None
+        return sign_in(session, meeting, member, method="qr", terminal_id=claim.terminal_id, now=now)
+    except SignInError as exc:
+        refused("sign_in", reason=str(exc)[:200])
+        raise
     except Exception:
         session.rollback()
         raise
-    return result

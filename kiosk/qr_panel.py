@@ -67,7 +67,7 @@ class QrPanel:
         self.theme, self.base_url, self.terminal_id = theme, base_url.strip(), terminal_id
         self.key, self.enabled, self.key_problem = key, enabled, key_problem
         self.shown: Shown | None = None
-        self._code: tuple[int, int, str, pygame.Surface] | None = None  # meeting, window, url, 1 px/module
+        self._code: tuple[str, int, str, pygame.Surface] | None = None  # meeting uuid, window, url, 1 px/module
         self._scaled: tuple[int, int, pygame.Surface] | None = None  # id(code surface), px, scaled surface
 
     @classmethod
@@ -101,7 +101,8 @@ class QrPanel:
 
     # ------------------------------------------------------------------------------------ drawing
     def draw(self, surface: pygame.Surface, rect: pygame.Rect, meeting: Any, now: datetime) -> pygame.Rect | None:
-        """Draw into ``rect`` for ``meeting`` (anything with ``.id``; None: nothing) at ``now`` (aware).
+        """Draw into ``rect`` for ``meeting`` (anything with ``.id`` and ``.uuid``: the code names the uuid,
+        which the central server knows too; None: nothing) at ``now`` (aware).
         Returns the area drawn, or None when nothing was."""
         self.shown = None
         if not self.enabled or meeting is None:
@@ -113,7 +114,7 @@ class QrPanel:
         th, pal, sp = self.theme, self.theme.palette, self.theme.spacing
         card(surface, rect, pal.surface, sp.radius, shadow=pal.divider)
         inner = rect.inflate(-2 * sp.pad, -2 * sp.pad)
-        code, url, token = self._code_surface(meeting.id, now)
+        code, url, token = self._code_surface(meeting.uuid, now)
         left = (qrsign.window_ends(now) - now).total_seconds()
         seconds = max(0, int(left + 0.999))
         wide = inner.w >= inner.h * 1.4  # under a camera preview: the code left, the words right of it
@@ -183,13 +184,13 @@ class QrPanel:
         return pygame.Rect(rect.left, rect.top, rect.w, y - rect.top)
 
     # ------------------------------------------------------------------------------------- the code
-    def _code_surface(self, meeting_id: int, now: datetime) -> tuple[pygame.Surface, str, str]:
+    def _code_surface(self, meeting_uuid: str, now: datetime) -> tuple[pygame.Surface, str, str]:
         """The code for this window at one pixel per module, quiet zone included (made once per window)."""
         window = int(now.timestamp()) // qrsign.WINDOW_SECONDS
-        if self._code is None or self._code[:2] != (meeting_id, window):
-            token = qrsign.issue(meeting_id, self.terminal_id, key=self.key, now=now)  # type: ignore[arg-type]
+        if self._code is None or self._code[:2] != (meeting_uuid, window):
+            token = qrsign.issue(meeting_uuid, self.terminal_id, key=self.key, now=now)  # type: ignore[arg-type]
             url = qrsign.url_for(self.base_url, token)
-            self._code = (meeting_id, window, url, matrix_surface(url))
+            self._code = (meeting_uuid, window, url, matrix_surface(url))
         return self._code[3], self._code[2], self._code[2].rsplit("/", 1)[-1]
 
     def _scale(self, code: pygame.Surface, px: int) -> pygame.Surface:

@@ -17,6 +17,12 @@ from core.qrsign import QrClaim, QrKeyError, QrRefused, issue, load_key, url_for
 KEY = bytes(range(32))
 OTHER = bytes(range(1, 33))
 T0 = datetime(2026, 12, 1, 9, 0, 0, tzinfo=UTC)  # a window boundary (divisible by 30 s)
+U7 = "0b7e1c4a-5d2f-4e8a-9c61-3f2a7d9e0007"
+U6 = "0b7e1c4a-5d2f-4e8a-9c61-3f2a7d9e0006"
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def _refused(code: str, token: str, **kw) -> QrRefused:
@@ -28,41 +34,64 @@ def _refused(code: str, token: str, **kw) -> QrRefused:
 
 
 def test_round_trip_and_size():
-    token = issue(42, "kiosk-01", key=KEY, now=T0 + timedelta(seconds=7))
-    assert verify(token, key=KEY, now=T0 + timedelta(seconds=9)) == QrClaim(42, "kiosk-01", T0)
-    assert len(token) <= 50 and all(c.isalnum() or c in "-_" for c in token)
+    token = issue(U7, "kiosk-01", key=KEY, now=T0 + timedelta(seconds=7))
+    assert verify(token, key=KEY, now=T0 + timedelta(seconds=9)) == QrClaim(U7, "kiosk-01", T0)
+    assert issue(U7.upper(), "kiosk-01", key=KEY, now=T0) == issue(U7, "kiosk-01", key=KEY, now=T0)
+    assert len(token) <= 56 and all(c.isalnum() or c in "-_" for c in token)
     url = url_for("https://dj.example.org/m/", token)
     assert url == f"https://dj.example.org/m/qr/{token}"
 
 
+def test_the_code_stays_a_small_qr():
+    """The 16-byte uuid costs no QR version over the 4-byte local id it replaced: 37×37 modules (version 5)
+    for a short https address, as before."""
+    import segno
+
+    for base in ("https://dj.example.org", "http://192.168.1.20:8080"):
+        qr = segno.make(url_for(base, issue(U7, "kiosk-01", key=KEY, now=T0)), error="m", micro=False,
+                        boost_error=False)
+        assert qr.version <= 5, (base, qr.version)
+
+
+def test_version_1_codes_are_refused():
+    """A code of the old layout (the kiosk's local meeting id) names no meeting the central server knows."""
+    import hashlib
+    import hmac
+    import struct
+
+    body = struct.pack(">BIIB", 1, int(T0.timestamp()) // 30, 7, 8) + b"kiosk-01"
+    mac_key = hmac.new(KEY, b"dangjian-qr-signin:v1", hashlib.sha256).digest()
+    _refused("malformed", _b64(body + hmac.new(mac_key, body, hashlib.sha256).digest()[:16]))
+
+
 def test_current_and_previous_window_accepted_older_refused():
-    token = issue(7, "kiosk-01", key=KEY, now=T0 + timedelta(seconds=29))  # late in window W
+    token = issue(U7, "kiosk-01", key=KEY, now=T0 + timedelta(seconds=29))  # late in window W
     # the next window (W+1) and its end: still good
-    assert verify(token, key=KEY, now=T0 + timedelta(seconds=59)).meeting_id == 7
+    assert verify(token, key=KEY, now=T0 + timedelta(seconds=59)).meeting_uuid == U7
     # W+2, past the clock-skew slack: expired
     _refused("expired", token, now=T0 + timedelta(seconds=60) + qrsign.CLOCK_SKEW + timedelta(seconds=1))
-    assert verify(token, key=KEY, now=T0 + timedelta(seconds=62)).meeting_id == 7  # within the 5 s slack
+    assert verify(token, key=KEY, now=T0 + timedelta(seconds=62)).meeting_uuid == U7  # within the 5 s slack
     _refused("expired", token, now=T0 + timedelta(hours=1))
 
 
 def test_not_yet_valid_beyond_clock_skew():
-    token = issue(7, "kiosk-01", key=KEY, now=T0 + timedelta(seconds=30))
-    assert verify(token, key=KEY, now=T0 + timedelta(seconds=27)).meeting_id == 7  # 3 s early: clock skew
+    token = issue(U7, "kiosk-01", key=KEY, now=T0 + timedelta(seconds=30))
+    assert verify(token, key=KEY, now=T0 + timedelta(seconds=27)).meeting_uuid == U7  # 3 s early: clock skew
     _refused("not_yet_valid", token, now=T0 + timedelta(seconds=20))
 
 
 def test_forged_wrong_key():
-    token = issue(7, "kiosk-01", key=OTHER, now=T0)
+    token = issue(U7, "kiosk-01", key=OTHER, now=T0)
     _refused("forged", token)
 
 
 def test_tampered_meeting_id_and_terminal_refused():
-    raw = bytearray(base64.urlsafe_b64decode(issue(7, "kiosk-01", key=KEY, now=T0) + "=="))
+    raw = bytearray(base64.urlsafe_b64decode(issue(U7, "kiosk-01", key=KEY, now=T0) + "=="))
     changed = bytearray(raw)
-    changed[8] ^= 0x01  # the low byte of the meeting id: 7 -> 6
+    changed[20] ^= 0x01  # the last byte of the meeting uuid: ...0007 -> ...0006
     _refused("forged", base64.urlsafe_b64encode(bytes(changed)).rstrip(b"=").decode())
     changed = bytearray(raw)
-    changed[10] = ord("K")  # terminal id's first letter
+    changed[22] = ord("K")  # terminal id's first letter
     _refused("forged", base64.urlsafe_b64encode(bytes(changed)).rstrip(b"=").decode())
     changed = bytearray(raw)
     changed[-1] ^= 0x80  # the tag
@@ -70,7 +99,7 @@ def test_tampered_meeting_id_and_terminal_refused():
 
 
 def test_later_window_cannot_be_made_without_key():
-    raw = bytearray(base64.urlsafe_b64decode(issue(7, "kiosk-01", key=KEY, now=T0) + "=="))
+    raw = bytearray(base64.urlsafe_b64decode(issue(U7, "kiosk-01", key=KEY, now=T0) + "=="))
     raw[4] += 1  # the window's low byte: pretend it is fresher
     _refused("forged", base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode(),
              now=T0 + timedelta(minutes=5))
@@ -83,7 +112,7 @@ def test_malformed(token):
 
 
 def test_non_canonical_spelling_is_malformed():
-    token = issue(7, "kiosk-01", key=KEY, now=T0)
+    token = issue(U7, "kiosk-01", key=KEY, now=T0)
     assert verify(token, key=KEY, now=T0)
     _refused("malformed", token + "=")
     # the same bytes with non-zero padding bits: another spelling of one code, refused
@@ -94,18 +123,13 @@ def test_non_canonical_spelling_is_malformed():
         _refused("malformed", twin)
 
 
-def test_unknown_meeting():
-    token = issue(9, "kiosk-01", key=KEY, now=T0)
-    _refused("unknown_meeting", token, meeting_exists=lambda mid: mid == 8)
-    assert verify(token, key=KEY, now=T0, meeting_exists=lambda mid: mid == 9).meeting_id == 9
-
-
 def test_issue_refuses_bad_input():
-    for meeting, terminal in [(0, "k"), (2**32, "k"), (1, ""), (1, "机器"), (1, "a" * 65), (1, "a/b")]:
+    for meeting, terminal in [("7", "k"), ("", "k"), (U7 + "0", "k"), (U7, ""), (U7, "机器"), (U7, "a" * 65),
+                              (U7, "a/b")]:
         with pytest.raises(ValueError):
             issue(meeting, terminal, key=KEY, now=T0)
     with pytest.raises(ValueError):
-        issue(1, "k", key=KEY, now=datetime(2026, 1, 1))  # naive
+        issue(U7, "k", key=KEY, now=datetime(2026, 1, 1))  # naive
 
 
 def _config(tmp_path, key_file=None):
@@ -154,9 +178,9 @@ def test_load_key_env_file_setting_and_refusals(tmp_path):
 M_T0 = datetime(2026, 11, 26, 6, 30, tzinfo=UTC)  # a meeting starts; codes are scanned 10 minutes in
 
 
-def _seed(database):
-    from sqlalchemy import select
-
+def _seed(database, *, others: int = 0, meeting_uuid: str | None = None):
+    """Branches, members and a 支委会 (``meeting_uuid`` when given); ``others`` open meetings created first,
+    so the 支委会's local id differs from a kiosk's (as on the central database)."""
     from core.meetings import create_meeting
     from core.models import Branch, Member
 
@@ -165,10 +189,15 @@ def _seed(database):
         s.add_all([b1, b2, Member(number="M0101", name="张三", branch=b1), Member(number="M0102", name="李四", branch=b1),
                    Member(number="M0201", name="外支部", branch=b2)])
         s.flush()
+        for i in range(others):
+            create_meeting(s, type="党课", title_zh=f"别的会议{i}", branch_code="B01", starts_at=M_T0,
+                           ends_at=M_T0 + timedelta(minutes=90), roster=["M0101", "M0102"])
         committee = create_meeting(s, type="支委会", title_zh="十一月支委会", branch_code="B01", starts_at=M_T0,
                                    ends_at=M_T0 + timedelta(minutes=90), roster=["M0101", "M0102"])
+        if meeting_uuid:
+            committee.uuid = meeting_uuid
         s.commit()
-        return committee.id, {m.number: m.id for m in s.scalars(select(Member))}
+        return committee.id, committee.uuid
 
 
 def _member(s, number):
@@ -179,68 +208,87 @@ def _member(s, number):
     return s.scalars(select(Member).where(Member.number == number)).one()
 
 
-def test_sign_in_with_token_replay_and_audit(database):
+def test_a_kiosk_code_signs_in_on_the_central_database(database, tmp_path):
+    """Fleet: the kiosk (its own SQLite) shows a code for its meeting; the web app on the central database,
+    where the same meeting (same uuid) has another local id and that id is another meeting, signs the
+    member in to the right one."""
     from sqlalchemy import select
+
+    from core.db import Database
+    from core.models import Attendance
+
+    kiosk = Database(f"sqlite:///{tmp_path / 'kiosk.db'}")
+    try:
+        kiosk_id, shared_uuid = _seed(kiosk)
+    finally:
+        kiosk.dispose()
+    central_id, _ = _seed(database, others=2, meeting_uuid=shared_uuid)
+    assert central_id != kiosk_id  # the kiosk's local id names another meeting here
+    now = M_T0 + timedelta(minutes=3)
+    token = issue(shared_uuid, "kiosk-07", key=KEY, now=now)
+    with database.session() as s:
+        done = qrsign.sign_in_with_token(s, token, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=4))
+        assert done.created and done.record.meeting_id == central_id
+    with database.session() as s:
+        rows = [(a.meeting_id, a.method, a.terminal_id) for a in s.scalars(select(Attendance))]
+        assert rows == [(central_id, "qr", "kiosk-07")]
+
+
+def test_sign_in_with_token_is_idempotent_and_refusals_are_audited(database):
+    from sqlalchemy import func, select
 
     from core.attendance import SignInError
     from core.audit import recent
-    from core.models import Attendance, Setting
+    from core.models import Attendance, AuditEntry, Meeting, Member
 
-    meeting_id, _ = _seed(database)
+    meeting_id, meeting_uuid = _seed(database, others=1)
     now = M_T0 + timedelta(minutes=10)
-    token = issue(meeting_id, "kiosk-07", key=KEY, now=now - timedelta(seconds=20))
+    token = issue(meeting_uuid, "kiosk-07", key=KEY, now=now - timedelta(seconds=20))
     with database.session() as s:
         done = qrsign.sign_in_with_token(s, token, _member(s, "M0101"), key=KEY, now=now)
         assert done.created and done.late and done.record.method == "qr" and done.record.terminal_id == "kiosk-07"
-    with database.session() as s:  # committed: a fresh session sees the record and the use
+    with database.session() as s:  # committed: a fresh session sees the record
         rows = list(s.scalars(select(Attendance)))
         assert [(a.meeting_id, a.method) for a in rows] == [(meeting_id, "qr")]
-        assert s.scalars(select(Setting).where(Setting.key.like("qruse:%"))).all()
-        # the same member scanning the same code again: replayed, audited, nothing more written
-        with pytest.raises(QrRefused) as info:
-            qrsign.sign_in_with_token(s, token, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=5))
-        assert info.value.code == "replayed"
+        audits = s.scalar(select(func.count()).select_from(AuditEntry))
+        # the same member scanning the same code again: already signed in, the first record, nothing written
+        again = qrsign.sign_in_with_token(s, token, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=5))
+        assert not again.created and again.record.id == done.record.id
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == audits
         # a colleague standing beside them scans the same code: fine
         other = qrsign.sign_in_with_token(s, token, _member(s, "M0102"), key=KEY, now=now + timedelta(seconds=6))
         assert other.created
-        # a new code for someone already signed in: idempotent, the first record
-        fresh = issue(meeting_id, "kiosk-07", key=KEY, now=now + timedelta(seconds=40))
-        again = qrsign.sign_in_with_token(s, fresh, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=45))
-        assert not again.created and again.record.id == done.record.id
-        # forged, expired and unknown-meeting codes: refused and audited
-        for bad, code in [(issue(meeting_id, "kiosk-07", key=OTHER, now=now), "forged"),
-                          (issue(meeting_id, "kiosk-07", key=KEY, now=now - timedelta(minutes=3)), "expired"),
-                          (issue(meeting_id + 99, "kiosk-07", key=KEY, now=now), "unknown_meeting"),
+        # a later code for someone already signed in: the first record
+        fresh = issue(meeting_uuid, "kiosk-07", key=KEY, now=now + timedelta(seconds=40))
+        later = qrsign.sign_in_with_token(s, fresh, _member(s, "M0101"), key=KEY, now=now + timedelta(seconds=45))
+        assert not later.created and later.record.id == done.record.id
+        # forged, expired, unknown-meeting and malformed codes: refused and audited
+        for bad, code in [(issue(meeting_uuid, "kiosk-07", key=OTHER, now=now), "forged"),
+                          (issue(meeting_uuid, "kiosk-07", key=KEY, now=now - timedelta(minutes=3)), "expired"),
+                          (issue(U6, "kiosk-07", key=KEY, now=now), "unknown_meeting"),
                           ("not-a-code", "malformed")]:
             with pytest.raises(QrRefused) as info:
-                qrsign.sign_in_with_token(s, bad, _member(s, "M0201"), key=KEY, now=now)
+                qrsign.sign_in_with_token(s, bad, _member(s, "M0201"), key=KEY, now=now, ip="10.0.0.9")
             assert info.value.code == code
-        # off the roster of a 支委会: the meeting's rule refuses, nothing is written (no use row either)
-        uses = len(s.scalars(select(Setting).where(Setting.key.like("qruse:%"))).all())
+        # off the roster of a 支委会: the meeting's rule refuses, audited, no attendance written
         with pytest.raises(SignInError):
             qrsign.sign_in_with_token(s, token, _member(s, "M0201"), key=KEY, now=now + timedelta(seconds=7))
-        assert len(s.scalars(select(Setting).where(Setting.key.like("qruse:%"))).all()) == uses
+        # the meeting closed: refused for someone not signed in, still "already signed in" for the others
+        s.get(Meeting, meeting_id).closed = True
+        s.commit()
+        s.add(Member(number="M0103", name="王五", branch_id=_member(s, "M0101").branch_id))
+        s.commit()
+        closed = issue(meeting_uuid, "kiosk-07", key=KEY, now=now + timedelta(seconds=50))
+        with pytest.raises(SignInError):
+            qrsign.sign_in_with_token(s, closed, _member(s, "M0103"), key=KEY, now=now + timedelta(seconds=55))
+        assert not qrsign.sign_in_with_token(s, closed, _member(s, "M0102"), key=KEY,
+                                             now=now + timedelta(seconds=56)).created
     with database.session() as s:
         refused = [(e.actor, e.detail["code"]) for e in recent(s, "qr.refused")]
-        assert sorted(refused) == sorted([("member:M0101", "replayed"), ("member:M0201", "forged"),
-                                          ("member:M0201", "expired"), ("member:M0201", "unknown_meeting"),
-                                          ("member:M0201", "malformed")])
+        assert sorted(refused) == sorted([("member:M0201", "forged"), ("member:M0201", "expired"),
+                                          ("member:M0201", "unknown_meeting"), ("member:M0201", "malformed"),
+                                          ("member:M0201", "sign_in"), ("member:M0103", "sign_in")])
+        by_code = {e.detail["code"]: e for e in recent(s, "qr.refused")}
+        assert by_code["forged"].target == "" and by_code["forged"].detail["ip"] == "10.0.0.9"  # nothing trusted
+        assert by_code["unknown_meeting"].target == f"meeting:{U6}"  # signed, so its claim is named
         assert len(s.scalars(select(Attendance)).all()) == 2
-
-
-def test_old_use_rows_are_pruned(database):
-    from sqlalchemy import select
-
-    from core.models import Setting
-
-    meeting_id, _ = _seed(database)
-    now = M_T0 + timedelta(minutes=10)
-    with database.session() as s:
-        qrsign.sign_in_with_token(s, issue(meeting_id, "k1", key=KEY, now=now), _member(s, "M0101"), key=KEY, now=now)
-        s.add(Setting(key="pin:unrelated", value={}))  # another kind of row, never touched
-        s.commit()
-        later = now + qrsign.KEEP_USES + timedelta(minutes=1)
-        qrsign.sign_in_with_token(s, issue(meeting_id, "k1", key=KEY, now=later), _member(s, "M0102"), key=KEY,
-                                  now=later)
-        keys = s.scalars(select(Setting.key)).all()
-        assert len([k for k in keys if k.startswith("qruse:")]) == 1 and "pin:unrelated" in keys

@@ -21,7 +21,7 @@ from kiosk.ui.theme import Theme
 KEY = bytes(range(32))
 BASE = "https://dangjian.example.org/m"
 NOW = datetime(2026, 11, 26, 6, 40, 12, tzinfo=UTC)
-MEETING = SimpleNamespace(id=3)
+MEETING = SimpleNamespace(id=3, uuid="6f1c0d2e-8a4b-4c3d-9e5f-0a1b2c3d4e5f")
 
 
 def _theme(size):
@@ -54,7 +54,7 @@ def test_drawn_code_decodes_to_a_url_that_verifies(size, rect):
     assert url == qrsign.url_for(BASE, shown.token) == shown.url
     token = url.rsplit("/qr/", 1)[1]
     claim = qrsign.verify(token, key=KEY, now=NOW + timedelta(seconds=20))
-    assert (claim.meeting_id, claim.terminal_id) == (3, "kiosk-01")
+    assert (claim.meeting_uuid, claim.terminal_id) == (MEETING.uuid, "kiosk-01")  # the uuid, not the local id
     assert shown.seconds_left == 18  # 06:40:12 → the window ends at 06:40:30
 
 
@@ -69,7 +69,7 @@ def test_new_code_each_window_and_the_old_one_expires():
     panel.draw(surface, rect, MEETING, later)
     assert panel.shown.token != first and panel.shown.seconds_left == 30
     assert _decode(surface).endswith(panel.shown.token)
-    assert qrsign.verify(first, key=KEY, now=later + timedelta(seconds=25)).meeting_id == 3  # previous window
+    assert qrsign.verify(first, key=KEY, now=later + timedelta(seconds=25)).meeting_uuid == MEETING.uuid  # previous
     with pytest.raises(qrsign.QrRefused) as info:
         qrsign.verify(first, key=KEY, now=later + timedelta(seconds=36))
     assert info.value.code == "expired"

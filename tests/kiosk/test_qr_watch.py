@@ -96,17 +96,18 @@ def test_a_qr_sign_in_reaches_the_bus_within_2_s(watched):
 def test_the_whole_path_from_a_scanned_code(watched):
     watcher, sub, web_db, meeting_id = watched
     _started(watcher)
-    token = qrsign.issue(meeting_id, TERMINAL, key=KEY, now=utcnow())
     with web_db.session() as s:
+        token = qrsign.issue(s.get(Meeting, meeting_id).uuid, TERMINAL, key=KEY, now=utcnow())
         member = s.scalars(select(Member).where(Member.number == "M0105")).one()
-        qrsign.sign_in_with_token(s, token, member, key=KEY, now=utcnow())
+        assert qrsign.sign_in_with_token(s, token, member, key=KEY, now=utcnow()).created
     t0 = time.monotonic()
     event = _next(sub, 2.0)
     assert event is not None and event.member_number == "M0105" and time.monotonic() - t0 < 2.0
-    # the same code again by the same member: refused, nothing announced
-    with web_db.session() as s, pytest.raises(qrsign.QrRefused):
-        qrsign.sign_in_with_token(s, token, s.scalars(select(Member).where(Member.number == "M0105")).one(),
-                                  key=KEY, now=utcnow())
+    # the same code again by the same member: already signed in, nothing written, nothing announced
+    with web_db.session() as s:
+        again = qrsign.sign_in_with_token(s, token, s.scalars(select(Member).where(Member.number == "M0105")).one(),
+                                          key=KEY, now=utcnow())
+        assert not again.created and again.record.id == event.record_id
     assert _next(sub, 1.0) is None
 
 
@@ -163,9 +164,10 @@ def test_the_kiosk_greets_a_qr_sign_in_on_its_sign_in_screen(make_app):
     now = utcnow().replace(microsecond=0) + timedelta(days=400)  # clear of the demo's own meetings
     app = make_app((1280, 720), now=now)
     with app.terminal.db.session() as s:
-        meeting_id = create_meeting(s, type="支部党员大会", title_zh="支部党员大会", branch_code="B01",
-                                    starts_at=now - timedelta(minutes=3), ends_at=now + timedelta(hours=2)).id
+        meeting = create_meeting(s, type="支部党员大会", title_zh="支部党员大会", branch_code="B01",
+                                 starts_at=now - timedelta(minutes=3), ends_at=now + timedelta(hours=2))
         s.commit()
+        meeting_uuid = meeting.uuid
     screen = SignInScreen(app.ctx)
     app.nav.push(screen)
     spoken = app.terminal.bus.subscribe(Speak)
@@ -173,7 +175,7 @@ def test_the_kiosk_greets_a_qr_sign_in_on_its_sign_in_screen(make_app):
     _started(watcher)
     web_db = Database(app.config.database_url)
     try:
-        token = qrsign.issue(meeting_id, app.terminal.terminal_id, key=KEY, now=now)
+        token = qrsign.issue(meeting_uuid, app.terminal.terminal_id, key=KEY, now=now)
         with web_db.session() as s:
             member = s.scalars(select(Member).where(Member.number == "M0101")).one()
             name = member.name

@@ -144,7 +144,7 @@ def test_phone_browser_login_notice_quiz_and_qr(served, tmp_path: Path):
 
         # QR sign-in: the URL the kiosk's code holds
         key = qrsign.load_key(site.config)
-        url = qrsign.url_for(base, qrsign.issue(site.meeting_id, "kiosk-01", key=key, now=now_utc()))
+        url = qrsign.url_for(base, qrsign.issue(site.meeting_uuid, "kiosk-01", key=key, now=now_utc()))
         page.goto(url)
         assert "确认签到" in page.inner_text("body")
         shot("qr-confirm")
@@ -156,12 +156,12 @@ def test_phone_browser_login_notice_quiz_and_qr(served, tmp_path: Path):
             assert (row.method, row.terminal_id) == ("qr", "kiosk-01")
 
         # expired and forged codes are refused with a clear page
-        old = qrsign.url_for(base, qrsign.issue(site.meeting_id, "kiosk-01", key=key,
+        old = qrsign.url_for(base, qrsign.issue(site.meeting_uuid, "kiosk-01", key=key,
                                                 now=now_utc() - timedelta(minutes=3)))
         response = page.goto(old)
         assert response.status == 410 and "二维码已过期" in page.inner_text("body")
         shot("qr-expired")
-        forged = qrsign.url_for(base, qrsign.issue(site.meeting_id, "kiosk-01", key=b"k" * 32, now=now_utc()))
+        forged = qrsign.url_for(base, qrsign.issue(site.meeting_uuid, "kiosk-01", key=b"k" * 32, now=now_utc()))
         response = page.goto(forged)
         assert response.status == 403 and "不是本系统签发的" in page.inner_text("body")
         assert page.goto(base + "/qr/anything").status == 400

@@ -5,8 +5,10 @@ first and comes back); POST signs the logged-in member — only themself — in 
 ``core.qrsign.sign_in_with_token`` (method ``qr``, at the terminal that showed the code, idempotent,
 lateness as ``core.attendance`` defines it). A code is good for a minute; a member who must log in first
 takes longer, so the time the code was first opened on this phone (kept in the signed session, at most
-``GRACE`` ago) is the time it is checked and the sign-in recorded at. Expired, forged, unknown-meeting and
-replayed codes get a clear zh/en page with a 4xx status, audited as ``qr.refused``.
+``GRACE`` ago) is the time it is checked and the sign-in recorded at. A member already signed in who scans
+again (the same code or a later one) is told 您已签到 / already signed in (200), nothing written.
+Malformed, forged, expired, unknown-meeting codes and a meeting the member cannot sign in to now get a
+clear zh/en page with a 4xx status, audited as ``qr.refused``.
 """
 
 from __future__ import annotations
@@ -17,14 +19,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from core.attendance import SignInError
+from core.attendance import SignInError, SignInResult
 from core.models import Member
 from web.auth import rate_limited, render, to_login
 from web.security import checked_form, client_ip
 
 GRACE = timedelta(minutes=3)
 STATUS = {"malformed": 400, "forged": 403, "expired": 410, "not_yet_valid": 425, "unknown_meeting": 404,
-          "replayed": 409}
+          "sign_in": 403}
 
 
 def _key(state) -> bytes:
@@ -68,17 +70,22 @@ async def open_code(request: Request) -> Response:
     audit_ok = state.refusals.take() is not None
     def look(s):
         try:  # returned, not raised: the refusal's audit row must commit with the session
-            return preview(s, token, key=_key(state), now=at, actor=actor, ip=ip, write_audit=audit_ok), None
+            return preview(s, token, key=_key(state), now=at, actor=actor, ip=ip, write_audit=audit_ok,
+                           member_id=member.id if member else None), None
         except QrRefused as exc:
             return None, exc
 
     found, refused = await state.run(look)
     if refused is not None:
         return _refused(request, refused)
-    claim, meeting = found
-    request.session["qr_seen"] = {"token": token, "at": at.isoformat()}
+    claim, meeting, record = found
     if member is None:
+        request.session["qr_seen"] = {"token": token, "at": at.isoformat()}
         return to_login(request)
+    if record is not None:  # scanned again: already signed in, nothing to confirm
+        request.session.pop("qr_seen", None)
+        return render(request, "qr.html", {"meeting": meeting, "done": SignInResult(record, created=False)})
+    request.session["qr_seen"] = {"token": token, "at": at.isoformat()}
     return render(request, "qr.html", {"meeting": meeting, "token": token, "terminal": claim.terminal_id})
 
 
@@ -97,7 +104,7 @@ async def confirm(request: Request) -> Response:
     at = _seen(request, token, state.clock())
 
     def sign(s):
-        result = sign_in_with_token(s, token, s.get(Member, member.id), key=_key(state), now=at)
+        result = sign_in_with_token(s, token, s.get(Member, member.id), key=_key(state), now=at, ip=ip)
         meeting = result.record.meeting
         _ = meeting.branch  # loaded here: the page shows it after the session closes
         return result, meeting
