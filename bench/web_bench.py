@@ -225,9 +225,10 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--think", type=float, default=1.0, help="seconds a phone waits between pages (then 0)")
     ap.add_argument("--pg-url", default=os.environ.get("DANGJIAN_TEST_PG_URL"))
+    ap.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = ap.parse_args()
     print(f"machine: {os.cpu_count()} cores; one uvicorn worker; client in this process")
-    sqlite = run("SQLite", None, args.users, args.seconds, args.think)
+    sqlite = float("nan") if args.no_sqlite else run("SQLite", None, args.users, args.seconds, args.think)
     if args.pg_url:
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
@@ -239,7 +240,8 @@ def main() -> int:
         try:
             pg = run("PostgreSQL", make_url(args.pg_url).set(database=name).render_as_string(hide_password=False),
                      args.users, args.seconds, args.think)
-            print(f"PostgreSQL p95 / SQLite p95 = {pg / sqlite:.2f}")
+            if not args.no_sqlite:
+                print(f"PostgreSQL p95 / SQLite p95 = {pg / sqlite:.2f}")
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

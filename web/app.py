@@ -13,11 +13,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy.orm import Session
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -29,6 +31,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from core import members, notices
 from core.audit import AuditBudget
 from core.db import Database
 from core.models import utcnow
@@ -47,6 +50,9 @@ FIGURES_CACHE_SECONDS, FIGURES_CACHE_SIZE = 30.0, 2_000
 #: Published lists (news, notices, articles) per branch: a new item shows within this many seconds; an
 #: item itself is always checked afresh when opened.
 LIST_CACHE_SECONDS, LIST_CACHE_SIZE = 10.0, 2_000
+#: A member's points and read notices: dropped at once when this server changes them (a quiz, an article
+#: read, a notice opened); a change made elsewhere (a quiz at the kiosk) shows within this many seconds.
+MINE_CACHE_SECONDS, MINE_CACHE_SIZE = 10.0, 40_000
 
 
 @dataclass
@@ -68,6 +74,8 @@ class WebState:
     """branch code → its ``core.dashboard.BranchFigures``"""
     lists: TtlCache
     """(kind, branch code, limit) → ``core.notices.headlines``"""
+    mine: TtlCache
+    """("points" | "read", member id) → the member's points total | ids of the notices read"""
 
     async def run(self, fn: Callable, *args, **kwargs):
         """``fn(session, *args)`` in the thread pool inside one committed-or-rolled-back session."""
@@ -76,14 +84,46 @@ class WebState:
                 return fn(s, *args, **kwargs)
         return await run_in_threadpool(work)
 
-    def headlines(self, session, kind: str, branch_code: str | None, now: datetime, limit: int = 100) -> list:
-        """``core.notices.headlines``, reused for ``LIST_CACHE_SECONDS`` (call it inside ``run``)."""
-        key = (kind, branch_code, limit)
-        found = self.lists.get(key)
+    async def read(self, fn: Callable, *args, **kwargs):
+        """``fn(session, *args)`` for a page that only reads: in the thread pool, on a connection in
+        autocommit mode. Why: on PostgreSQL a transaction costs two more round trips (BEGIN, COMMIT) on top
+        of the page's one or two SELECTs, and on a busy server every round trip waits its turn for a CPU.
+        Nothing written through this session is ever committed (it is closed without a flush)."""
+        def work():
+            with Session(self.reader, autoflush=False, expire_on_commit=False) as s:
+                return fn(s, *args, **kwargs)
+        return await run_in_threadpool(work)
+
+    @cached_property
+    def reader(self):
+        return self.db.engine.execution_options(isolation_level="AUTOCOMMIT")  # the same pool
+
+    @staticmethod
+    def cached(cache: TtlCache, key, fill: Callable[[], Any]) -> Any:
+        found = cache.get(key)
         if found is MISSING:
-            found = headlines(session, kind, now, branch_code, limit)
-            self.lists.put(key, found)
+            found = fill()
+            cache.put(key, found)
         return found
+
+    # the helpers below run inside ``read``/``run`` (they may query ``session``)
+    def headlines(self, session, kind: str, branch_code: str | None, now: datetime, limit: int = 100) -> list:
+        """``core.notices.headlines``, reused for ``LIST_CACHE_SECONDS``."""
+        return self.cached(self.lists, (kind, branch_code, limit),
+                           lambda: headlines(session, kind, now, branch_code, limit))
+
+    def points(self, session, member) -> int:
+        """``core.members.points_total``, reused for ``MINE_CACHE_SECONDS`` (``forget`` after a change)."""
+        return self.cached(self.mine, ("points", member.id), lambda: members.points_total(session, member))
+
+    def read_ids(self, session, member) -> frozenset[int]:
+        """``core.notices.read_ids``, reused for ``MINE_CACHE_SECONDS`` (``forget`` after a change)."""
+        return self.cached(self.mine, ("read", member.id), lambda: frozenset(notices.read_ids(session, member)))
+
+    def forget(self, member_id: int, *what: str) -> None:
+        """Drop a member's cached ``points`` and/or ``read`` (after this server changed them)."""
+        for name in what:
+            self.mine.pop((name, member_id))
 
 
 def session_secret(config) -> str:
@@ -135,7 +175,8 @@ def create_app(config, *, database: Database | None = None, clock: Callable[[], 
                      base_url=(web.base_url or f"http://{web.host}:{web.port}").rstrip("/"),
                      members=TtlCache(MEMBER_CACHE_SECONDS, MEMBER_CACHE_SIZE),
                      figures=TtlCache(FIGURES_CACHE_SECONDS, FIGURES_CACHE_SIZE),
-                     lists=TtlCache(LIST_CACHE_SECONDS, LIST_CACHE_SIZE))
+                     lists=TtlCache(LIST_CACHE_SECONDS, LIST_CACHE_SIZE),
+                     mine=TtlCache(MINE_CACHE_SECONDS, MINE_CACHE_SIZE))
     holder.append(state)
     routes = auth.routes() + pages.routes() + [Mount("/static", StaticFiles(directory=HERE / "static"),
                                                      name="static")]

@@ -64,7 +64,7 @@ async def logged_in(state, token: str):
             member = members.by_id(s, session[0]) if session is not None else None
             return (members.view(member), session[1]) if member is not None else None
 
-        found = await state.run(load)
+        found = await state.read(load)
         if found is None:
             return None  # not kept: a made-up cookie costs a query, and the per-address limit bounds those
         state.members.put(token, found)

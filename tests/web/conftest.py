@@ -1,5 +1,5 @@
-"""Fixtures for the members' web app: a demo site on a fresh database (SQLite, or PostgreSQL where the
-test asks), two members with PINs, a meeting open now on member M0101's roster."""
+"""Fixtures for the members' web app: a demo site on a fresh database (SQLite, and PostgreSQL for every
+test that takes ``site``), two members with PINs, a meeting open now on member M0101's roster."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Site:
     number: str
     other: str
     data_dir: Path
+    meeting_uuid: str = ""
 
 
 def make_site(tmp_path: Path, url: str | None = None, **web) -> Site:
@@ -47,13 +48,16 @@ def make_site(tmp_path: Path, url: str | None = None, **web) -> Site:
                                  branch_code=branch, starts_at=now - timedelta(minutes=2),
                                  ends_at=now + timedelta(hours=1), place_zh="党员活动室", roster=["M0101"])
         s.flush()
-        meeting_id = meeting.id
-    return Site(config, terminal.db, meeting_id, "M0101", "M0102", tmp_path / "data")
+        meeting_id, meeting_uuid = meeting.id, meeting.uuid
+    return Site(config, terminal.db, meeting_id, "M0101", "M0102", tmp_path / "data", meeting_uuid)
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Site:
-    s = make_site(tmp_path)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> Site:
+    """The demo site on SQLite, and again on a fresh PostgreSQL database (skipped without
+    DANGJIAN_TEST_PG_URL, a failure in CI), as the web app runs in a fleet."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    s = make_site(tmp_path, url)
     yield s
     s.db.dispose()
 

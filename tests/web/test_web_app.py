@@ -163,7 +163,7 @@ def test_qr_sign_in_round_trip_and_refusals(site, client):
     from core.models import Attendance
 
     key = qrsign.load_key(site.config)
-    token = qrsign.issue(site.meeting_id, "kiosk-01", key=key, now=now_utc())
+    token = qrsign.issue(site.meeting_uuid, "kiosk-01", key=key, now=now_utc())
     r = client.get(f"/qr/{token}", follow_redirects=False)  # not logged in: log in, then come back
     assert r.status_code == 303 and r.headers["location"].startswith("/login?next=%2Fqr%2F")
     page = client.get(r.headers["location"])
@@ -175,22 +175,41 @@ def test_qr_sign_in_round_trip_and_refusals(site, client):
     with site.db.session() as s:
         row = s.scalars(select(Attendance).where(Attendance.meeting_id == site.meeting_id)).one()
         assert (row.method, row.terminal_id, row.late) == ("qr", "kiosk-01", False)
+    # the same member scans the same code again: already signed in (200), nothing written, not refused
     again = client.post(f"/qr/{token}", data={"csrf": csrf_of(back.text)})
-    assert 400 <= again.status_code < 500 and "已为您签到过" in again.text
-    old = qrsign.issue(site.meeting_id, "kiosk-01", key=key, now=now_utc() - timedelta(minutes=5))
+    assert again.status_code == 200 and "您已签到" in again.text and "签到成功" not in again.text
+    opened = client.get(f"/qr/{token}")  # opening it again: no confirm button, the same answer
+    assert opened.status_code == 200 and "您已签到" in opened.text and "确认签到" not in opened.text
+    old = qrsign.issue(site.meeting_uuid, "kiosk-01", key=key, now=now_utc() - timedelta(minutes=5))
     expired = client.get(f"/qr/{old}")
     assert expired.status_code == 410 and "已过期" in expired.text
-    forged = qrsign.issue(site.meeting_id, "kiosk-01", key=b"x" * 32, now=now_utc())
+    forged = qrsign.issue(site.meeting_uuid, "kiosk-01", key=b"x" * 32, now=now_utc())
     assert client.get(f"/qr/{forged}").status_code == 403
     assert client.post(f"/qr/{forged}", data={"csrf": csrf_of(back.text)}).status_code == 403
     assert client.get("/qr/anything").status_code == 400
-    unknown = qrsign.issue(999999, "kiosk-01", key=key, now=now_utc())
+    unknown = qrsign.issue("00000000-0000-4000-8000-000000000000", "kiosk-01", key=key, now=now_utc())
     assert client.get(f"/qr/{unknown}").status_code == 404
     codes = [r.detail["code"] for r in audit_rows(site, "qr.refused")]
-    assert {"replayed", "expired", "forged", "malformed", "unknown_meeting"} <= set(codes)
+    assert {"expired", "forged", "malformed", "unknown_meeting"} <= set(codes) and "replayed" not in codes
     with site.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Attendance)
                         .where(Attendance.meeting_id == site.meeting_id)) == 1
+
+
+def test_qr_code_of_a_closed_meeting_is_refused_and_audited(site, client):
+    from core import qrsign
+    from core.models import Attendance, Meeting
+
+    with site.db.session() as s:
+        s.get(Meeting, site.meeting_id).closed = True
+    token = qrsign.issue(site.meeting_uuid, "kiosk-01", key=qrsign.load_key(site.config), now=now_utc())
+    login(client, site.number)
+    page = client.get(f"/qr/{token}")
+    r = client.post(f"/qr/{token}", data={"csrf": csrf_of(page.text)})
+    assert r.status_code == 403 and "不在会议签到时间内" in r.text
+    assert [row.detail["code"] for row in audit_rows(site, "qr.refused")] == ["sign_in"]
+    with site.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Attendance).where(Attendance.meeting_id == site.meeting_id)) == 0
 
 
 def test_floods_are_rate_limited(site, client):

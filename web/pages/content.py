@@ -24,9 +24,9 @@ async def listing(request: Request) -> Response:
 
     def load(s):
         items = state.headlines(s, "notice" if area == "notices" else "news", member.branch.code, now)
-        return items, (notices.read_ids(s, member) if area == "notices" else set())
+        return items, (state.read_ids(s, member) if area == "notices" else set())
 
-    items, read = await state.run(load)
+    items, read = await state.read(load)
     return render(request, "list.html", {"area": area, "heading": KINDS[area], "items": items, "read": read})
 
 
@@ -48,6 +48,8 @@ async def item(request: Request) -> Response:
     found = await state.run(load)
     if found is None:
         raise HTTPException(404)
+    if area == "notices":
+        state.forget(member.id, "read")
     return render(request, "item.html", {"area": area, "heading": KINDS[area], "item": found})
 
 

@@ -20,9 +20,9 @@ async def home(request: Request) -> Response:
     def load(s):
         items = state.headlines(s, "notice", member.branch.code, now)
         return {"meetings": members.upcoming_meetings(s, member, now),
-                "unread": notices.unread(items, notices.read_ids(s, member)), "points": members.points_total(s, member)}
+                "unread": notices.unread(items, state.read_ids(s, member)), "points": state.points(s, member)}
 
-    return render(request, "home.html", await state.run(load))
+    return render(request, "home.html", await state.read(load))
 
 
 def routes() -> list[Route]:

@@ -34,9 +34,9 @@ async def hub(request: Request) -> Response:
     now = state.clock()
 
     def load(s):
-        return {"articles": state.headlines(s, "article", None, now, limit=50), "points": members.points_total(s, member)}
+        return {"articles": state.headlines(s, "article", None, now, limit=50), "points": state.points(s, member)}
 
-    return render(request, "learn.html", await state.run(load))
+    return render(request, "learn.html", await state.read(load))
 
 
 async def article(request: Request) -> Response:
@@ -45,7 +45,7 @@ async def article(request: Request) -> Response:
         return to_login(request)
     state = request.app.state.web
     now = state.clock()
-    found = await state.run(lambda s: notices.published_item(s, request.path_params["item_id"], "article", now))
+    found = await state.read(lambda s: notices.published_item(s, request.path_params["item_id"], "article", now))
     if found is None:
         raise HTTPException(404)
     awarded = request.query_params.get("awarded")
@@ -67,6 +67,7 @@ async def article_done(request: Request) -> Response:
         return None if found is None else award_reading(s, s.get(Member, member.id), found, now, state.terminal_id)
 
     points = await state.run(award)
+    state.forget(member.id, "points")
     if points is None:
         raise HTTPException(404)
     return RedirectResponse(f"/learn/articles/{item_id}?awarded={points}", status_code=303)
@@ -81,7 +82,7 @@ async def quiz_start(request: Request) -> Response:
         raise HTTPException(404)
     state = request.app.state.web
     count, limit = MODES[mode]
-    questions = await state.run(lambda s: pick_questions(s, count, seed=secrets.randbits(32)))
+    questions = await state.read(lambda s: pick_questions(s, count, seed=secrets.randbits(32)))
     now = state.clock()
     request.session["quiz"] = {"mode": mode, "codes": [q.code for q in questions], "started": now.isoformat(),
                                "nonce": secrets.token_urlsafe(8)}
@@ -129,7 +130,9 @@ async def quiz_submit(request: Request) -> Response:
         return {"result": result, "review": review, "passed": quiz.passed(), "timed_out": late, "mode": mode,
                 "points_total": members.points_total(s, member)}
 
-    return render(request, "result.html", await state.run(save))
+    context = await state.run(save)
+    state.forget(member.id, "points")
+    return render(request, "result.html", context)
 
 
 async def board(request: Request) -> Response:
@@ -137,7 +140,7 @@ async def board(request: Request) -> Response:
     if member is None:
         return to_login(request)
     state = request.app.state.web
-    rows, points = await state.run(lambda s: (leaderboard(s, limit=20), members.points_total(s, member)))
+    rows, points = await state.read(lambda s: (leaderboard(s, limit=20), state.points(s, member)))
     return render(request, "board.html", {"rows": rows, "points": points})
 
 

@@ -21,7 +21,7 @@ async def me(request: Request) -> Response:
     if member is None:
         return to_login(request)
     state = request.app.state.web
-    points = await state.run(lambda s: members.points_total(s, member))
+    points = await state.read(lambda s: state.points(s, member))
     return render(request, "me.html", {"points": points})
 
 
@@ -39,7 +39,7 @@ async def attendance(request: Request) -> Response:
         figures = mine if mine is not MISSING else next(iter(branch_figures(s, now, state.tz, branch_code=code)), None)
         return {"history": members.attendance_history(s, member, now), "branch": figures}
 
-    context = await state.run(load)
+    context = await state.read(load)
     if mine is MISSING:
         state.figures.put(code, context["branch"])
     return render(request, "attendance.html", context)
@@ -67,7 +67,7 @@ async def face(request: Request) -> Response:
     if member is None:
         return to_login(request)
     state = request.app.state.web
-    status = await state.run(lambda s: members.face_status(s, member))
+    status = await state.read(lambda s: members.face_status(s, member))
     return render(request, "face.html", {"face": status, "erased": request.query_params.get("erased") == "1"})
 
 
@@ -78,7 +78,7 @@ async def face_withdraw(request: Request) -> Response:
     form = await checked_form(request)
     state = request.app.state.web
     if form.get("confirm") != "yes":
-        status = await state.run(lambda s: members.face_status(s, member))
+        status = await state.read(lambda s: members.face_status(s, member))
         return render(request, "face.html", {"face": status, "need_confirm": True}, status=400)
 
     def erase(s):
