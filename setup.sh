@@ -148,6 +148,14 @@ install_python_packages
 .venv/bin/python -m robot_assistant.face.sface_model
 install_voice
 .venv/bin/python launcher.py init
+# Without an admin PIN the admin panel cannot be opened (doctor warns too): say how to set one.
+if ! .venv/bin/python -c 'import sys; from core.config import load_config
+sys.exit(0 if load_config(sys.argv[1] if len(sys.argv) > 1 else None).kiosk.admin_pin_hash else 1)' \
+    ${DANGJIAN_CONFIG:+"$DANGJIAN_CONFIG"} 2>/dev/null; then
+  log "No admin PIN is set: the admin panel (hold the top-right corner for 5 s) cannot be opened. Set one:"
+  log "  .venv/bin/python launcher.py pin-hash      (asks for the PIN, prints its scrypt hash)"
+  log "  then put the hash in kiosk.admin_pin_hash of your site configuration (launcher.py --config FILE)"
+fi
 
 case "$MODE" in
   setup) log "Set up. Start the kiosk: bash setup.sh run   Run the tests: bash setup.sh test" ;;

@@ -3,6 +3,10 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` so a committed sign-in survives a power cut, and with
 foreign keys on. PostgreSQL needs nothing special. Both go through the same Alembic migrations.
 
+The SQLite file holds members, attendance and (encrypted) face templates: it is created with mode 0600,
+and on every start it and its ``-wal``/``-shm``/``-journal`` files are narrowed to 0600 (SQLite gives its
+side files the main file's mode), so a file left world-readable by an older version or a copy is fixed.
+
 A full disk is the one storage failure an unattended terminal meets in the field (logs, photos, a
 neighbour's files). SQLite then rolls the transaction back and says "database or disk is full";
 ``Database.session`` turns that into ``StorageFullError``, whose message names the file in Chinese and
@@ -12,6 +16,9 @@ English, so a screen can say why nothing was saved instead of showing a driver e
 from __future__ import annotations
 
 import errno
+import logging
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +32,9 @@ if TYPE_CHECKING:
     from alembic.config import Config as AlembicConfig
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+log = logging.getLogger(__name__)
 
 
 class DatabaseError(Exception):
@@ -68,11 +78,35 @@ def storage_path(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
+def secure_sqlite_file(path: Path) -> list[str]:
+    """Create the database file with mode 0600 when it is missing, and narrow it and its side files to 0600
+    when they are wider; returns what was narrowed ("dangjian.db 0644 → 0600"). A file this user does not
+    own is logged and left (the open that follows says whether it can be used)."""
+    path = Path(path)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))  # SQLite accepts an empty file as new
+    fixed = []
+    for p in [path] + [path.with_name(path.name + suffix) for suffix in SQLITE_SIDE_FILES]:
+        try:
+            mode = stat.S_IMODE(p.stat().st_mode)
+            if mode & 0o077:
+                p.chmod(mode & 0o600 or 0o600)
+                fixed.append(f"{p.name} {mode:04o} → {stat.S_IMODE(p.stat().st_mode):04o}")
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("cannot narrow the permissions of %s: %s", p, exc)
+    if fixed:
+        log.warning("database files were readable by others; narrowed: %s", ", ".join(fixed))
+    return fixed
+
+
 def make_engine(url: str, echo: bool = False) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            secure_sqlite_file(Path(parsed.database))
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")

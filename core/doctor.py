@@ -284,11 +284,16 @@ def check_system(config: Config) -> list[Check]:
                          "start it from the desktop session, or view data/screenshots/"))
     data = config.site.data_dir
     try:
-        data.mkdir(parents=True, exist_ok=True)
+        data.mkdir(mode=0o700, parents=True, exist_ok=True)
         free = shutil.disk_usage(data).free
         status = OK if free > 500e6 else DEGRADED
-        out.append(Check("data folder", status, f"{data} writable, {free / 1e9:.1f} GB free",
-                         "" if status == OK else "free disk space", True))
+        mode = data.stat().st_mode & 0o777
+        if status == OK and mode & 0o077:  # the kiosk narrows it at start; say so until it has
+            out.append(Check("data folder", DEGRADED, f"{data} is mode {mode:o}: other users may read the database",
+                             f"chmod 700 {data} (the kiosk's next start does it)", True))
+        else:
+            out.append(Check("data folder", status, f"{data} writable, {free / 1e9:.1f} GB free",
+                             "" if status == OK else "free disk space", True))
     except OSError as exc:
         out.append(Check("data folder", MISSING, f"{data}: {exc}", "make site.data_dir writable", True))
     return out
@@ -300,7 +305,9 @@ def check_face_key(config: Config) -> Check:
         return Check("face template key", OK, "face sign-in is off (face.enabled: false)")
     if os.environ.get("DANGJIAN_FACE_KEY"):
         return Check("face template key", OK, "from the environment variable DANGJIAN_FACE_KEY")
-    path = config.face.key_file or config.site.data_dir / "face.key"
+    from core.facecrypt import default_key_file, key_file_for, key_inside, legacy_key_file
+
+    path = key_file_for(config)
     if not path.is_file():
         return Check("face template key", DEGRADED, f"{path} does not exist: face enrolment and sign-in are off",
                      "launcher.py enroll --make-key (creates it with mode 0600)")
@@ -308,7 +315,29 @@ def check_face_key(config: Config) -> Check:
     if mode & 0o077:
         return Check("face template key", DEGRADED, f"{path} has mode {mode:o}: others may read it",
                      f"chmod 600 {path}")
-    return Check("face template key", OK, f"{path} (mode 600)")
+    data = config.site.data_dir
+    if key_inside(path, data):  # a backup or copy of the data folder would carry the templates and their key
+        fix = (f"the kiosk's next start (or launcher.py init) moves it to {default_key_file(data)}"
+               if path == legacy_key_file(data) and config.face.key_file is None
+               else "set face.key_file to a path outside site.data_dir and move the file there")
+        return Check("face template key", DEGRADED, f"{path} lies in the data folder {data}: a backup of the "
+                     "folder carries the templates and the key that opens them", fix)
+    old = legacy_key_file(data)
+    if old.is_file() and old.resolve() != path.resolve():
+        return Check("face template key", DEGRADED, f"{path} is used, and another key file remains in the data "
+                     f"folder: {old}", f"check with launcher.py members list which key the templates need; "
+                     f"keep that one as {path} and remove {old}")
+    return Check("face template key", OK, f"{path} (mode 600, outside the data folder)")
+
+
+def check_admin_pin(config: Config) -> Check:
+    """Whether the admin panel can be opened: without kiosk.admin_pin_hash nobody can sync, clear a notice,
+    set a member's PIN, restart or exit at the terminal."""
+    if config.kiosk.admin_pin_hash:
+        return Check("admin PIN", OK, "kiosk.admin_pin_hash is set")
+    return Check("admin PIN", DEGRADED, "no admin PIN: the admin panel (hold the top-right corner 5 s) cannot be "
+                 "opened", "launcher.py pin-hash, then put the hash in kiosk.admin_pin_hash of the site "
+                 "configuration")
 
 
 def run_doctor(config: Config, devices: bool = True,
@@ -316,7 +345,7 @@ def run_doctor(config: Config, devices: bool = True,
     """Every check; ``engines`` adds the capability packages' own (``robot_assistant.doctor_checks``):
     core knows the configuration, storage and content, not the engines that read them."""
     checks = check_system(config) + [check_font(config)] + check_packages()
-    checks += [check_database(config)] + check_content(config) + check_models(config)
+    checks += [check_database(config), check_admin_pin(config)] + check_content(config) + check_models(config)
     if engines is not None:
         checks += engines(config)
     checks += [check_face_key(config)]

@@ -18,6 +18,14 @@ Two bindings, never interchangeable (different associated-data prefixes):
 Why the key lives outside the database: whoever copies the database file (a backup, a PostgreSQL dump)
 must not get usable templates. The key comes from ``DANGJIAN_FACE_KEY`` (url-safe base64 of 32 bytes) or
 from a key file readable by its owner only (mode 0600).
+
+Why outside the data folder too: a backup or copy of the data folder would otherwise carry the database
+and the key that opens its templates together. By default the key is ``<data_dir>-keys/face.key`` (beside
+the data folder: ``data-keys/face.key`` next to ``data/``), in a folder of mode 0700; ``face.key_file``
+puts it anywhere else (another disk, a USB key, a path only root can read). A key that an older version
+kept at ``<data_dir>/face.key`` is moved there at start (``relocate_legacy_key``: linked, checked, then
+unlinked — never copied over another key), so the templates it encrypted stay readable; until then it
+is still used, and ``doctor`` warns while a key sits in the data folder.
 """
 
 from __future__ import annotations
@@ -76,20 +84,71 @@ def create_key_file(path: Path) -> Path:
     """Write a new random key with mode 0600 (created so, never widened); refuse to overwrite one:
     a lost key makes every stored template unreadable."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(base64.urlsafe_b64encode(AESGCM.generate_key(bit_length=256)).decode() + "\n")
     return path
 
 
+def default_key_file(data_dir: Path) -> Path:
+    """The key's default place: a folder beside the data folder (``data`` → ``data-keys/face.key``)."""
+    data_dir = Path(data_dir)
+    return data_dir.parent / f"{data_dir.name}-keys" / "face.key"
+
+
+def legacy_key_file(data_dir: Path) -> Path:
+    """Where versions before #17 kept the key: inside the data folder."""
+    return Path(data_dir) / "face.key"
+
+
 def key_file_for(config: Any) -> Path | None:
-    """Where the configuration keeps the key: ``face.key_file``, else ``<site.data_dir>/face.key``."""
+    """Where the configuration keeps the key: ``face.key_file``, else the default beside the data folder —
+    or, while an older version's key has not been moved yet (``relocate_legacy_key``), that one."""
     face = getattr(config, "face", None)
     path = getattr(face, "key_file", None)
-    if path is None and hasattr(config, "site"):
-        path = Path(config.site.data_dir) / "face.key"
-    return path
+    if path is not None:
+        return Path(path)
+    if not hasattr(config, "site"):
+        return None
+    new, old = default_key_file(config.site.data_dir), legacy_key_file(config.site.data_dir)
+    return old if old.is_file() and not new.exists() else new
+
+
+def relocate_legacy_key(config: Any) -> str:
+    """Move a key kept in the data folder by an older version to the default place outside it, when no
+    ``face.key_file`` is configured and nothing is there yet; returns what was done ("" for nothing).
+    Hard-linked then unlinked (the same file, mode kept), or, across file systems, copied with mode 0600,
+    read back and compared before the old name goes: at no moment does the key exist nowhere."""
+    face = getattr(config, "face", None)
+    if getattr(face, "key_file", None) is not None or not hasattr(config, "site"):
+        return ""
+    new, old = default_key_file(config.site.data_dir), legacy_key_file(config.site.data_dir)
+    if not old.is_file() or new.exists():
+        return ""
+    new.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.link(old, new)
+    except OSError:
+        data = old.read_bytes()
+        fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if new.read_bytes() != data:
+            new.unlink()
+            return f"face key {old} could not be copied to {new}; it stays where it is"
+    os.unlink(old)
+    return f"face key moved out of the data folder: {old} → {new}"
+
+
+def key_inside(key_file: Path, data_dir: Path) -> bool:
+    """Whether the key file lies in the data folder (a backup of the folder would carry both)."""
+    try:
+        return Path(key_file).resolve().is_relative_to(Path(data_dir).resolve())
+    except OSError:
+        return False
 
 
 class FaceCipher:

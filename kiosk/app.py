@@ -297,10 +297,17 @@ class KioskApp:
             self.nav.top.refresh()
 
     def _greet(self, event: SignedIn) -> None:
-        """Greet a member by name, aloud as well as on the sign-in card (the record is already committed)."""
+        """Greet a member by name, aloud, and on screen whatever screen is on top: the sign-in screen shows
+        its result card; any other screen (news, a quiz, the attract loop, an urgent notice) gets a banner
+        that opens the sign-in screen, so a face or QR sign-in made while someone reads is seen, not only
+        heard. SignedIn is published only after the attendance row committed, so what is shown is saved."""
         zh = f"{event.member_name}同志，签到成功" + ("，您迟到了" if event.late else "") + "。"
         en = f"Welcome, {event.member_name}. You are signed in" + (" (late)" if event.late else "") + "."
         self.terminal.bus.publish(Speak(self.ctx.t(zh, en), self.ctx.lang))
+        if getattr(self.nav.top, "name", "") != "signin":
+            self.nav.notify(self.ctx.t(f"{event.member_name} 同志签到成功" + ("（迟到）" if event.late else ""),
+                                       f"{event.member_name} signed in" + (" (late)" if event.late else "")),
+                            lambda: self.open_screen("signin"), tag=self.ctx.t("签到", "Sign-in"), duration=6.0)
 
     def hall_status(self, messages: list[dict]) -> None:
         """Messages from the hall's process: back home when it closes. A crash moves the visitor only

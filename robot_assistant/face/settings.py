@@ -43,7 +43,7 @@ class FaceSettings:
     model_dir: Path | None = None
     """SFace/YuNet folder; default ``models/sface-yunet``."""
     key_file: Path | None = None
-    """Default: ``<data_dir>/face.key``."""
+    """Default: ``<data_dir>-keys/face.key``, beside the data folder (``core.facecrypt.key_file_for``)."""
     consent_version: str = ""
     """Version of the consent text members signed; enrolment refuses to run without one."""
     keep_photos: bool = False
@@ -89,7 +89,9 @@ class FaceSettings:
                 live[key] = tuple(live[key])
         out.liveness = LivenessSettings(**live)
         if out.key_file is None and config is not None and hasattr(config, "site"):
-            out.key_file = Path(config.site.data_dir) / "face.key"
+            from core.facecrypt import key_file_for
+
+            out.key_file = key_file_for(config)  # beside the data folder, or an older version's key in it
         return out
 
 

@@ -40,7 +40,9 @@ def test_missing_pkg_resources_is_an_error_not_a_silent_exit():
 def test_settings_defaults_and_config_section(tmp_path: Path):
     config = SimpleNamespace(site=SimpleNamespace(data_dir=tmp_path))
     s = FaceSettings.from_config(config)
-    assert s.engine == "sface" and s.key_file == tmp_path / "face.key" and s.policy.accept_tolerance == 0.56
+    # the key beside the data folder, not in it (#17): a backup of the folder must not carry it
+    assert s.engine == "sface" and s.key_file == tmp_path.parent / f"{tmp_path.name}-keys" / "face.key"
+    assert s.policy.accept_tolerance == 0.56
     assert (s.policy.ask_tolerance, s.policy.min_margin, s.duplicate_tolerance) == (0.61, 0.08, 0.50)
     assert s.policy.frames_to_agree == 3 and s.liveness.methods == ("blink", "turn") and not s.keep_photos
     # dlib keeps its own calibration; empty (None) config values mean "the engine's"

@@ -117,7 +117,8 @@ def test_cli_meetings_report_enroll_and_erase(data_dir: Path, tmp_path: Path, fa
     assert cli("enroll", str(photos.parent), "--consent", "v1", "--jitters", "1") == 1
     assert "no face key" in capsys.readouterr().err
     assert cli("enroll", "--make-key") == 0
-    assert oct((data_dir / "face.key").stat().st_mode & 0o777) == "0o600"
+    key = data_dir.parent / "data-keys" / "face.key"  # beside the data folder, not in it (#17)
+    assert oct(key.stat().st_mode & 0o777) == "0o600" and not (data_dir / "face.key").exists()
     assert cli("enroll", str(photos.parent), "--jitters", "1") == 2
     assert "consent" in capsys.readouterr().err
     assert cli("enroll", str(photos.parent), "--consent", "v1", "--jitters", "1", "--actor", "admin:li") == 0
