@@ -355,19 +355,23 @@ def test_multiple_choice_toggles_then_confirms(make_kiosk, terminal, tmp_path):
 
 
 def test_login_refuses_a_wrong_pin_then_accepts_the_right_one(make_kiosk, tmp_path):
+    """Nothing is looked up before the PIN (#17): an unknown number, a member without a PIN and a wrong PIN
+    get the same answer, and the name appears only when the PIN is right."""
     k = make_kiosk((1080, 1920))
     k.tap(k.hub.login_button)
     login = k.top
     assert isinstance(login, L.LoginScreen) and login.step == "number"
-    k.type_digits("9999")
-    assert login.step == "number" and "未找到党员编号 M9999" in login.info.text()
-    k.type_digits("0102")  # a demo member without a PIN
-    assert login.step == "number" and "尚未设置 PIN" in login.info.text() and "党群工作部" in login.info.text()
-    k.type_digits("0101")
-    assert login.step == "pin" and login.number == "M0101" and login.keypad.masked
-    k.type_digits("1111")
-    assert k.top is login and login.failures == 1 and "PIN 不正确" in login.info.text()
-    assert k.ctx.visitor.member_number is None
+    answers = []
+    for number in ("9999", "0102", "0101"):  # unknown, a demo member without a PIN, one with a PIN
+        k.type_digits(number)
+        assert login.step == "pin" and login.number == f"M{number}" and login.keypad.masked
+        assert "王建国" not in login.info.text()
+        k.type_digits("1111")
+        assert k.top is login and k.ctx.visitor.member_number is None
+        answers.append(login.info.text().split("\n")[2])
+        if number != "0101":
+            login.on_back()
+    assert all(a.startswith("党员编号或 PIN 不正确，还可以再试 4 次") for a in answers), answers
     k.render(tmp_path / "login_wrong_pin.png")
     k.type_digits(PIN)
     assert k.top is k.hub
@@ -379,13 +383,29 @@ def test_login_refuses_a_wrong_pin_then_accepts_the_right_one(make_kiosk, tmp_pa
     assert k.ctx.visitor.member_number is None and k.hub.login_button.text == "党员登录"
 
 
-def test_too_many_wrong_pins_give_up(make_kiosk):
+def test_wrong_pins_lock_the_number_in_the_database_across_a_restart(make_kiosk, terminal, fonts):
+    """The learning login uses sign-in's persisted lockout (core.secrets): five wrong PINs lock M0101,
+    leaving and reopening the screen or restarting the kiosk lifts nothing, and every try is audited."""
+    from core.audit import recent
+
     k = make_kiosk()
     k.tap(k.hub.login_button)
     k.type_digits("0101")
     for _ in range(L.MAX_PIN_TRIES):
         k.type_digits("0000")
     assert k.top is k.hub and k.ctx.visitor.member_number is None and "次数过多" in k.nav.banner.text
+    terminal.db.dispose()  # a restart: a new connection and a new kiosk on the same database file
+    db = Database(terminal.db.url)
+    try:
+        again = Kiosk(Terminal(terminal.config, db), fonts, (1920, 1080), MovableClock(NOW))
+        sign_in(again)  # the right PIN, still locked
+        assert again.top is again.hub and again.ctx.visitor.member_number is None
+        assert "次数过多" in again.nav.banner.text
+        with db.session() as s:
+            failed = [e for e in recent(s, "pin.failed") if e.target == "learning"]
+            assert len(failed) == L.MAX_PIN_TRIES and recent(s, "pin.locked")[0].actor == "member:M0101"
+    finally:
+        db.dispose()
 
 
 def test_a_half_finished_quiz_is_cleared_with_the_visitor(make_kiosk):

@@ -1,19 +1,21 @@
 """党员登录 (:class:`LoginScreen`): member number then PIN on the numeric keypad, checked with
-:func:`core.secrets.verify_pin`. Identification is only needed for history and points, so the hub,
-the articles and the history screen all push this screen when they need it."""
+:func:`core.secrets.check_member_pin` — the same persisted, escalating lockout as sign-in (per number and per
+terminal, kept in the database, so leaving the screen or restarting lifts nothing; every failure audited).
+Nothing is looked up between the two steps: an unknown number, a member without a PIN and a wrong PIN get
+the same answer, and the name appears only once the PIN is right, so nobody can list members here either.
+Identification is only needed for history and points, so the hub, the articles and the history screen all
+push this screen when they need it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import pygame
-from sqlalchemy import select
 
-from core.models import Member
-from core.secrets import verify_pin
+from core.secrets import PIN_MAX, check_member_pin
 from kiosk.context import KioskContext
 from kiosk.screens.learning.card_screen import CardScreen
-from kiosk.screens.learning.common import MAX_PIN_TRIES, find_member, member_candidates
+from kiosk.screens.learning.common import find_member, member_candidates
 from kiosk.screens.learning.widgets import Run, TextBlock
 from kiosk.screens.services.common import office_names
 from kiosk.ui.layout import inset, split_columns, take_top
@@ -28,8 +30,8 @@ class LoginScreen(CardScreen):
         self.title = ctx.t("党员登录", "Member sign-in")
         self.then = then
         self.step = "number"  # "number" | "pin"
-        self.number: str | None = None  # the member number found in step 1
-        self.failures = 0
+        self.typed = ""  # step 1 as typed: looked up only with the PIN, in step 2
+        self.number: str | None = None  # the member number as typed ("0101" → "M0101"), not looked up
         self.message = ""
         self.message_bad = False
         self.keypad: NumericKeypad | None = None
@@ -80,7 +82,7 @@ class LoginScreen(CardScreen):
             self.keypad = self.add(NumericKeypad(box, t, max_length=6, on_submit=self._submit_number,
                                                  on_change=self._typing, placeholder=self.t("如 0101", "e.g. 0101")))
         else:
-            self.keypad = self.add(NumericKeypad(box, t, max_length=6, masked=True, on_submit=self._submit_pin,
+            self.keypad = self.add(NumericKeypad(box, t, max_length=PIN_MAX, masked=True, on_submit=self._submit_pin,
                                                  on_change=self._typing))
 
     def _say(self, text: str, bad: bool = True) -> None:
@@ -96,43 +98,31 @@ class LoginScreen(CardScreen):
             self._say("")
 
     def _submit_number(self, value: str) -> None:
-        with self.ctx.session() as s:
-            member = find_member(s, value)
-            found = member is not None
-            has_pin = bool(member and member.pin_hash)
-            number = member.number if member else member_candidates(value)[0]
-        assert self.keypad is not None
-        if not found:
-            self.keypad.clear()
-            self._say(self.t(f"未找到党员编号 {number}，请核对后重新输入", f"No member {number}; please check"))
+        candidates = member_candidates(value)
+        if not candidates:
             return
-        if not has_pin:
-            self.keypad.clear()
-            self._say(self.t(f"党员编号 {number} 尚未设置 PIN，请联系党群工作部设置",
-                             f"Member {number} has no PIN yet: please ask the Party affairs office (党群工作部)"))
-            return
-        self.number = number
+        self.typed, self.number = value, candidates[0]  # nothing looked up: see the module docstring
         self.step = "pin"
         self.message = ""
         self.rebuild()
 
     def _submit_pin(self, pin: str) -> None:
         assert self.keypad is not None and self.nav is not None
+        now = self.ctx.now()
         with self.ctx.session() as s:
-            member = s.scalars(select(Member).where(Member.number == self.number)).first()
-            ok = member is not None and verify_pin(pin, member.pin_hash)
-            name = member.name if member else ""
-            number = member.number if member else None
-        if not ok:
-            self.failures += 1
+            member = find_member(s, self.typed)
+            number = member.number if member is not None else (self.number or "")
+            check = check_member_pin(s, number, member, pin, terminal_id=self.ctx.terminal.terminal_id, now=now,
+                                     purpose="learning")
+            name = member.name if check.ok else ""
+        if not check.ok:  # committed: the failure, its lockout and its audit row
             self.keypad.clear()
-            left = MAX_PIN_TRIES - self.failures
-            if left <= 0:
+            zh, en = check.message(now)
+            if check.locked_until is not None:
                 self.nav.pop()
-                self.nav.notify(self.t("PIN 错误次数过多，请稍后再试或联系党群工作部",
-                                       "Too many wrong PINs; try again later"), tag=self.t("登录失败", "Sign-in"))
+                self.nav.notify(self.t(zh, en), tag=self.t("登录失败", "Sign-in"))
                 return
-            self._say(self.t(f"PIN 不正确，还可以再试 {left} 次", f"Wrong PIN; {left} tries left"))
+            self._say(self.t(zh, en))
             return
         v = self.ctx.visitor
         v.member_number, v.member_name = number, name
@@ -145,7 +135,7 @@ class LoginScreen(CardScreen):
 
     def on_back(self) -> bool:
         if self.step == "pin":
-            self.step, self.number, self.message = "number", None, ""
+            self.step, self.number, self.typed, self.message = "number", None, "", ""
             self.rebuild()
             return True
         return False

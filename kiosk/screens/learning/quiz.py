@@ -297,8 +297,9 @@ class QuizScreen(CardScreen):
                 member = s.scalars(select(Member).where(Member.number == ctx.visitor.member_number)).first()
             result = run.quiz.save(s, member, ctx.now(), ctx.terminal.terminal_id)
             points, result_id = result.points, result.id
+        mode = run.quiz.mode
         screen = ResultScreen(ctx, run.quiz, points=points, member_name=ctx.visitor.member_name if member else None,
-                              result_id=result_id, timed_out=timed_out)
+                              result_id=result_id, timed_out=timed_out, again=lambda: QuizScreen(ctx, mode))
         if self.nav is not None:
             self.nav.replace(screen)
 

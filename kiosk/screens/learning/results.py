@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pygame
 
 from core.models import QuizQuestion
@@ -24,6 +26,7 @@ from kiosk.screens.learning.common import (
 from kiosk.screens.learning.widgets import Run, TextBlock, draw_mark, runs_height
 from kiosk.ui.drawing import draw_text, line_height, measurer, text_width
 from kiosk.ui.layout import inset, split_columns, split_rows, take_bottom, take_left, take_top
+from kiosk.ui.screens import Screen
 from kiosk.ui.text import ellipsize
 from kiosk.ui.widgets import Button, Donut, Label, ScrollList
 
@@ -32,9 +35,12 @@ class ResultScreen(CardScreen):
     """Score, passed or not, points earned and a review list (tap a row for its explanation)."""
 
     def __init__(self, ctx: KioskContext, quiz: Quiz, *, points: int = 0, member_name: str | None = None,
-                 result_id: int | None = None, timed_out: bool = False) -> None:
+                 result_id: int | None = None, timed_out: bool = False,
+                 again: Callable[[], Screen] | None = None) -> None:
         super().__init__(ctx, "quiz_result")
         self.quiz = quiz
+        self.again = again
+        """Makes the next quiz for "再练一组 / 再考一次" (given by the quiz screen: this module imports none)."""
         self.points = points
         self.member_name = member_name
         self.result_id = result_id
@@ -159,11 +165,8 @@ class ResultScreen(CardScreen):
             self.nav.push(ReviewScreen(self.ctx, q, self.quiz.answers.get(q.code), index, self.total))
 
     def _again(self) -> None:
-        # imported here, not at the top, because quiz.py imports this module
-        from kiosk.screens.learning.quiz import QuizScreen
-
-        if self.nav is not None:
-            self.nav.replace(QuizScreen(self.ctx, self.quiz.mode))
+        if self.nav is not None and self.again is not None:
+            self.nav.replace(self.again())
 
     def _back(self) -> None:
         if self.nav is not None and not self.nav.pop():

@@ -36,7 +36,8 @@ def demo_result_screen(ctx: KioskContext) -> ResultScreen:
         pick = wrong if i % 6 == 2 else right
         quiz.answer(q, (pick[0] == 0) if q.kind == "truefalse" else pick)
     member = ctx.visitor.member_name if ctx.visitor.member_number else None
-    return ResultScreen(ctx, quiz, points=quiz.points if member else 0, member_name=member)
+    return ResultScreen(ctx, quiz, points=quiz.points if member else 0, member_name=member,
+                        again=lambda: QuizScreen(ctx, "exam"))
 
 
 def first_article_screen(ctx: KioskContext) -> ArticleScreen:
