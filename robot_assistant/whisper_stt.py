@@ -59,7 +59,9 @@ ENCODE_MARGIN_S = 3.0
 log-mel, as Whisper was trained) rather than zero feature frames: with zero frames one clip's text
 flipped between margins (希望 → 洗澡 at 3 s); with silence every margin from 0.5 to 5 s gave the same text
 on all clips. With hotwords and beam 5, margins up to 1.5 s let Whisper say the sentence twice; at 2–3 s
-it did not. 3 s: a 2 s command encodes 500 frames instead of 3000."""
+it did not. 3 s: a 2 s command encodes 500 frames instead of 3000. On all 21 Mandarin clips of the shared
+set (``bench/whisper_bench.py --clips``): 20.4% CER at 3 s, 21.6% at 6 s, 20.3% at 10 s, 19.9% with the
+whole 30-s window — each choice gains on some clips and loses on others, and the window costs 4-5x."""
 TOKENS_PER_S = 15
 """Cap on new tokens per second of audio (+10): fast Mandarin is ~6 characters/s, at most ~2 tokens each.
 A hallucination loop on noise stops there instead of running to Whisper's 224-token limit."""
@@ -103,6 +105,9 @@ class WhisperSettings:
     """faster-whisper hotwords (also a prompt, placed before the audio's tokens); None = none."""
     short_audio: bool = True
     """Encode only the utterance plus a margin instead of 30 s (see the module docstring)."""
+    encode_margin_s: float = ENCODE_MARGIN_S
+    """The silence encoded after the utterance in short-audio mode (``bench/whisper_bench.py --clips``
+    compares margins on every clip)."""
     detect_language: bool = True
     """Tell Mandarin from English on every utterance (one short extra encoder pass) and decode in the
     language heard: English forced through Mandarin came back as an invented Chinese sentence."""
@@ -346,8 +351,8 @@ class WhisperRecognizer(SpeechToText):
 
     def _short(self, audio: np.ndarray) -> tuple[np.ndarray, int | None]:
         s = self.settings
-        if s.short_audio and audio.size / SAMPLE_RATE + ENCODE_MARGIN_S < 30:
-            audio = np.concatenate([audio, np.zeros(round(ENCODE_MARGIN_S * SAMPLE_RATE), np.float32)])
+        if s.short_audio and audio.size / SAMPLE_RATE + s.encode_margin_s < 30:
+            audio = np.concatenate([audio, np.zeros(round(s.encode_margin_s * SAMPLE_RATE), np.float32)])
             return audio, encode_frames(audio.size)
         return audio, None
 
