@@ -6,6 +6,8 @@ means and the order they are listed in are decided once.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,3 +22,12 @@ def branches(session: Session) -> list[Branch]:
 def active_members(session: Session) -> list[Member]:
     """Members still on the books (not moved away or deleted), by member number."""
     return list(session.scalars(select(Member).where(Member.active).order_by(Member.number)))
+
+
+def member_names(session: Session, numbers: Iterable[str]) -> dict[str, str]:
+    """Member number → name for these numbers (unknown numbers are left out): who a branch's secretary
+    is, named on the map's branch card."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    return dict(session.execute(select(Member.number, Member.name).where(Member.number.in_(wanted))).all())

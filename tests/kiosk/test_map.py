@@ -350,7 +350,7 @@ def test_a_small_window_lists_every_branch_and_keeps_each_symbol_visible(make_ap
     app, screen = open_map(make_app, (1280, 720))
     assert set(screen.buttons) == {"B01", "B02", "B03", "B04"}
     assert all(screen.rect.contains(b.rect) for b in screen.buttons.values())
-    markers, term = screen.map._layout_marks()
+    markers, term = screen.map.layout_marks()
     r = screen.map.marker_radius
     symbols = [box.inflate(-(box.w - 2 * r), -(box.h - 2 * r)) for _, box, _ in markers.values()]
     assert term is not None and term[1].collidelist(symbols) < 0
