@@ -141,50 +141,6 @@ def demo_site_data():
     return SiteData(terminal.db.session, ZoneInfo(config.site.timezone))
 
 
-def tune(fused, dev: list[DevItem], rejection: float = 0.94, by_threshold: float = 0.8) -> None:
-    """Grid search of the fusion on the dev split only: the best top-1 among settings that decline at least
-    ``rejection`` of dev's out-of-scope questions and at least ``by_threshold`` of them by the threshold alone
-    (as if no out-of-scope example covered their theme: the examples and dev's out-of-scope questions were
-    written by the same people, visitors will ask about other themes). Prints the best few; FusionSettings'
-    defaults were chosen among them, in the middle of their plateau."""
-    import itertools
-
-    import numpy as np
-
-    ids = np.array([e.id for e in fused.entries])
-    evidence = [fused.evidence(i.question) for i in dev]
-    inside = np.array([i.expected is not None for i in dev])
-    found = []
-    for w, lo, hi in itertools.product((0.5, 0.6, 0.7, 0.8), (0.1, 0.2, 0.3), (0.8, 0.9, 1.0)):
-        def meaning(c, lo=lo, hi=hi):
-            return np.maximum((c - lo) / (hi - lo), 0)
-
-        tops, gaps, right = [], [], []
-        for ev, item in zip(evidence, dev, strict=True):
-            row = (1 - w) * ev.lexical + w * meaning(ev.cosines)
-            j = int(row.argmax())
-            theme = float(((1 - w) * ev.decline_lexical + w * meaning(ev.decline_cosines)).max())
-            tops.append(min(1.0, float(row[j])))
-            gaps.append(theme - float(row[j]))
-            right.append(ids[j] == item.expected)
-        tops_a, gaps_a, right_a = np.array(tops), np.array(gaps), np.array(right)
-        for margin in np.arange(-0.4, 0.001, 0.05):
-            for th in np.arange(0.4, 0.81, 0.02):
-                answered = (tops_a >= th) & (gaps_a <= margin)
-                rej = float((~answered)[~inside].mean())
-                alone = float((tops_a < th)[~inside].mean())
-                if rej >= rejection and alone >= by_threshold:
-                    top1 = float((answered & right_a)[inside].mean())
-                    found.append((top1, rej, alone, w, lo, hi, round(margin, 2), round(th, 2)))
-    if not found:
-        print(f"no setting declines {rejection:.0%} of dev's out-of-scope questions ({by_threshold:.0%} by threshold)")
-        return
-    found.sort(key=lambda r: -r[0])
-    for top1, rej, alone, w, lo, hi, margin, th in found[:8]:
-        print(f"tuned on dev: top-1 {top1:.1%}, declined {rej:.1%} ({alone:.1%} by threshold alone) with "
-              f"weight={w}, low={lo}, high={hi}, decline_margin={margin}, threshold={th}")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--entries", type=int, default=10_000, help="synthetic knowledge-base size for latency")
@@ -194,7 +150,8 @@ def main() -> int:
     ap.add_argument("--splits", default=",".join(SPLITS),
                     help="comma-separated splits to score (default all; 'dev' while tuning, so the held-out parts "
                          "are only run to report)")
-    ap.add_argument("--tune", action="store_true", help="grid-search the fusion on the dev split and print it")
+    ap.add_argument("--tune", action="store_true",
+                    help="grid-search the fusion without the held-out parts and print it (bench/qa_tune.py)")
     args = ap.parse_args()
 
     import numpy as np
@@ -223,6 +180,8 @@ def main() -> int:
     fused.search("warm up", 1)
     print(f"USE multilingual loaded and {len(semantic.phrasings)} phrasings embedded in {time.perf_counter() - t:.1f} s")
     if args.tune:
+        from qa_tune import tune
+
         tune(fused, splits["dev"])
     embed_only = SemanticRetriever(kb, encoder, matrix=semantic.matrix, prepare=semantic.prepare)
     embed_threshold = calibrated_threshold(embed_only, splits["dev"])
