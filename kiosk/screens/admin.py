@@ -16,7 +16,13 @@ from datetime import UTC, datetime
 import pygame
 
 from core import content
+from core.attendance import SignInError, sign_in
 from core.audit import audit
+from core.meetings import current_meetings
+from core.member_pins import check_new_pin, set_member_pin
+from core.members import by_number
+from core.models import Meeting
+from core.secrets import PinError
 from kiosk.admin_lock import AdminLock
 from kiosk.context import KioskContext
 from kiosk.ui.drawing import card, draw_text, line_height, measurer
@@ -36,6 +42,11 @@ ACTOR = "admin:kiosk"
 def pair(ctx: KioskContext, zh: str, en: str) -> tuple[str, str]:
     """(first, second): the kiosk's language first, the other one under it."""
     return (en, zh) if ctx.lang == "en" and en else (zh, en)
+
+
+def member_number(digits: str) -> str:
+    """The member number typed on the keypad: "101" → "M0101" (one typed with its M is kept)."""
+    return digits if digits.upper().startswith("M") else f"M{digits.zfill(4)}"
 
 
 def halves(message: str) -> tuple[str, str]:
@@ -325,31 +336,24 @@ class AdminSignInScreen(_Entry):
             self.say("输入党员编号（如 0101），点确定", "Enter the member number (e.g. 0101), then OK")
         self.entry(masked=False, max_length=8)
 
-    def _meeting(self):
-        from core.meetings import current_meetings
-
+    def _meeting(self) -> Meeting | None:
+        """The meeting a sign-in goes to: the first one open now (core.meetings decides which are)."""
         with self.ctx.session() as s:
-            meetings = current_meetings(s, self.ctx.now())
-            return meetings[0] if meetings else None
+            return next(iter(current_meetings(s, self.ctx.now())), None)
 
     def submit(self, digits: str) -> None:
-        from sqlalchemy import select
-
-        from core.attendance import SignInError, sign_in
-        from core.models import Meeting, Member
-
         ctx = self.ctx
-        number = digits if digits.upper().startswith("M") else f"M{digits.zfill(4)}"
-        meeting = self._meeting()
+        number = member_number(digits)
         with ctx.session() as s:
-            member = s.scalars(select(Member).where(Member.number == number)).first()
+            meeting = next(iter(current_meetings(s, ctx.now())), None)
+            member = by_number(s, number)
             if meeting is None:
                 self.say("当前没有进行中的会议", "No meeting is open now")
             elif member is None:
                 self.say(f"没有编号为 {number} 的党员", f"No member numbered {number}")
             else:
                 try:
-                    result = sign_in(s, s.get(Meeting, meeting.id), member, method="admin",
+                    result = sign_in(s, meeting, member, method="admin",
                                      terminal_id=ctx.terminal.terminal_id, now=ctx.now(), admin=ACTOR)
                 except SignInError as exc:
                     self.say(*halves(str(exc)))
@@ -395,16 +399,11 @@ class AdminMemberPinScreen(_Entry):
             self.layout(self.rect)
 
     def submit(self, digits: str) -> None:
-        from sqlalchemy import select
-
-        from core.models import Member
-        from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format, hash_pin
-
         ctx = self.ctx
         if self.step == "number":
-            number = digits if digits.upper().startswith("M") else f"M{digits.zfill(4)}"
+            number = member_number(digits)
             with ctx.session() as s:
-                member = s.scalars(select(Member).where(Member.number == number)).first()
+                member = by_number(s, number)
             if member is None:
                 self._go("number", f"没有编号为 {number} 的党员", f"No member numbered {number}")
             else:
@@ -413,9 +412,7 @@ class AdminMemberPinScreen(_Entry):
             return
         if self.step == "pin":
             try:
-                pin = check_pin_format(digits, MEMBER_PIN_MIN)
-                if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
-                    raise PinError("PIN 过于简单（如 111111、123456） / too easy to guess (like 111111 or 123456)")
+                pin = check_new_pin(digits)
             except PinError as exc:
                 self._go("pin", *halves(str(exc)))
                 return
@@ -427,10 +424,11 @@ class AdminMemberPinScreen(_Entry):
             self._go("pin", "两次输入不一致，请重新输入", "The two PINs differ: enter the new PIN again")
             return
         with ctx.session() as s:
-            member = s.scalars(select(Member).where(Member.number == self.number)).first()
-            member.pin_hash = hash_pin(self.first_pin, MEMBER_PIN_MIN)
-            Lockout(f"pin:{member.number}", MEMBER_PIN).clear(s)
-            audit(s, ACTOR, "member.pin_set", f"member:{member.number}", ctx.terminal.terminal_id)
+            member = set_member_pin(s, self.number or "", self.first_pin, actor=ACTOR,
+                                    terminal_id=ctx.terminal.terminal_id)
         done = self.number
         self.number, self.first_pin = None, ""
+        if member is None:  # removed (a roster sync) between the number and the PIN
+            self._go("number", f"没有编号为 {done} 的党员", f"No member numbered {done}")
+            return
         self._go("number", f"已为 {done} 设置 PIN", f"PIN set for {done}")
