@@ -17,6 +17,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+#: Longer side, in pixels, of a model's texture in the hall: larger ones are scaled down once, at load
+#: (:func:`vr_hall.model_fit.fit_textures`), and ``--check-scene`` says so.
+TEXTURE_MAX = 1024
+
 MAGICS = {b"\x89PNG": "a PNG image", b"\xff\xd8\xff": "a JPEG image", b"GIF8": "a GIF image",
           b"PK\x03\x04": "a ZIP archive", b"\x1f\x8b": "a gzip file", b"Kayd": "a Blender file",
           b"RIFF": "a RIFF (WebP/WAV) file", b"%PDF": "a PDF document"}

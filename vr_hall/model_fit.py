@@ -34,10 +34,8 @@ from panda3d.core import (
 )
 
 from vr_hall.mesh import MeshBuilder, hex_colour
+from vr_hall.model_check import TEXTURE_MAX
 from vr_hall.scene import Exhibit
-
-#: Longer side, in pixels, of a model's texture in the hall (larger ones are scaled down once, at load).
-TEXTURE_MAX = 1024
 
 #: Plinth under a ``model`` exhibit when ``media.plinth`` is not given, and its colour.
 PLINTH_M = 0.2

@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from vr_hall.model_check import ModelReport
+from vr_hall.model_check import TEXTURE_MAX, ModelReport
 
 PROBE_TIMEOUT_S = 60.0
 """One child's budget for all the models it is given (a model that hangs the loader is refused)."""
@@ -65,7 +65,6 @@ def probe_one(path: Path) -> ModelReport:
     import gltf
     from panda3d.core import CullFaceAttrib, NodePath
 
-    from vr_hall.model_fit import TEXTURE_MAX
 
     try:
         node = gltf.load_model(str(path))

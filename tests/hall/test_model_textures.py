@@ -195,7 +195,8 @@ def test_textures_over_the_budget_are_scaled_keeping_their_sampler(tmp_path: Pat
     from panda3d.core import SamplerState, TextureAttrib, TextureStage
 
     from vr_hall import models as M
-    from vr_hall.model_fit import TEXTURE_MAX, ModelCache
+    from vr_hall.model_check import TEXTURE_MAX
+    from vr_hall.model_fit import ModelCache
 
     path = quads_gltf(tmp_path / "m")
     report = M.check_models([path])[path]
