@@ -18,6 +18,7 @@ Pure functions of the text; nothing here imports a renderer.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -65,6 +66,9 @@ def has_no_space_script(text: str) -> bool:
 
 def _load() -> None:
     global _trie, _segment, _failed
+    if "PYTHAINLP_READ_MODE" not in os.environ:  # (its deprecated name; setting both is an error)
+        # the dictionary ships in the wheel: no ~/pythainlp-data folder, no corpus download (offline kiosk)
+        os.environ.setdefault("PYTHAINLP_READ_ONLY", "1")
     try:
         from pythainlp.tokenize import newmm, word_dict_trie
 

@@ -97,6 +97,24 @@ def test_a_thai_title_is_cut_with_an_ellipsis_between_words(fonts: Fonts, thai_r
     assert len(cuts) >= 3
 
 
+def test_the_dictionary_loads_offline_without_writing_to_home(tmp_path: Path) -> None:
+    """pythainlp would create ~/pythainlp-data (and may download corpora); the kiosk is offline and its
+    home may be read-only: the bundled dictionary is read in pythainlp's read-only mode."""
+    import subprocess
+    import sys
+
+    code = ("from textshape import words\n"
+            "assert words.wait_ready(120)\n"
+            "print(list(words.pieces('นายกรัฐมนตรีเดินทาง')))\n")
+    env = {**os.environ, "HOME": str(tmp_path)}
+    env.pop("PYTHAINLP_READ_ONLY", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "['นายกรัฐมนตรี', 'เดินทาง']"
+    assert list(tmp_path.iterdir()) == [], "pythainlp wrote into the home folder"
+
+
 def test_text_around_thai_stays_glued_to_its_word(thai_ready: None) -> None:
     assert list(words.pieces("(ประเทศจีน)2567")) == ["(ประเทศ", "จีน)2567"]
     assert list(words.pieces("Party")) == ["Party"]
