@@ -229,17 +229,20 @@ def member_lockouts(number: str, terminal_id: str) -> tuple[Lockout, Lockout]:
 
 
 def check_member_pin(session: Session, number: str, member, pin: str, *, terminal_id: str, now: datetime,
-                     purpose: str) -> PinCheck:
+                     purpose: str, lock_terminal: bool = True) -> PinCheck:
     """Check ``pin`` for the member number typed (``member``: the active member found for it, or None).
 
     Every failure and every refused try is audited (``pin.failed`` / ``pin.locked``) in ``session``
     together with the lockout it changes; the caller commits. A right PIN clears the number's failures
-    and is audited by what it then does (a sign-in, a login).
+    and is audited by what it then does (a sign-in, a login). ``lock_terminal`` False leaves the
+    terminal's lockout out (neither checked nor counted): the web app's "terminal" is a client address,
+    and one address may be a whole company behind NAT, so it rate-limits addresses instead of locking
+    them; the member number's lockout applies all the same.
     """
     from core.audit import audit
 
     mine, terminal = member_lockouts(number, terminal_id)
-    states = [mine.state(session, now), terminal.state(session, now)]
+    states = [mine.state(session, now)] + ([terminal.state(session, now)] if lock_terminal else [])
     locked = [s.locked_until for s in states if s.locked(now)]
     if locked:
         until = max(locked)
@@ -252,11 +255,12 @@ def check_member_pin(session: Session, number: str, member, pin: str, *, termina
         mine.clear(session)
         return PinCheck(True, "ok", member=member)
     reason = "wrong" if usable else ("no_pin" if member is not None else "unknown_number")
-    after, t_after = mine.fail(session, now), terminal.fail(session, now)
-    until = max((u for u in (after.locked_until, t_after.locked_until) if u is not None), default=None)
+    after = mine.fail(session, now)
+    t_after = terminal.fail(session, now) if lock_terminal else None
+    until = max((u for u in (after.locked_until, t_after and t_after.locked_until) if u is not None), default=None)
     outcome = "lockout" if until is not None else "wrong"
     audit(session, f"member:{number}"[:100], "pin.failed", purpose, terminal_id, reason=reason,
-          failures=after.failures, terminal_failures=t_after.failures,
+          failures=after.failures, terminal_failures=t_after.failures if t_after else None,
           locked_until=until.isoformat() if until else None)
     return PinCheck(False, outcome, locked_until=until, tries_left=after.tries_left(MEMBER_PIN) + 1
                     if until is None else 0)

@@ -1,10 +1,12 @@
 """Logging in with member number + PIN, the session, and the per-request member.
 
 The PIN is checked by ``core.secrets.check_member_pin``: the kiosk's scrypt hashes and its persisted,
-escalating lockouts — per member number, and per client address (``web:<ip>`` stands where the kiosk
-puts its terminal id, so guessing one PIN across many numbers from one address locks that address).
-Every attempt is audited (``web.login``, ok or not, with the address). Wrong number, wrong PIN, no PIN
-and inactive member all get the same message, the same scrypt time and the same lockout.
+escalating lockout per member number. A client address is rate-limited, not locked: wrong PINs from one
+address are counted (``web.login_per_ip_per_minute``; over it, 429 until the minute has passed), since
+one address may be a whole company behind NAT and locking it for an hour would lock every member there
+out. Every attempt is audited (``web.login``, ok or not, with the address; ``pin.failed`` names it as
+``web:<ip>``). Wrong number, wrong PIN, no PIN and inactive member all get the same message, the same
+scrypt time and the same lockout.
 """
 
 from __future__ import annotations
@@ -19,15 +21,16 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core import members, web_sessions
 from core.audit import audit
-from core.secrets import check_member_pin
+from core.secrets import check_member_pin, minutes_left
 from web.cache import MISSING
 from web.i18n import COOKIE, LANGS
 from web.security import checked_form, client_ip, safe_next
 
 
 class MemberMiddleware:
-    """Puts the logged-in member (or None) on ``request.state.member``; counts every page against the
-    per-address limit (static files excepted)."""
+    """Puts the logged-in member (or None) on ``request.state.member``; counts every page (static files
+    excepted) against the page limit — per member once logged in, per address before (members behind
+    one NAT address each have their own allowance)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -40,16 +43,17 @@ class MemberMiddleware:
         state = request.app.state.web
         scope.setdefault("state", {})["member"] = None
         if not scope["path"].startswith("/static/"):
-            wait = state.limits.pages_ip.hit(client_ip(request))
+            token = scope.get("session", {}).get("sid")
+            # a sid comes only in a cookie signed with the server's key: a made-up one never gets this far
+            member = await logged_in(state, token) if token else None
+            scope["state"]["member"] = member
+            wait = state.limits.pages_ip.hit(f"member:{member.id}" if member else client_ip(request))
             if wait is not None:  # raised here it would miss the app's handlers: answer directly
                 from web.app import http_error
 
                 response = await http_error(request, HTTPException(429, headers={"Retry-After": str(int(wait) + 1)}))
                 await response(scope, receive, send)
                 return
-            token = scope.get("session", {}).get("sid")
-            if token:
-                scope["state"]["member"] = await logged_in(state, token)
         await self.app(scope, receive, send)
 
 
@@ -64,9 +68,7 @@ async def logged_in(state, token: str):
             member = members.by_id(s, session[0]) if session is not None else None
             return (members.view(member), session[1]) if member is not None else None
 
-        found = await state.read(load)
-        if found is None:
-            return None  # not kept: a made-up cookie costs a query, and the per-address limit bounds those
+        found = await state.read(load) or (None, now)  # an ended session is kept too: asked once
         state.members.put(token, found)
     view, expires = found
     return view if expires > now else None
@@ -90,10 +92,11 @@ async def login_page(request: Request) -> Response:
     return render(request, "login.html", {"next": safe_next(request.query_params.get("next")), "number": ""})
 
 
-async def rate_limited(request: Request, what: str, limiter, key: str, **detail) -> None:
-    """Raise 429 when ``key`` is over ``limiter``'s limit; audited, at most 60 rows a minute (a flood is
-    counted in ``suppressed_before`` rather than filling the disk)."""
-    wait = limiter.hit(key)
+async def rate_limited(request: Request, what: str, limiter, key: str, *, count: bool = True, **detail) -> None:
+    """Raise 429 when ``key`` is over ``limiter``'s limit (this request counted, unless ``count`` is False:
+    the caller counts failures only); audited, at most 60 rows a minute (a flood is counted in
+    ``suppressed_before`` rather than filling the disk)."""
+    wait = limiter.hit(key) if count else limiter.blocked(key)
     if wait is None:
         return
     state = request.app.state.web
@@ -112,7 +115,7 @@ async def login(request: Request) -> Response:
     number = str(form.get("number", "")).strip().upper()[:32]
     pin = str(form.get("pin", ""))[:64]
     target = safe_next(str(form.get("next", "")))
-    await rate_limited(request, "login", state.limits.login_ip, ip)
+    await rate_limited(request, "login", state.limits.login_ip, ip, count=False)  # wrong PINs counted below
     if number:
         await rate_limited(request, "login", state.limits.login_member, number, member=number)
     now = state.clock()
@@ -120,7 +123,7 @@ async def login(request: Request) -> Response:
     def attempt(s):
         member = members.by_number(s, number) if number else None
         check = check_member_pin(s, number or "-", member, pin, terminal_id=f"web:{ip}"[:64], now=now,
-                                 purpose="web.login")
+                                 purpose="web.login", lock_terminal=False)
         audit(s, f"member:{number or '-'}"[:100], "web.login", "web", state.terminal_id, ok=check.ok,
               outcome=check.outcome, ip=ip)
         if check.ok:
@@ -132,13 +135,24 @@ async def login(request: Request) -> Response:
 
     check, token, view = await state.run(attempt)
     if not check.ok:
-        zh, en = check.message(now)
+        state.limits.login_ip.hit(ip)
+        locked = check.outcome in ("locked", "lockout")
+        zh, en = locked_message(check.locked_until, now) if locked and check.locked_until else check.message(now)
         return render(request, "login.html", {"next": target, "number": number, "error": (zh, en)},
-                      status=429 if check.outcome in ("locked", "lockout") else 401)
+                      status=429 if locked else 401)
     state.members.put(token, (view, now + state.session_lifetime))
     request.session.clear()  # a new session: nothing from before the login carries over (fixation)
     request.session["sid"] = token
     return RedirectResponse(target, status_code=303)
+
+
+def locked_message(until, now) -> tuple[str, str]:
+    """The web's words for a locked member number (the kiosk's offer "ask an administrator to confirm your
+    sign-in" means nothing on a phone)."""
+    m = minutes_left(until, now)
+    return (f"PIN 错误次数过多，该党员编号已暂时锁定，请 {m} 分钟后再试。忘记 PIN 请联系支部管理员重置。",
+            f"Too many wrong PINs: this member number is locked for {m} min. Forgot your PIN? Ask your branch "
+            f"administrator to reset it.")
 
 
 async def logout(request: Request) -> Response:

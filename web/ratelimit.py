@@ -2,7 +2,13 @@
 
 Why in memory: they stop floods in seconds and cost nothing per request; the PIN lockout, which must
 survive a restart, is persisted by ``core.secrets`` separately. One process per server (the systemd
-unit runs one uvicorn worker), so one table sees every request.
+unit runs one uvicorn worker), so one table sees every request. More workers would each keep their own
+table (each address then gets the limit once per worker): they would need the counts in the database.
+
+Why the per-address limits on logins and QR codes count failures only (``blocked`` before, ``hit`` after
+a wrong PIN or a refused code): one address may be a whole company behind NAT, where forty members log
+in and scan the meeting's code in the same minute; they must not be turned away, while an address that
+keeps guessing is.
 """
 
 from __future__ import annotations
@@ -41,6 +47,17 @@ class RateLimiter:
             q.append(now)
             return None
 
+    def blocked(self, key: str) -> float | None:
+        """Like ``hit`` but counts nothing: None when ``key`` may go on, else the seconds to wait."""
+        now = self.clock()
+        with self._lock:
+            q = self._hits.get(key)
+            if q is None:
+                return None
+            while q and now - q[0] >= self.window:
+                q.popleft()
+            return max(self.window - (now - q[0]), 0.1) if len(q) >= self.limit else None
+
     def _forget(self, now: float) -> None:
         stale = [k for k, q in self._hits.items() if not q or now - q[-1] >= self.window]
         for k in stale:
@@ -51,7 +68,8 @@ class RateLimiter:
 
 
 class Limits:
-    """The web app's limits, from ``config.web``."""
+    """The web app's limits, from ``config.web``: wrong logins and refused QR codes per address, login
+    tries per member number, pages per logged-in member (per address before login)."""
 
     def __init__(self, web, clock: Callable[[], float] = time.monotonic) -> None:
         self.login_ip = RateLimiter(web.login_per_ip_per_minute, clock=clock)

@@ -220,3 +220,60 @@ def test_floods_are_rate_limited(site, client):
     qr = [client.get("/qr/made-up-code").status_code for _ in range(40)]
     assert qr[:30] == [400] * 30 and qr[30:] == [429] * 10
     assert audit_rows(site, "web.rate_limited")
+
+
+def test_one_address_is_rate_limited_not_locked(site, client):
+    """A whole company behind one NAT address: wrong PINs from it are limited per minute, but it is never
+    locked out (only a member number is), and members who log in or scan right are not counted."""
+    from sqlalchemy import select
+
+    from core import qrsign
+    from core.models import Member, Setting
+    from core.secrets import MEMBER_PIN_MIN, hash_pin
+    from web.ratelimit import Limits
+
+    now = [0.0]
+    client.app.state.web.limits = Limits(site.config.web, clock=lambda: now[0])
+    with site.db.session() as s:  # twelve colleagues with PINs (one hash: setup time)
+        pin_hash = hash_pin(PIN, MEMBER_PIN_MIN)
+        colleagues = [m.number for m in s.scalars(select(Member).where(Member.active).order_by(Member.number))
+                      if m.number not in (site.number, site.other)][:12]
+        for m in s.scalars(select(Member).where(Member.number.in_(colleagues))):
+            m.pin_hash = pin_hash
+    limit = site.config.web.login_per_ip_per_minute
+    assert len(colleagues) > limit
+    # more members than the per-address limit log in right from the one address, within the minute
+    for number in colleagues:
+        client.cookies.clear()
+        assert login(client, number).status_code == 303, number
+    # the same address guessing: one wrong PIN for each of many numbers, then 429 until the minute ends
+    client.cookies.clear()
+    codes = [login(client, f"M{9000 + i}", "000000").status_code for i in range(limit + 3)]
+    assert codes == [401] * limit + [429] * 3
+    wrong = login(client, site.number, "000000")
+    assert wrong.status_code == 429 and "分钟" not in wrong.text  # rate-limited: no PIN was checked
+    now[0] += 61
+    assert login(client, site.number).status_code == 303  # the address was never locked
+    with site.db.session() as s:
+        assert not s.scalars(select(Setting).where(Setting.key.like("lockout:pin-terminal:web:%"))).all()
+    # scanning the meeting's code right, many times from one address, is never limited either
+    token = qrsign.issue(site.meeting_uuid, "kiosk-01", key=qrsign.load_key(site.config), now=now_utc())
+    assert all(client.get(f"/qr/{token}").status_code == 200 for _ in range(site.config.web.qr_per_ip_per_minute + 5))
+
+
+def test_locked_number_gets_the_web_wording(site, client):
+    from web.ratelimit import Limits
+
+    now = [0.0]
+    client.app.state.web.limits = Limits(site.config.web, clock=lambda: now[0])
+    for _ in range(4):
+        login(client, site.other, "000000")
+    locked = login(client, site.other, "000000")
+    assert locked.status_code == 429
+    assert "该党员编号已暂时锁定" in locked.text and "联系支部管理员" in locked.text
+    assert "确认签到" not in locked.text  # the kiosk's "ask an administrator to confirm your sign-in"
+    english = client.get("/lang/en?next=/login", follow_redirects=True)
+    assert english.status_code == 200
+    now[0] += 61  # past the per-number rate limit: the persisted lockout answers
+    again = login(client, site.other, "000000")
+    assert "this member number is locked" in again.text and "confirm" not in again.text

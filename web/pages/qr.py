@@ -8,7 +8,8 @@ takes longer, so the time the code was first opened on this phone (kept in the s
 ``GRACE`` ago) is the time it is checked and the sign-in recorded at. A member already signed in who scans
 again (the same code or a later one) is told 您已签到 / already signed in (200), nothing written.
 Malformed, forged, expired, unknown-meeting codes and a meeting the member cannot sign in to now get a
-clear zh/en page with a 4xx status, audited as ``qr.refused``.
+clear zh/en page with a 4xx status, audited as ``qr.refused``. The per-address limit counts refused codes
+only: forty members behind one NAT address scanning in the same minute are all let through.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ async def open_code(request: Request) -> Response:
     state = request.app.state.web
     token = request.path_params["token"]
     ip = client_ip(request)
-    await rate_limited(request, "qr", state.limits.qr_ip, ip)
+    await rate_limited(request, "qr", state.limits.qr_ip, ip, count=False)  # refused codes counted below
     member = request.state.member
     now = state.clock()
     at = _seen(request, token, now)
@@ -77,6 +78,7 @@ async def open_code(request: Request) -> Response:
 
     found, refused = await state.run(look)
     if refused is not None:
+        state.limits.qr_ip.hit(ip)
         return _refused(request, refused)
     claim, meeting, record = found
     if member is None:
@@ -99,7 +101,7 @@ async def confirm(request: Request) -> Response:
     await checked_form(request)
     token = request.path_params["token"]
     ip = client_ip(request)
-    await rate_limited(request, "qr", state.limits.qr_ip, ip)
+    await rate_limited(request, "qr", state.limits.qr_ip, ip, count=False)
     await rate_limited(request, "qr", state.limits.login_member, f"qr:{member.number}", member=member.number)
     at = _seen(request, token, state.clock())
 
@@ -112,8 +114,10 @@ async def confirm(request: Request) -> Response:
     try:
         result, meeting = await state.run(sign)
     except QrRefused as exc:
+        state.limits.qr_ip.hit(ip)
         return _refused(request, exc)
     except SignInError as exc:
+        state.limits.qr_ip.hit(ip)
         zh, _, en = str(exc).partition(" / ")
         return render(request, "qr.html", {"refused": (zh, en or zh), "code": "sign_in"}, status=403)
     request.session.pop("qr_seen", None)
