@@ -87,12 +87,15 @@ class HistoryRow:
     meeting: Meeting
     record: Attendance | None
     on_roster: bool
+    open: bool = False
+    """The meeting is still running (not ended, not closed): no sign-in yet is not an absence yet."""
 
     @property
     def state(self) -> str:
-        """present | late | absent | walk_in (列席) — the words of ``core.attendance``."""
+        """present | late | absent | walk_in (列席) — the words of ``core.attendance`` — or ``open`` for a
+        running meeting the member has not signed in to yet."""
         if self.record is None:
-            return "absent"
+            return "open" if self.open else "absent"
         if not self.on_roster:
             return "walk_in"
         return "late" if self.record.late else "present"
@@ -109,7 +112,8 @@ def attendance_history(session: Session, member: Member | MemberView, now: datet
         .outerjoin(Attendance, (Attendance.meeting_id == Meeting.id) & (Attendance.member_id == member.id))
         .where(Meeting.starts_at <= now, or_(on_roster, Attendance.id.is_not(None)))
         .order_by(Meeting.starts_at.desc(), Meeting.id.desc()).limit(limit))
-    return [HistoryRow(meeting, record, bool(rostered)) for meeting, record, rostered in rows]
+    return [HistoryRow(meeting, record, bool(rostered), meeting.ends_at > now and not meeting.closed)
+            for meeting, record, rostered in rows]
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,7 @@ from core.db import Database
 from core.models import utcnow
 from core.notices import headlines
 from web.cache import MISSING, TtlCache
-from web.i18n import STATE_WORDS, TYPE_EN, lang_of, translator
+from web.i18n import METHOD_WORDS, STATE_WORDS, TYPE_EN, lang_of, translator
 from web.ratelimit import Limits
 from web.security import SecurityHeaders, client_ip, csrf_token
 
@@ -156,6 +156,7 @@ def _templates(state_ref: list) -> Jinja2Templates:
         return {"lang": lang, "t": t, "csrf": csrf_token(request), "local": local,
                 "word": lambda key: t(*STATE_WORDS.get(key, (key, key))),
                 "mtype": lambda kind: t(kind, TYPE_EN.get(kind, kind)),
+                "how": lambda method: t(*METHOD_WORDS.get(method, (method, method))),
                 "member": getattr(request.state, "member", None), "path": request.url.path}
 
     return Jinja2Templates(env=env, context_processors=[context])

@@ -75,7 +75,13 @@ def test_phone_browser_login_notice_quiz_and_qr(served, tmp_path: Path):
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
         def shot(name: str) -> None:
-            page.screenshot(path=str(shots / f"web-{name}.png"), full_page=True)
+            # the whole page in a viewport as tall as it, so the tab bar (fixed to the phone's bottom edge)
+            # lies after the content, where a scrolled phone shows it, not across the middle of a long page
+            size = page.viewport_size
+            height = page.evaluate("document.documentElement.scrollHeight")
+            page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+            page.screenshot(path=str(shots / f"web-{name}.png"))
+            page.set_viewport_size(size)
 
         # the Chinese login page; a wrong PIN, then the lockout (M0102)
         assert page.goto(base + "/").status == 200
@@ -136,6 +142,10 @@ def test_phone_browser_login_notice_quiz_and_qr(served, tmp_path: Path):
         for path, name in [("/me", "me"), ("/me/attendance", "attendance"), ("/me/face", "face")]:
             assert page.goto(base + path).status == 200
             shot(name)
+        # the meeting running now is not an absence before the member has signed in
+        page.goto(base + "/me/attendance")
+        running = page.locator("li.row", has_text="扫码签到测试会")
+        assert "进行中" in running.inner_text() and "缺席" not in running.inner_text()
         page.goto(base + "/me/dues")
         page.fill("#pay", "8500")
         page.click("button[type=submit]")
@@ -151,6 +161,9 @@ def test_phone_browser_login_notice_quiz_and_qr(served, tmp_path: Path):
         page.click("text=确认签到")
         assert "签到成功" in page.inner_text("body")
         shot("qr-done")
+        assert page.goto(url).status == 200 and "您已签到" in page.inner_text("body")  # scanned again
+        assert page.locator("text=确认签到").count() == 0
+        shot("qr-again")
         with site.db.session() as s:
             row = s.scalars(select(Attendance).where(Attendance.meeting_id == site.meeting_id)).one()
             assert (row.method, row.terminal_id) == ("qr", "kiosk-01")
