@@ -85,3 +85,14 @@ def database(db_url: str):
 def config_env(tmp_path: Path) -> dict[str, str]:
     """Environment overrides that send the data folder to a temporary place."""
     return {"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data")}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the measured slow tests (tests/slow_tests.txt, see tests/tiers.py) so that
+    ``pytest -m "not slow"`` is the quick tier."""
+    from tests.tiers import is_slow, slow_ids
+
+    listed = slow_ids()
+    for item in items:
+        if is_slow(item.nodeid, listed):
+            item.add_marker(pytest.mark.slow)
