@@ -26,7 +26,6 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
@@ -37,9 +36,10 @@ from core.db import Database
 from core.models import utcnow
 from core.notices import headlines
 from web.cache import MISSING, TtlCache
+from web.errors import http_error, server_error
 from web.i18n import METHOD_WORDS, STATE_WORDS, TYPE_EN, lang_of, translator
 from web.ratelimit import Limits
-from web.security import SecurityHeaders, client_ip, csrf_token
+from web.security import SecurityHeaders, csrf_token
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("web")
@@ -192,25 +192,3 @@ def create_app(config, *, database: Database | None = None, clock: Callable[[], 
                     exception_handlers={HTTPException: http_error, Exception: server_error})
     app.state.web = state
     return app
-
-
-ERRORS = {
-    400: ("请求无效", "Bad request"), 403: ("无权执行此操作，请刷新页面后重试", "Not allowed: reload the page and try again"),
-    404: ("页面不存在", "Page not found"), 405: ("不支持的请求方式", "Method not allowed"),
-    429: ("请求过于频繁，请稍后再试", "Too many requests: please wait a moment"),
-}
-
-
-async def http_error(request: Request, exc: HTTPException) -> Response:
-    code = exc.status_code
-    zh, en = ERRORS.get(code, ("出错了", "Something went wrong"))
-    headers = dict(exc.headers or {})
-    return request.app.state.web.templates.TemplateResponse(
-        request, "error.html", {"code": code, "zh": zh, "en": en}, status_code=code, headers=headers)
-
-
-async def server_error(request: Request, exc: Exception) -> Response:
-    log.exception("web: %s %s failed (client %s)", request.method, request.url.path, client_ip(request))
-    return request.app.state.web.templates.TemplateResponse(
-        request, "error.html", {"code": 500, "zh": "服务器出错，请稍后再试", "en": "Server error: please try again later"},
-        status_code=500)

@@ -23,6 +23,7 @@ from core import members, web_sessions
 from core.audit import audit
 from core.secrets import check_member_pin, minutes_left
 from web.cache import MISSING
+from web.errors import http_error
 from web.i18n import COOKIE, LANGS
 from web.security import checked_form, client_ip, safe_next
 
@@ -49,8 +50,6 @@ class MemberMiddleware:
             scope["state"]["member"] = member
             wait = state.limits.pages_ip.hit(f"member:{member.id}" if member else client_ip(request))
             if wait is not None:  # raised here it would miss the app's handlers: answer directly
-                from web.app import http_error
-
                 response = await http_error(request, HTTPException(429, headers={"Retry-After": str(int(wait) + 1)}))
                 await response(scope, receive, send)
                 return
