@@ -12,6 +12,10 @@ two small indexed queries every 0.5 s cost well under a millisecond each. Rows p
 first reads are taken as already known (a restart does not greet the whole room again); after that every
 new row is announced once. The loop is ``core.background.BackgroundLoop``: a daemon thread, stopped with
 the kiosk, backing off (doubling to 30 s, with jitter) while the database is unreachable.
+
+In a fleet (``fleet.central_url`` set) the web app signs members in on the central PostgreSQL, where the
+meetings have other ids than on this terminal: the watcher then reads the central database and names each
+meeting by the local meeting with the same uuid, so the screen greets the member for *its* meeting.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from sqlalchemy import select
 from core.background import BackgroundLoop
 from core.events import SignedIn
 from core.meetings import current_meetings
-from core.models import Attendance, Member, utcnow
+from core.models import Attendance, Meeting, Member, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +47,11 @@ class QrWatcher(BackgroundLoop):
 
     def __init__(self, db: Any, bus: Any, terminal_id: str | None, *, interval_seconds: float = POLL_SECONDS,
                  backoff_base_seconds: float = 1.0, backoff_max_seconds: float = 30.0,
-                 now: Callable[[], datetime] = utcnow, rng: Callable[[], float] = random.random) -> None:
+                 now: Callable[[], datetime] = utcnow, rng: Callable[[], float] = random.random,
+                 local_db: Any = None) -> None:
         self.db, self.bus, self.terminal_id = db, bus, terminal_id
+        self.local_db = local_db
+        """With a central ``db``: this terminal's own database, where meetings are found by uuid."""
         self.interval_seconds = interval_seconds
         self.backoff_base_seconds, self.backoff_max_seconds = backoff_base_seconds, backoff_max_seconds
         self._now, self._rng = now, rng
@@ -58,25 +65,42 @@ class QrWatcher(BackgroundLoop):
         web = terminal.config.web
         if not (web.kiosk_qr and web.base_url.strip()):
             return None
+        central = terminal.config.fleet.central_url
+        if central:  # the web app writes there: watch it, and name meetings by their local twins
+            from core.db import Database
+            from fleet.outbox_sender import central_url
+
+            return cls(Database(central_url(central)), terminal.bus, terminal.terminal_id, now=terminal.now,
+                       local_db=terminal.db, **kw)
         return cls(terminal.db, terminal.bus, terminal.terminal_id, now=terminal.now, **kw)
 
     def poll(self) -> list[SignedIn]:
         """One read: publish and return the events for rows not seen before (none on the first read)."""
         with self.db.session() as s:
             ids = [m.id for m in current_meetings(s, self._now())]
-            query = (select(Attendance.id, Attendance.meeting_id, Attendance.late, Member.number, Member.name)
-                     .join(Member, Member.id == Attendance.member_id)
+            query = (select(Attendance.id, Attendance.meeting_id, Attendance.late, Member.number, Member.name,
+                            Meeting.uuid)
+                     .join(Member, Member.id == Attendance.member_id).join(Meeting, Meeting.id == Attendance.meeting_id)
                      .where(Attendance.meeting_id.in_(ids), Attendance.method == "qr"))
             if self.terminal_id is not None:
                 query = query.where(Attendance.terminal_id == self.terminal_id)
             rows = s.execute(query.order_by(Attendance.id)).all() if ids else []
         first, seen = self._seen is None, self._seen or set()
-        events = [] if first else [SignedIn(r.meeting_id, r.number, r.name, "qr", bool(r.late), record_id=r.id)
-                                   for r in rows if r.id not in seen]
+        new = [] if first else [r for r in rows if r.id not in seen]
+        local = self._local_ids({r.uuid for r in new}) if self.local_db is not None and new else None
+        events = [SignedIn(local[r.uuid] if local is not None else r.meeting_id, r.number, r.name, "qr", bool(r.late),
+                           record_id=r.id, terminal_id=self.terminal_id or "")
+                  for r in new if local is None or r.uuid in local]
         self._seen = {r.id for r in rows}  # meetings that closed drop out
         for event in events:
             self.bus.publish(event)
         return events
+
+    def _local_ids(self, uuids: set[str]) -> dict[str, int]:
+        """This terminal's meeting id for each central meeting uuid it also has (a meeting the terminal
+        does not have yet is not greeted: the roster sync brings it)."""
+        with self.local_db.session() as s:
+            return dict(s.execute(select(Meeting.uuid, Meeting.id).where(Meeting.uuid.in_(uuids))).tuples().all())
 
     def run_forever(self, stop_event: threading.Event) -> None:
         while not stop_event.is_set():

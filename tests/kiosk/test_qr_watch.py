@@ -193,3 +193,45 @@ def test_the_kiosk_greets_a_qr_sign_in_on_its_sign_in_screen(make_app):
     finally:
         watcher.stop()
         web_db.dispose()
+
+
+def test_in_a_fleet_the_watcher_reads_central_and_names_the_local_meeting(db_url, tmp_path):
+    """The web app signs in on the central database, where the meeting has another id: the kiosk greets the
+    member for its own meeting (found by uuid), and a meeting it does not have is not announced."""
+    central, local = Database(db_url), Database(f"sqlite:///{tmp_path / 'terminal.db'}")
+    try:
+        central_id = _seed(central)
+        with central.session() as s:
+            meeting = s.get(Meeting, central_id)
+            twin_uuid, starts, ends = meeting.uuid, meeting.starts_at, meeting.ends_at
+            other = create_meeting(s, type="党小组会", title_zh="只在中心的会", branch_code="B01",
+                                   starts_at=starts, ends_at=ends)
+            s.commit()
+            other_id = other.id
+        with local.session() as s:  # the terminal's copy: a filler meeting first, so the ids differ
+            b = Branch(code="B01", name_zh="第一党支部")
+            s.add(b)
+            s.flush()
+            create_meeting(s, type="支委会", title_zh="本机的另一个会", branch_code="B01", starts_at=starts,
+                           ends_at=ends)
+            twin = create_meeting(s, type="支部党员大会", title_zh="十二月党员大会", branch_code="B01",
+                                  starts_at=starts, ends_at=ends)
+            twin.uuid = twin_uuid
+            s.commit()
+            local_id = twin.id
+        assert local_id != central_id
+        bus = EventBus()
+        sub = bus.subscribe(SignedIn)
+        watcher = QrWatcher(central, bus, TERMINAL, local_db=local)
+        try:
+            _started(watcher)
+            _sign(central, central_id, "M0103")
+            _sign(central, other_id, "M0104")
+            got = _next(sub, 2.0)
+            assert got is not None and (got.meeting_id, got.member_number, got.method) == (local_id, "M0103", "qr")
+            assert _next(sub, 1.0) is None, "a meeting this terminal does not have is not announced"
+        finally:
+            watcher.stop()
+    finally:
+        central.dispose()
+        local.dispose()
