@@ -14,6 +14,10 @@ flattened) and optimised (one panel atlas per room, glTF materials baked, flatte
 * a third build, opt+rooms: optimised, plus what the hall does every frame — hide the rooms that no
   chain of doorways shows (vr_hall.visibility); "every exhibit in the frustum" then means behind walls.
 
+Models are drawn as the hall draws them on this renderer: with the PBR shader where it has GLSL
+(vr_hall.pbr; Mesa llvmpipe has it), baked for fixed-function drawing where it has none; ``--materials
+fixed`` or ``pbr`` forces one, to compare the two on the same machine state.
+
 Goals from the issue: load ≤ 2 s for 100 exhibits, ≤ 200 draw calls for the demo hall, optimised
 3000-exhibit hall ≥ 5× the naive one's fps, ≥ 30 fps at 720p. Printed, not asserted. Panda3D renders
 offscreen with p3headlessgl (EGL; Mesa llvmpipe on a machine without a GPU).
@@ -53,7 +57,7 @@ class Row:
 
 
 class Bench:
-    def __init__(self, seconds: float):
+    def __init__(self, seconds: float, materials: str = "auto"):
         from vr_hall import engine
 
         engine.configure("offscreen", size=RESOLUTIONS[0])
@@ -85,6 +89,13 @@ class Bench:
         self.font = load_cjk_font()
         gsg = next(iter(self.buffers.values())).getGsg()
         self.renderer = f"{gsg.getDriverVendor()} {gsg.getDriverRenderer()}"
+        from vr_hall.pbr import shader_problem
+
+        problem = shader_problem(gsg)
+        self.pbr = problem is None if materials == "auto" else materials == "pbr"
+        self.renderer += f"; models: {'PBR shaders' if self.pbr else 'fixed-function'}"
+        if problem is not None:
+            self.renderer += f" ({problem})"
 
     def frame(self, buf) -> None:
         self.base.graphicsEngine.renderFrame()
@@ -110,7 +121,7 @@ class Bench:
         t0 = time.perf_counter()
         scene = load_scene(scene_path)
         t1 = time.perf_counter()
-        hall = build_hall(scene, font=self.font, options=BuildOptions(optimise=optimise))
+        hall = build_hall(scene, font=self.font, options=BuildOptions(optimise=optimise, pbr=self.pbr))
         hall.root.reparentTo(self.base.render)
         t2 = time.perf_counter()
         x0, y0, x1, y1 = scene.bounds
@@ -201,6 +212,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=1.5, help="measuring time per frame-rate figure")
     parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "dangjian-hall-bench",
                         help="where generated halls and their pictures are kept between runs")
+    parser.add_argument("--materials", choices=("auto", "fixed", "pbr"), default="auto",
+                        help="how models are drawn (auto: as the hall would on this renderer)")
     args = parser.parse_args()
     from vr_hall.synth import write_scene
 
@@ -209,7 +222,7 @@ def main() -> int:
         t = time.perf_counter()
         halls.append((f"gen-{n}", write_scene(n, args.cache / f"hall-{n}", image_size=(128, 90))))
         print(f"generated hall with {n} exhibits in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-    bench = Bench(args.seconds)
+    bench = Bench(args.seconds, args.materials)
     rows = []
     for name, path in halls:
         for optimise, rooms in ((False, False), (True, False), (True, True)):

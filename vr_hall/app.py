@@ -19,11 +19,13 @@ Launcher entry points: :func:`run_hall` (interactive) and :func:`render_view` (o
 
 from __future__ import annotations
 
+import logging
 import math
 import queue
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +73,7 @@ from vr_hall.layout import (
 from vr_hall.loading import LoadingCard
 from vr_hall.minimap import Minimap
 from vr_hall.navgrid import NavGrid
+from vr_hall.pbr import probe_pipe, renderer_name, shader_problem
 from vr_hall.scene import Exhibit, Scene, SceneError, load_scene
 from vr_hall.text3d import load_cjk_font
 from vr_hall.tour import PathWalker, Pose, Stop, Tour, TourEvent, make_stop, tour_stops, turn_towards
@@ -97,6 +100,8 @@ SAMPLE_ANSWER = ("VR展厅是星河能源科技党委打造的虚拟党建展馆
                  "共有三十个展项。您可以在终端上沉浸式参观，并收听语音讲解。")
 SAMPLE_SUGGESTIONS = ("展厅几点开门？", "在VR展厅里怎么走动？", "怎么开始导览？")
 """The exchange the "assistant" view shows."""
+
+log = logging.getLogger(__name__)
 
 KEYS = {"w": "forward", "arrow_up": "forward", "s": "back", "arrow_down": "back", "a": "left",
         "arrow_left": "left", "d": "right", "arrow_right": "right", "q": "strafe_left", "e": "strafe_right"}
@@ -137,6 +142,7 @@ class HallApp(DirectObject):
             self.loading = LoadingCard(self.base, self.font, title, language=language)
         self._report(0.0, "导航网格 Navigation grid")
         self.nav = NavGrid(scene)
+        build_options = self._choose_materials(build_options, window)
         self.hall: BuiltHall = build_hall(scene, font=self.font, options=build_options,
                                           progress=lambda f, m: self._report(0.05 + 0.9 * f, m))
         self.hall.root.reparentTo(self.base.render)
@@ -187,6 +193,27 @@ class HallApp(DirectObject):
         if (open_now or self._bare_window) and window != "none":
             self.open_window()
 
+    def _choose_materials(self, options: BuildOptions | None, window: str) -> BuildOptions:
+        """PBR shaders for the models when the renderer the window will use has them, else baked
+        materials (:mod:`vr_hall.pbr`). Asked of the open window, or of a 1×1 buffer on the same display
+        module before there is one (the child prewarms without a window). ``materials`` says which."""
+        options = replace(options) if options is not None else BuildOptions()
+        if options.pbr is None:
+            if window == "none":
+                usable, note = False, "no window"
+            elif self.base.win is not None:
+                problem = shader_problem(self.base.win.getGsg())
+                usable, note = problem is None, problem or renderer_name(self.base.win.getGsg())
+            else:
+                usable, note = probe_pipe(self.base)
+            options.pbr = usable
+        else:
+            note = "chosen by the caller"
+        self.materials = "pbr" if options.pbr else "fixed"
+        self.materials_note = note
+        log.debug("hall models: %s (%s)", self.materials, note)
+        return options
+
     def _report(self, fraction: float, message: str) -> None:
         """Progress of the build: to the ``progress`` callback, and onto the loading card (a frame now)."""
         if self._progress is not None:
@@ -233,6 +260,9 @@ class HallApp(DirectObject):
         renderer = f"{gsg.getDriverVendor()} {gsg.getDriverRenderer()}".lower() if gsg else ""
         self.software_renderer = not gsg or any(k in renderer for k in ("llvmpipe", "softpipe", "tinydisplay",
                                                                          "software", "swrast"))
+        if getattr(self, "materials", "") == "pbr" and shader_problem(gsg) is not None:
+            log.warning("hall models were prepared for PBR shaders, but this window's renderer (%s) has "
+                        "none: their maps are not drawn", renderer_name(gsg))
         win.setClearColor((0.12, 0.1, 0.1, 1))
         if hasattr(win, "setCloseRequestEvent"):  # a real window: closing it asks us first
             win.setCloseRequestEvent("hall-close-request")

@@ -3,10 +3,12 @@
 Draw calls, not pixels, limit the frame rate on the kiosk's integrated GPU (and on a CPU renderer),
 so each room ends up as a handful of Geoms — one per render state: lit vertex-coloured surfaces
 (floor, walls, frames, models), unlit boards, the panel pictures (one texture atlas per room), text
-(the font's glyph page), glass. That takes three things: every picture of a room packed into one
-atlas; glTF models stripped of their ModelRoot (``clearModelNodes()``) and of their per-part
-materials (baked into flat colours, :mod:`vr_hall.model_fit`), or ``flattenStrong()`` cannot merge them; and flattening per
-room, not the whole hall, so rooms out of view are still culled. ``optimise=False`` builds the naive
+(the font's glyph page), glass, and a model batch per kind of material. That takes three things:
+every picture of a room packed into one atlas; glTF models stripped of their ModelRoot
+(``clearModelNodes()``) and their per-part materials shared by value (baked into flat colours without
+shaders, or colour moved into the vertices for the PBR shader: :mod:`vr_hall.model_fit`,
+:mod:`vr_hall.pbr`), or ``flattenStrong()`` cannot merge them; and flattening per room, not the whole
+hall, so rooms out of view are still culled. ``optimise=False`` builds the naive
 hall (one node and one texture per exhibit) that the benchmark compares against.
 
 Picking uses invisible collision solids (floor, walls, one box per exhibit tagged with its id) kept
@@ -73,6 +75,9 @@ class BuildOptions:
     models: bool = True
     signs: bool = True
     """Room-name signs above doorways."""
+    pbr: bool | None = None
+    """Models keep their whole PBR material for the shader path (:mod:`vr_hall.pbr`); False bakes them for
+    fixed-function drawing. None: the hall decides from the renderer (built alone: baked)."""
 
 
 @dataclass
@@ -462,7 +467,7 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
                     if checked is not None and checked.animations:
                         animated.append((e, source))  # added after the room is flattened
                         continue
-                    inst = models.instance(source, bake=opts.optimise)
+                    inst = models.instance(source, bake=opts.optimise, pbr=bool(opts.pbr))
                     normalise_model(inst, e).reparentTo(room_np)
         timings["models"] += time.perf_counter() - t
 
@@ -485,7 +490,7 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
             room_np.flattenStrong()
             timings["flatten"] += time.perf_counter() - t
         for e, source in animated:  # one more batch each, drawn as loaded, playing its first animation
-            model, controls = models.animated(source)
+            model, controls = models.animated(source, pbr=bool(opts.pbr))
             normalise_model(model, e).reparentTo(room_np)
             animations[e.id] = controls
 

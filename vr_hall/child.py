@@ -12,7 +12,7 @@ parent → child   {"cmd": "open", "goto": id | None} · {"cmd": "event", "event
                  · {"cmd": "quit"} · {"cmd": "crash", "how": "raise" | "abort"} · {"cmd": "ask-chip",
                  "index": k} (taps a 问助手 chip; the last two only with ``test_hooks``)
 child → parent   {"type": "progress", "fraction", "message"} (while prewarming) · {"type": "ready",
-                 "load_s"} · {"type": "frame", "first_frame_s", "frames"} (the first frame, then a
+                 "load_s", "materials": "pbr" | "fixed", "renderer"} (how models are drawn, logged) · {"type": "frame", "first_frame_s", "frames"} (the first frame, then a
                  heartbeat every ``heartbeat_s``) · {"type": "event", "event": ...} (Speak /
                  StopSpeaking, and Transcript for a question asked in the hall) · {"type": "closed",
                  "reason"} · {"type": "crashed", "error"} · {"type": "exited"}
@@ -23,6 +23,7 @@ This module imports nothing heavy at the top: with spawn, the child re-imports t
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 import queue
@@ -35,6 +36,7 @@ from typing import Any
 from core.events import Event
 
 TERMINAL = ("crashed", "exited")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -74,7 +76,8 @@ def _child_main(scene_path: str, options: HallOptions, inbox: Any, outbox: Any) 
         app = HallApp(scene, window=options.window, open_now=False, size=options.size,  # type: ignore[arg-type]
                       fullscreen=options.fullscreen, stereo=options.stereo, language=options.language,
                       publish=lambda ev: outbox.put({"type": "event", "event": ev.to_dict()}), progress=progress)
-        outbox.put({"type": "ready", "load_s": time.perf_counter() - t0, "pid": os.getpid()})
+        outbox.put({"type": "ready", "load_s": time.perf_counter() - t0, "pid": os.getpid(),
+                    "materials": app.materials, "renderer": app.materials_note})
         opened_at: float | None = None
         next_beat = 0.0
         crash_next_frame = False
@@ -461,6 +464,10 @@ class HallLauncher:
                 continue
             if msg.get("type") == "ready":
                 self._ready_at = now
+                log.info("VR hall ready in %.1f s; models drawn %s (%s)", msg.get("load_s", 0.0),
+                         "with PBR shaders (normal, metal-roughness, occlusion maps)"
+                         if msg.get("materials") == "pbr" else "without shaders (base colour and emission)",
+                         msg.get("renderer", "?"))
             if msg.get("type") == "crashed":
                 msg["visitor"] = self.is_open
             status.append(msg)

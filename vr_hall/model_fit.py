@@ -1,13 +1,15 @@
-"""A checked glTF model made ready for its exhibit: loaded once, materials baked for batching, textures
+"""A checked glTF model made ready for its exhibit: loaded once, materials prepared for batching, textures
 within the hall's budget, fitted onto its plinth and turned to the viewer.
 
 Only models that passed :mod:`vr_hall.models`' checks reach this module (the loader can segfault on a
-broken file). The hall draws without shaders (it must also run on p3tinydisplay, a software renderer
-with none), so a glTF PBR material is reduced to what fixed-function drawing shows faithfully: the
-base colour (factor times texture, times vertex colours) lit by the room's lights, and the emission
-map added on top. Normal, metallic-roughness and occlusion maps would be multiplied in as colours, so
-they are left out. Every material becomes a flat colour and at most two shared texture stages, so
-``flattenStrong()`` merges a model's parts into one Geom per texture.
+broken file). Where the renderer has shaders, a model keeps its whole glTF PBR material and is drawn by
+the PBR shader (:mod:`vr_hall.pbr`: normal, metallic-roughness, occlusion and emission maps). Where it
+has none (p3tinydisplay, the software fallback) a PBR material is reduced to what fixed-function drawing
+shows faithfully: the base colour (factor times texture, times vertex colours) lit by the room's lights,
+and the emission map added on top; normal, metallic-roughness and occlusion maps would be multiplied in
+as colours, so they are left out. Either way materials are shared by value, so ``flattenStrong()``
+merges a model's parts into one Geom per material kind and texture (:func:`bake_materials`: one per
+texture).
 
 Textures are capped at :data:`TEXTURE_MAX` pixels on their longer side, like the panel pictures in the
 room atlases (``BuildOptions.atlas_cell``): a model exported with 4096² maps cost 85 MB of video memory
@@ -35,6 +37,7 @@ from panda3d.core import (
 
 from vr_hall.mesh import MeshBuilder, hex_colour
 from vr_hall.model_check import TEXTURE_MAX
+from vr_hall.pbr import pack_occlusion, prepare_materials
 from vr_hall.scene import Exhibit
 
 #: Plinth under a ``model`` exhibit when ``media.plinth`` is not given, and its colour.
@@ -74,20 +77,23 @@ def fit_textures(model: NodePath, limit: int = TEXTURE_MAX) -> int:
 
 
 class ModelCache:
-    """glTF models loaded once each; ``instance`` returns a copy ready to flatten (baked colours,
-    no ModelRoot) or, for the naive build, the model as loaded."""
+    """glTF models loaded once each; ``instance`` returns a copy ready to flatten (materials baked for
+    fixed-function drawing, or prepared for the PBR shader with ``pbr``; no ModelRoot) or, for the naive
+    build, the model as loaded."""
 
     def __init__(self) -> None:
-        self._loaded: dict[tuple[Path, bool], NodePath] = {}
+        self._loaded: dict[tuple[Path, bool, bool], NodePath] = {}
 
-    def animated(self, path: Path) -> tuple[NodePath, AnimControlCollection]:
+    def animated(self, path: Path, pbr: bool = False) -> tuple[NodePath, AnimControlCollection]:
         """A fresh copy of an animated model, as loaded (baking and flattening would freeze its joints),
-        with its first animation looping."""
+        with its first animation looping; its materials prepared for the PBR shader with ``pbr``."""
         import gltf
         from panda3d.core import PartGroup, autoBind
 
         model = NodePath(gltf.load_model(str(path)))
         fit_textures(model)
+        if pbr:
+            prepare_materials(model, pack_occlusion(model, path))
         controls = AnimControlCollection()
         autoBind(model.node(), controls, PartGroup.HMF_ok_part_extra | PartGroup.HMF_ok_anim_extra
                  | PartGroup.HMF_ok_wrong_root_name)
@@ -95,14 +101,19 @@ class ModelCache:
             controls.loop(controls.getAnimName(0), True)
         return model, controls
 
-    def instance(self, path: Path, bake: bool) -> NodePath:
-        key = (path, bake)
+    def instance(self, path: Path, bake: bool, pbr: bool = False) -> NodePath:
+        key = (path, bake, pbr)
         if key not in self._loaded:
             import gltf  # panda3d-gltf: imported only when a model is built
 
             model = NodePath(gltf.load_model(str(path)))
             fit_textures(model)
-            if bake:
+            if pbr:
+                prepare_materials(model, pack_occlusion(model, path))
+                if bake:
+                    model.clearModelNodes()
+                    model.flattenStrong()
+            elif bake:
                 bake_materials(model)
                 model.clearModelNodes()
                 model.flattenStrong()

@@ -35,6 +35,8 @@ def test_demo_hall_opens_guides_and_closes() -> None:
     with HallProcess(DEMO, HallOptions(window="offscreen", size=(640, 360))) as hall:
         ready = hall.wait_ready(60)
         assert ready["load_s"] < 10
+        # prewarmed without a window, the child asked a 1×1 buffer (llvmpipe here has GLSL)
+        assert ready["materials"] == "pbr" and ready["renderer"], ready
         hall.open()
         frame = hall.wait_for("frame", 30)
         print(f"demo hall: prewarm {ready['load_s']:.2f} s, first frame {frame['first_frame_s']:.3f} s "

@@ -3,8 +3,9 @@ real loader and renderer — upright on its plinth, textured, its front to the v
 pixels; textures over the hall's budget are scaled down keeping their sampler, and an emission map is
 drawn (a generated model). Screenshots go to the shots folder ($HALL_SHOTS to look at them).
 
-The hall draws without shaders (it must run on p3tinydisplay too), so a PBR material shows its base colour
-(factor × texture × vertex colours) lit by the room, plus its emission map (vr_hall.model_fit).
+Offscreen OpenGL here is Mesa's llvmpipe, which has shaders, so these render on the PBR path (vr_hall.pbr);
+tests/hall/test_pbr.py checks the normal, metallic-roughness and occlusion maps and the fixed-function path
+(p3tinydisplay) beside it. The baked materials for fixed-function drawing are checked here directly.
 """
 
 from __future__ import annotations
