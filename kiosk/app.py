@@ -465,6 +465,7 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     from fleet.push import PushSubscriber
     from fleet.remote import RemoteAdmin
     from fleet.roster_sync import RosterPuller
+    from kiosk.qr_watch import QrWatcher
     from kiosk.remote_handlers import kiosk_handlers
 
     outbox = OutboxSender.from_config(config, app.terminal.db)  # None when no central database is set
@@ -476,6 +477,9 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
     roster = RosterPuller.from_config(config, app.terminal.db, on_applied=lambda _result: face.request_reload())
     if roster is not None:
         roster.start()
+    qr_watch = QrWatcher.for_terminal(app.terminal)  # 扫码签到: None unless the sign-in screen shows codes
+    if qr_watch is not None:
+        qr_watch.start()
     push = PushSubscriber.for_terminal(app.terminal, on_fallback=syncer.sync_now)
     remote = RemoteAdmin.for_terminal(
         app.terminal, kiosk_handlers(app, surface, syncer=syncer, push=push, outbox=outbox, roster=roster),
@@ -511,6 +515,8 @@ def run_kiosk(config: Config, windowed: bool = False) -> int:
             outbox.stop()
         if roster is not None:
             roster.stop()
+        if qr_watch is not None:
+            qr_watch.stop()
         if gnss is not None:
             gnss.stop()
         app.listen_worker.stop()

@@ -85,6 +85,7 @@ from core.meetings import current_meetings, upcoming
 from core.models import Attendance, Meeting, Member
 from core.secrets import check_member_pin
 from kiosk.context import KioskContext
+from kiosk.qr_panel import QrPanel, QrWidget
 from kiosk.ui.drawing import card, draw_text, line_height, measurer, text_width
 from kiosk.ui.layout import inset, split_columns, split_rows, take_bottom, take_left, take_top
 from kiosk.ui.screens import Screen
@@ -121,8 +122,8 @@ MAX_MEETINGS_SHOWN = 3
 
 TYPE_EN = {"支部党员大会": "Branch general meeting", "支委会": "Branch committee", "党小组会": "Party group meeting",
            "党课": "Party lecture"}
-METHOD_ZH = {"face": "刷脸签到", "pin": "工号签到", "admin": "管理员确认"}
-METHOD_EN = {"face": "face", "pin": "member number", "admin": "administrator"}
+METHOD_ZH = {"face": "刷脸签到", "pin": "工号签到", "admin": "管理员确认", "qr": "扫码签到"}
+METHOD_EN = {"face": "face", "pin": "member number", "admin": "administrator", "qr": "QR code"}
 
 
 # ------------------------------------------------------------------------------------------------ helpers
@@ -199,11 +200,13 @@ class MeetingInfo:
     place: str
     starts_at: datetime
     ends_at: datetime
+    uuid: str = ""
+    """The meeting across terminals and the central server (the QR code names it)."""
 
     @classmethod
     def of(cls, m: Meeting) -> MeetingInfo:
         return cls(m.id, m.type, m.title_zh, m.title_en or "", m.branch.name_zh, m.branch.name_en or "",
-                   m.place_zh or "", m.starts_at, m.ends_at)
+                   m.place_zh or "", m.starts_at, m.ends_at, m.uuid or "")
 
 
 @dataclass(frozen=True)
@@ -637,6 +640,8 @@ class SignInScreen(Screen):
         self.keypad: NumericKeypad | None = None
         self.buttons: dict[str, Button] = {}
         self.result_card: ResultCard | None = None
+        self.qr = QrPanel.from_config(ctx.theme, ctx.terminal.config)
+        """扫码签到 (#20): the meeting's code for phones, when web.base_url and web.kiosk_qr ask for it."""
         self._load()
         self.mode = self._idle_mode()
 
@@ -724,23 +729,20 @@ class SignInScreen(Screen):
             cam, panel = take_top(body, round(body.h * 0.4), sp.gap)
         else:
             cam, panel = take_left(body, round(body.w * 0.4), sp.gap)
-        below = self.under_preview_height(cam)
-        if below > 0:  # room under the preview for another panel (the QR sign-in strip, #20)
-            cam, strip = take_top(cam, cam.h - below - sp.gap, sp.gap)
-            self.build_under_preview(strip)
-        self.preview = self.add(CameraPreview(cam, th, self.ctx))
-        self.preview.set_face(self.face_box if self.face_age < BOX_S else None, self.face_label)
-        self.preview.set_band(self._band_text())
-        self.preview.poll()
+        if self.qr.wanted:  # 扫码签到: beside the camera (portrait), under it, or in its place without one
+            if not self.face_available:
+                cam, qr = None, cam
+            elif th.portrait:
+                cam, qr = take_left(cam, round(cam.w * 0.55), sp.gap)
+            else:
+                qr, cam = take_bottom(cam, round(cam.h * 0.5), sp.gap)
+            self.add(QrWidget(qr, th, self.qr, lambda: self.meeting, self.ctx.now))
+        if cam is not None:
+            self.preview = self.add(CameraPreview(cam, th, self.ctx))
+            self.preview.set_face(self.face_box if self.face_age < BOX_S else None, self.face_label)
+            self.preview.set_band(self._band_text())
+            self.preview.poll()
         self._build_panel(panel)
-
-    def under_preview_height(self, cam: pygame.Rect) -> int:
-        """Pixels of the camera column kept under the preview for another panel; 0 (none) here. A panel
-        (the QR sign-in strip) overrides this and :meth:`build_under_preview`; the preview shrinks."""
-        return 0
-
-    def build_under_preview(self, rect: pygame.Rect) -> None:
-        """Add the widgets of the panel under the preview (see :meth:`under_preview_height`)."""
 
     def _band_text(self) -> str:
         """The instruction over the preview: both languages for a challenge step (it must be read at a

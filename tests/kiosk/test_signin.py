@@ -512,3 +512,39 @@ def test_an_off_roster_member_is_a_guest_or_refused_never_silently_put_elsewhere
     type_keys(finger, screen.keypad, PIN_CODE)
     assert screen.mode == RESULT and not screen.result.walk_in and screen.result.meeting_id == meeting_id
     assert attendance(app, committee_id) == []
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("camera", [True, False], ids=["camera", "no-camera"])
+def test_the_sign_in_screen_shows_the_meetings_qr_code_for_phones(make_app, kiosk_config, size, camera, tmp_path):
+    """扫码签到 (#20): with web.base_url set the screen shows a code — beside or under the camera, or in its
+    place without one — that a phone's camera reads as the web app's URL for this meeting and terminal."""
+    import cv2
+
+    from core import qrsign
+    from core.models import Meeting
+    from kiosk.qr_panel import QrWidget
+
+    kiosk_config.web.base_url = "http://192.168.1.20:8080"
+    app, screen, meeting_id = open_signin(make_app, size, camera=camera)
+    widgets = [w for w in screen.widgets if isinstance(w, QrWidget)]
+    assert len(widgets) == 1
+    assert (screen.preview is not None) == screen.face_available
+    if screen.preview is not None:
+        assert not widgets[0].rect.colliderect(screen.preview.rect)
+    surface = draw_now(app)
+    pygame.image.save(surface, str(tmp_path / f"signin-qr-{size[0]}x{size[1]}.png"))
+    rgb = np.ascontiguousarray(pygame.surfarray.array3d(surface).swapaxes(0, 1))
+    url, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+    assert url.startswith("http://192.168.1.20:8080/qr/"), url
+    claim = qrsign.verify(url.rsplit("/", 1)[1], key=qrsign.load_key(kiosk_config), now=app.ctx.now())
+    with app.terminal.db.session() as s:
+        assert claim.meeting_uuid == s.get(Meeting, meeting_id).uuid
+    assert claim.terminal_id == kiosk_config.site.terminal_id
+
+
+def test_the_result_card_names_a_qr_sign_in(make_app):
+    app, screen, meeting_id = open_signin(make_app)
+    screen.on_event(SignedIn(meeting_id, "M0101", "王建国", "qr", False))
+    render(app)
+    assert "扫码签到" in texts(screen)
