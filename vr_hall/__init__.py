@@ -31,15 +31,15 @@ __all__ = ["check_scene", "render_view", "run_hall"]
 
 
 def run_hall(*args: Any, **kwargs: Any) -> int:
-    """See :func:`vr_hall.app.run_hall` (imported on call: Panda3D is heavy)."""
-    from vr_hall.app import run_hall as _run_hall
+    """See :func:`vr_hall.launch.run_hall` (imported on call: Panda3D is heavy)."""
+    from vr_hall.launch import run_hall as _run_hall
 
     return _run_hall(*args, **kwargs)
 
 
 def render_view(*args: Any, **kwargs: Any) -> Any:
-    """See :func:`vr_hall.app.render_view` (imported on call: Panda3D is heavy)."""
-    from vr_hall.app import render_view as _render_view
+    """See :func:`vr_hall.launch.render_view` (imported on call: Panda3D is heavy)."""
+    from vr_hall.launch import render_view as _render_view
 
     return _render_view(*args, **kwargs)
 

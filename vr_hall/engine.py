@@ -8,7 +8,7 @@ are not powers of two, so textures are used at their real size.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 WindowType = Literal["onscreen", "offscreen", "none"]
 
@@ -49,3 +49,27 @@ def configure(window: WindowType = "onscreen", *, size: tuple[int, int] = (1280,
             lines.append(f"load-display {display}")
     page = "\n".join(lines)
     loadPrcFileData("vr_hall", page)
+
+
+def make_stereo(base: Any) -> None:
+    """Side-by-side stereo on ``base``'s window: one display region per eye (offscreen needs it set up
+    by hand), for the 3-D view and the 2-D overlay alike, and a lens with the eyes 64 mm apart."""
+    from panda3d.core import PerspectiveLens
+
+    win = base.win
+    if not win.isStereo():
+        win.setSideBySideStereo(True)
+        # both the 3-D view and the 2-D overlay get one region per eye, so the overlay keeps
+        # its proportions and appears in both halves
+        for cam, sort in ((base.cam, 0), (base.cam2d, 10)):
+            for dr in list(cam.node().getDisplayRegions()):
+                win.removeDisplayRegion(dr)
+            dr = win.makeStereoDisplayRegion()
+            dr.setCamera(cam)
+            dr.setSort(sort)
+            if sort:
+                dr.setClearDepthActive(True)
+    lens = base.camLens
+    if isinstance(lens, PerspectiveLens):
+        lens.setInterocularDistance(0.064)
+        lens.setConvergenceDistance(3.0)

@@ -190,6 +190,18 @@ def probe_pipe(base: Any) -> tuple[bool, str]:
         engine.removeWindow(buffer)
 
 
+def choose_pbr(base: Any, window: str) -> tuple[bool, str]:
+    """Whether the hall's models take the PBR path, and why (the renderer, or what it lacks): asked of
+    ``base``'s open window, or of a 1×1 buffer on the same display module before there is one (the child
+    prewarms without a window); never with ``window`` "none"."""
+    if window == "none":
+        return False, "no window"
+    if base.win is not None:
+        problem = shader_problem(base.win.getGsg())
+        return problem is None, problem or renderer_name(base.win.getGsg())
+    return probe_pipe(base)
+
+
 def renderer_name(gsg: GraphicsStateGuardianBase | None) -> str:
     if gsg is None:
         return "none"
