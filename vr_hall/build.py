@@ -375,6 +375,88 @@ def _exhibits_bin() -> None:
         bins.addBin(EXHIBITS_BIN, CullBinManager.BT_fixed, 15)
 
 
+def _start_atlases(scene: Scene, opts: BuildOptions,
+                   pool: ThreadPoolExecutor | None) -> dict[str, Future[tuple[Atlas, Texture]]]:
+    """Each room's panel atlas packed on a worker thread (Pillow decodes and resizes with the GIL
+    released) while this thread builds geometry, text and models."""
+    pending: dict[str, Future[tuple[Atlas, Texture]]] = {}
+    if pool is None:
+        return pending
+    for room in scene.rooms:
+        panels = _panels(scene, room)
+        if panels:
+            items = [AtlasItem(e.id, _opener(scene.media_path(e.media.image)), e.size[0] / e.size[1])  # type: ignore[union-attr]
+                     for e in panels]
+            pending[room.id] = pool.submit(_atlas_texture, items, opts.atlas_cell, f"atlas-{room.id}")
+    return pending
+
+
+def _room_pictures(scene: Scene, room: Room, room_np: NodePath, opts: BuildOptions,
+                   pending: dict[str, Future[tuple[Atlas, Texture]]]) -> Atlas | None:
+    """The room's panel pictures: one quad batch on its atlas, or (naive) one node and texture each."""
+    panels = _panels(scene, room)
+    if opts.optimise and panels:
+        atlas, atlas_texture = pending[room.id].result()
+        pics = MeshBuilder()
+        for e in panels:
+            pics.quad(*_Frame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=_Frame(e).n,
+                      uv=atlas.uv[e.id])
+        pic_np = room_np.attachNewNode(pics.node("panels"))
+        pic_np.setTexture(atlas_texture)
+        pic_np.setLightOff(1)
+        pic_np.setBin(EXHIBITS_BIN, 0)
+        return atlas
+    for e in panels:
+        one = MeshBuilder()
+        one.quad(*_Frame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=_Frame(e).n)
+        np_ = room_np.attachNewNode(one.node(f"panel-{e.id}"))
+        tex = TexturePool.loadTexture(Filename.fromOsSpecific(str(scene.media_path(e.media.image))))  # type: ignore[union-attr]
+        tex.setMinfilter(SamplerState.FT_linear_mipmap_linear)
+        np_.setTexture(tex)
+        np_.setLightOff(1)
+    return None
+
+
+def _room_models(scene: Scene, exhibits: list[Exhibit], room_np: NodePath, lit: MeshBuilder, opts: BuildOptions,
+                 models: ModelCache) -> list[tuple[Exhibit, Path]]:
+    """Plinths and the checked static models of the room; returns the animated ones, which are added
+    after the room is flattened."""
+    animated: list[tuple[Exhibit, Path]] = []
+    if not opts.models:
+        return animated
+    for e in exhibits:
+        if e.kind in ("model", "showcase") and e.media and e.media.model:
+            add_plinth(e, lit)
+            if not scene.model_ok(e.id):
+                continue  # refused at load (scene.model_problems): the exhibit without it
+            checked = scene.model_reports.get(e.id)  # a rewritten copy when the loader needs one
+            source = Path(checked.load_path) if checked is not None and checked.load_path else \
+                scene.media_path(e.media.model)
+            if checked is not None and checked.animations:
+                animated.append((e, source))
+                continue
+            inst = models.instance(source, bake=opts.optimise, pbr=bool(opts.pbr))
+            normalise_model(inst, e).reparentTo(room_np)
+    return animated
+
+
+def _attach_batches(room_np: NodePath, frames: MeshBuilder, lit: MeshBuilder, unlit: MeshBuilder,
+                    glass: MeshBuilder) -> None:
+    """The room's picture frames (drawn early), lit surfaces, unlit boards and glass (drawn last)."""
+    if not frames.empty:
+        room_np.attachNewNode(frames.node("frames")).setBin(EXHIBITS_BIN, 1)
+    room_np.attachNewNode(lit.node("surfaces"))
+    if not unlit.empty:
+        room_np.attachNewNode(unlit.node("boards")).setLightOff(1)
+    if not glass.empty:
+        g = room_np.attachNewNode(glass.node("glass"))
+        g.setTransparency(TransparencyAttrib.MAlpha)
+        g.setDepthWrite(False)
+        g.setTwoSided(True)
+        g.setLightOff(1)
+        g.setBin("transparent", 10)
+
+
 def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: BuildOptions | None = None,
                progress: Progress | None = None, models: ModelCache | None = None) -> BuiltHall:
     """Build every room under a new root NodePath (not yet parented to ``render``)."""
@@ -390,20 +472,10 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
     rooms: dict[str, NodePath] = {}
     atlases: dict[str, Atlas] = {}
     animations: dict[str, AnimControlCollection] = {}
-    total = len(scene.rooms)
-    # Pillow decodes and resizes with the GIL released: pack the rooms' atlases on worker threads
-    # while this thread builds geometry, text and models.
     pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1))) if opts.optimise else None
-    pending: dict[str, Future[tuple[Atlas, Texture]]] = {}
-    if pool is not None:
-        for room in scene.rooms:
-            panels = _panels(scene, room)
-            if panels:
-                items = [AtlasItem(e.id, _opener(scene.media_path(e.media.image)), e.size[0] / e.size[1])  # type: ignore[union-attr]
-                         for e in panels]
-                pending[room.id] = pool.submit(_atlas_texture, items, opts.atlas_cell, f"atlas-{room.id}")
+    pending = _start_atlases(scene, opts, pool)
     for k, room in enumerate(scene.rooms):
-        report(k / total, f"{room.name_zh} {room.name_en}")
+        report(k / len(scene.rooms), f"{room.name_zh} {room.name_en}")
         room_np = root.attachNewNode(f"room-{room.id}")
         rooms[room.id] = room_np
         exhibits = scene.exhibits_in(room.id)
@@ -430,60 +502,16 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
         timings["text"] += time.perf_counter() - t
 
         t = time.perf_counter()
-        panels = _panels(scene, room)
-        if opts.optimise and panels:
-            atlas, atlas_texture = pending[room.id].result()
+        atlas = _room_pictures(scene, room, room_np, opts, pending)
+        if atlas is not None:
             atlases[room.id] = atlas
-            pics = MeshBuilder()
-            for e in panels:
-                pics.quad(*_Frame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=_Frame(e).n,
-                          uv=atlas.uv[e.id])
-            pic_np = room_np.attachNewNode(pics.node("panels"))
-            pic_np.setTexture(atlas_texture)
-            pic_np.setLightOff(1)
-            pic_np.setBin(EXHIBITS_BIN, 0)
-        else:
-            for e in panels:
-                one = MeshBuilder()
-                one.quad(*_Frame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=_Frame(e).n)
-                np_ = room_np.attachNewNode(one.node(f"panel-{e.id}"))
-                tex = TexturePool.loadTexture(Filename.fromOsSpecific(str(scene.media_path(e.media.image))))  # type: ignore[union-attr]
-                tex.setMinfilter(SamplerState.FT_linear_mipmap_linear)
-                np_.setTexture(tex)
-                np_.setLightOff(1)
         timings["atlas"] += time.perf_counter() - t
 
         t = time.perf_counter()
-        animated: list[tuple[Exhibit, Path]] = []
-        if opts.models:
-            for e in exhibits:
-                if e.kind in ("model", "showcase") and e.media and e.media.model:
-                    add_plinth(e, lit)
-                    if not scene.model_ok(e.id):
-                        continue  # refused at load (scene.model_problems): the exhibit without it
-                    checked = scene.model_reports.get(e.id)  # a rewritten copy when the loader needs one
-                    source = Path(checked.load_path) if checked is not None and checked.load_path else \
-                        scene.media_path(e.media.model)
-                    if checked is not None and checked.animations:
-                        animated.append((e, source))  # added after the room is flattened
-                        continue
-                    inst = models.instance(source, bake=opts.optimise, pbr=bool(opts.pbr))
-                    normalise_model(inst, e).reparentTo(room_np)
+        animated = _room_models(scene, exhibits, room_np, lit, opts, models)
         timings["models"] += time.perf_counter() - t
 
-        if not frames.empty:
-            room_np.attachNewNode(frames.node("frames")).setBin(EXHIBITS_BIN, 1)
-        room_np.attachNewNode(lit.node("surfaces"))
-        if not unlit.empty:
-            room_np.attachNewNode(unlit.node("boards")).setLightOff(1)
-        if not glass.empty:
-            g = room_np.attachNewNode(glass.node("glass"))
-            g.setTransparency(TransparencyAttrib.MAlpha)
-            g.setDepthWrite(False)
-            g.setTwoSided(True)
-            g.setLightOff(1)
-            g.setBin("transparent", 10)
-
+        _attach_batches(room_np, frames, lit, unlit, glass)
         if opts.optimise:
             t = time.perf_counter()
             room_np.clearModelNodes()
