@@ -92,6 +92,7 @@ from kiosk.ui.screens import Screen
 from kiosk.ui.text import ellipsize, wrap_text
 from kiosk.ui.theme import RGB, Theme, mix
 from kiosk.ui.widgets import Button, NumericKeypad, Widget
+from kiosk.ui.widgets.bilingual import BiKeypad
 from kiosk.ui.widgets.button import Pressable
 
 log = logging.getLogger(__name__)
@@ -854,12 +855,12 @@ class SignInScreen(Screen):
         th, ctx = self.theme, self.ctx
         if self.mode == VERIFY:
             n = len(last_digits(self.verify[0])) if self.verify else VERIFY_DIGITS
-            return NumericKeypad(box, th, max_length=n, on_submit=self._submit_digits, on_change=self._typed_digits,
+            return BiKeypad(box, th, lang=self.ctx.lang, max_length=n, on_submit=self._submit_digits, on_change=self._typed_digits,
                                  placeholder=ctx.t(f"编号后 {n} 位", f"last {n} digits"))
         if self.mode == PIN:
-            return NumericKeypad(box, th, max_length=12, masked=True, on_submit=self._submit_pin,
+            return BiKeypad(box, th, lang=self.ctx.lang, max_length=12, masked=True, on_submit=self._submit_pin,
                                  on_change=self._typed, placeholder=ctx.t("请输入 PIN", "PIN"))
-        return NumericKeypad(box, th, max_length=8, on_submit=self._submit_number, on_change=self._typed,
+        return BiKeypad(box, th, lang=self.ctx.lang, max_length=8, on_submit=self._submit_number, on_change=self._typed,
                              placeholder=ctx.t("如 0101", "e.g. 0101"))
 
     def _back_button_spec(self) -> tuple[str, Callable[[], object]] | None:

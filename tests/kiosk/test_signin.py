@@ -548,3 +548,23 @@ def test_the_result_card_names_a_qr_sign_in(make_app):
     screen.on_event(SignedIn(meeting_id, "M0101", "王建国", "qr", False))
     render(app)
     assert "扫码签到" in texts(screen)
+
+
+def test_the_keypad_speaks_the_visitors_language(make_app):
+    """清空 / 删除 / 确定 for a Chinese visitor, Clear / Delete / OK (with the Chinese under it) for an English one;
+    the keys keep their names, so typing works the same."""
+    from kiosk.screens.signin import PIN
+    from kiosk.ui.widgets.bilingual import BiButton
+
+    app, screen, _ = open_signin(make_app)  # no camera: the member-number keypad at once
+    assert screen.mode == NUMBER
+    keys = screen.keypad.keys
+    assert isinstance(keys["确定"], BiButton) and (keys["确定"].text, keys["确定"].second) == ("确定", "OK")
+    app.ctx.lang = "en"
+    screen.layout(screen.rect)
+    render(app)
+    keys = screen.keypad.keys
+    assert (keys["确定"].text, keys["确定"].second) == ("OK", "确定")
+    assert (keys["清空"].text, keys["删除"].text) == ("Clear", "Delete")
+    type_keys(Finger(app), screen.keypad, "0101")
+    assert screen.mode == PIN
