@@ -383,6 +383,15 @@ def visible(session: Session, kind: str, now: datetime | None = None, limit: int
     return list(session.scalars(query))
 
 
+def articles_by_guid(session: Session) -> dict[str, ContentItem]:
+    """Every article by its guid — drafts, withdrawn and expired ones too, unlike ``visible``.
+
+    Why all of them: a member's history (我的记录) names each article read for points, and it must still
+    name one after it has left the list (when two sources share a guid, the newer row wins)."""
+    rows = session.scalars(select(ContentItem).where(ContentItem.kind == "article").order_by(ContentItem.id))
+    return {a.guid: a for a in rows}
+
+
 def active_urgent(session: Session, now: datetime | None = None) -> ContentItem | None:
     """The newest urgent notice that is published, unexpired and not cleared by an admin."""
     now = now or utcnow()

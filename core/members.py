@@ -4,6 +4,7 @@ and the web count the same way (points are ``core.quiz``'s, lateness ``core.atte
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,6 +31,20 @@ def by_number(session: Session, number: str) -> Member | None:
         return None
     return session.scalars(select(Member).options(joinedload(Member.branch))
                            .where(Member.number == number)).first()
+
+
+def first_active(session: Session, numbers: Sequence[str]) -> Member | None:
+    """The first of ``numbers`` that names an active member, or None.
+
+    Why a list: the kiosk's keypad cannot type letters, so what a member typed has more than one spelling
+    ("0101" is tried as "M0101", then "0101"); an inactive member is passed over as if unknown, so a left
+    or suspended member cannot sign in to learn under a number another spelling would have reached."""
+    numbers = [n for n in numbers if n]
+    if not numbers:
+        return None
+    found = {m.number: m for m in session.scalars(select(Member).where(Member.number.in_(numbers),
+                                                                      Member.active.is_(True)))}
+    return next((found[n] for n in numbers if n in found), None)
 
 
 def by_id(session: Session, member_id: int) -> Member | None:

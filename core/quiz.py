@@ -92,12 +92,22 @@ class Quiz:
         return result
 
 
+def articles_read(session: Session, member: Member | None) -> set[str]:
+    """Guids of the articles ``member`` has collected reading points for (empty for an anonymous visitor).
+
+    Why here: the article list ticks these, the article page offers its points only when absent, and
+    ``award_reading`` gives points once — all three must read the same rows the same way."""
+    if member is None:
+        return set()
+    rows = session.scalars(select(QuizResult).where(QuizResult.member_id == member.id,
+                                                    QuizResult.mode == "reading"))
+    return {str(guid) for r in rows if (guid := (r.answers or {}).get("article")) is not None}
+
+
 def award_reading(session: Session, member: Member, article: ContentItem, now: datetime,
                   terminal_id: str) -> int:
     """Give an article's points once per member; returns the points given (0 when already given)."""
-    done = session.scalars(select(QuizResult).where(
-        QuizResult.member_id == member.id, QuizResult.mode == "reading")).all()
-    if any(r.answers.get("article") == article.guid for r in done) or article.points <= 0:
+    if article.guid in articles_read(session, member) or article.points <= 0:
         return 0
     result = QuizResult(uuid=new_uuid(), member_id=member.id, mode="reading", started_at=now, finished_at=now,
                         score=0, total=0, points=article.points, answers={"article": article.guid},

@@ -43,10 +43,8 @@ from kiosk.screens.learning.common import (
     SCREENSHOT_SEED,
     STATE_KEY,
     correct_options,
-    find_member,
     given_options,
     member_candidates,
-    member_points,
     reading_minutes,
 )
 from kiosk.screens.learning.hub import LearningScreen
@@ -98,12 +96,10 @@ __all__ = [
     "demo_result_screen",
     "draw_mark",
     "exam_screen",
-    "find_member",
     "first_article_screen",
     "given_options",
     "layout_runs",
     "member_candidates",
-    "member_points",
     "practice_screen",
     "reading_minutes",
     "runs_height",

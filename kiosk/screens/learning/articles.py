@@ -6,12 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pygame
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from core.content import visible
-from core.models import ContentItem, Member, QuizResult
-from core.quiz import award_reading
+from core.members import by_number
+from core.models import ContentItem
+from core.quiz import articles_read, award_reading
 from kiosk.context import KioskContext
 from kiosk.document import DocumentView
 from kiosk.screens.learning.card_screen import CardScreen
@@ -34,17 +33,6 @@ class ArticleRow:
     done: bool
 
 
-def _read_guids(session: Session, member_number: str | None) -> set[str]:
-    if not member_number:
-        return set()
-    member = session.scalars(select(Member).where(Member.number == member_number)).first()
-    if member is None:
-        return set()
-    rows = session.scalars(select(QuizResult).where(QuizResult.member_id == member.id,
-                                                    QuizResult.mode == "reading"))
-    return {str(r.answers.get("article")) for r in rows}
-
-
 class ArticleListScreen(CardScreen):
     """学习园地: published articles with category, reading minutes and points."""
 
@@ -58,7 +46,7 @@ class ArticleListScreen(CardScreen):
     def load(self) -> list[ArticleRow]:
         ctx = self.ctx
         with ctx.session() as s:
-            done = _read_guids(s, ctx.visitor.member_number)
+            done = articles_read(s, by_number(s, ctx.visitor.member_number or ""))
             return [ArticleRow(a.id, a.guid, ctx.t(a.title_zh, a.title_en or a.title_zh), a.category,
                                reading_minutes(a.body), a.points, a.published_at, a.guid in done)
                     for a in visible(s, "article", ctx.now())]
@@ -130,7 +118,7 @@ class ArticleScreen(CardScreen):
             self.minutes = reading_minutes(a.body)
             self.published = a.published_at
             self.image_path = a.image_path
-            self.awarded = a.guid in _read_guids(s, ctx.visitor.member_number)
+            self.awarded = a.guid in articles_read(s, by_number(s, ctx.visitor.member_number or ""))
 
     def build(self) -> None:
         t = self.theme
@@ -211,7 +199,7 @@ class ArticleScreen(CardScreen):
     def enter(self) -> None:
         if self.award_button is not None:
             with self.ctx.session() as s:
-                self.awarded = self.guid in _read_guids(s, self.ctx.visitor.member_number)
+                self.awarded = self.guid in articles_read(s, by_number(s, self.ctx.visitor.member_number or ""))
             self._sync()
 
     def _award(self) -> None:
@@ -222,7 +210,7 @@ class ArticleScreen(CardScreen):
             nav.push(LoginScreen(ctx))
             return
         with ctx.session() as s:
-            member = s.scalars(select(Member).where(Member.number == ctx.visitor.member_number)).first()
+            member = by_number(s, ctx.visitor.member_number)
             article = s.get(ContentItem, self.article_id)
             given = award_reading(s, member, article, ctx.now(), ctx.terminal.terminal_id) if member and article else 0
         self.awarded = True

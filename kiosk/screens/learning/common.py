@@ -1,15 +1,12 @@
-"""Constants and data helpers every learning screen shares: quiz sizes and limits, member look-up
-and points, and how an answer is worded. Kept apart so the screens, which import each other, all
+"""Constants and helpers every learning screen shares: quiz sizes and limits, the spellings of a typed
+member number, and how an answer is worded (the data itself comes from ``core``). Kept apart so the screens, which import each other, all
 depend on one module that depends on none of them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from core.models import Member, QuizQuestion, QuizResult
+from core.models import QuizQuestion
 from kiosk.context import KioskContext
 
 PRACTICE_COUNT = 10
@@ -40,20 +37,6 @@ def member_candidates(typed: str) -> list[str]:
     if text.isdigit():
         return [f"M{text}", text]
     return [text]
-
-
-def find_member(session: Session, typed: str) -> Member | None:
-    for number in member_candidates(typed):
-        member = session.scalars(select(Member).where(Member.number == number, Member.active.is_(True))).first()
-        if member is not None:
-            return member
-    return None
-
-
-def member_points(session: Session, member_id: int) -> int:
-    total = session.scalar(select(func.coalesce(func.sum(QuizResult.points), 0))
-                           .where(QuizResult.member_id == member_id))
-    return int(total or 0)
 
 
 def reading_minutes(body: str) -> int:

@@ -6,10 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pygame
-from sqlalchemy import select
 
 from core.content import visible
-from core.models import Branch, Member
+from core.members import by_number, points_total
 from core.quiz import leaderboard
 from kiosk.context import KioskContext
 from kiosk.screens.learning.articles import ArticleListScreen
@@ -20,7 +19,6 @@ from kiosk.screens.learning.common import (
     MODE_EN,
     MODE_ZH,
     PRACTICE_COUNT,
-    member_points,
 )
 from kiosk.screens.learning.login import LoginScreen
 from kiosk.screens.learning.quiz import QuizScreen
@@ -64,10 +62,10 @@ class LearningScreen(CardScreen):
         with ctx.session() as s:
             articles = len(visible(s, "article", ctx.now()))
             if number:
-                member = s.scalars(select(Member).where(Member.number == number)).first()
+                member = by_number(s, number)
                 if member is not None:
-                    points = member_points(s, member.id)
-                    b = s.get(Branch, member.branch_id)
+                    points = points_total(s, member)
+                    b = member.branch
                     branch = ctx.t(b.name_zh, b.name_en or b.name_zh) if b else ""
                     rank = next((r.rank for r in leaderboard(s, limit=1000) if r.number == number), None)
         btn_w = max(sp.target * 2, round(260 * t.scale))

@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import pygame
 
+from core.members import first_active
 from core.secrets import PIN_MAX, check_member_pin
 from kiosk.context import KioskContext
 from kiosk.screens.learning.card_screen import CardScreen
-from kiosk.screens.learning.common import find_member, member_candidates
+from kiosk.screens.learning.common import member_candidates
 from kiosk.screens.learning.widgets import Run, TextBlock
 from kiosk.screens.services.common import office_names
 from kiosk.ui.layout import inset, split_columns, take_top
@@ -110,7 +111,7 @@ class LoginScreen(CardScreen):
         assert self.keypad is not None and self.nav is not None
         now = self.ctx.now()
         with self.ctx.session() as s:
-            member = find_member(s, self.typed)
+            member = first_active(s, member_candidates(self.typed))
             number = member.number if member is not None else (self.number or "")
             check = check_member_pin(s, number, member, pin, terminal_id=self.ctx.terminal.terminal_id, now=now,
                                      purpose="learning")

@@ -7,9 +7,9 @@ from __future__ import annotations
 import math
 
 import pygame
-from sqlalchemy import select
 
-from core.models import Member, QuizQuestion
+from core.members import by_number
+from core.models import QuizQuestion
 from core.quiz import is_correct
 from kiosk.context import KioskContext
 from kiosk.screens.learning.card_screen import CardScreen
@@ -294,7 +294,7 @@ class QuizScreen(CardScreen):
         with ctx.session() as s:
             member = None
             if ctx.visitor.member_number:
-                member = s.scalars(select(Member).where(Member.number == ctx.visitor.member_number)).first()
+                member = by_number(s, ctx.visitor.member_number)
             result = run.quiz.save(s, member, ctx.now(), ctx.terminal.terminal_id)
             points, result_id = result.points, result.id
         mode = run.quiz.mode

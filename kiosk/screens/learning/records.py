@@ -4,13 +4,13 @@ points) and 积分榜 (:class:`LeaderboardScreen`, everyone's points, the visito
 from __future__ import annotations
 
 import pygame
-from sqlalchemy import select
 
-from core.models import ContentItem, Member
+from core.content import articles_by_guid
+from core.members import by_number, points_total
 from core.quiz import EXAM_PASS, BoardRow, history, leaderboard
 from kiosk.context import KioskContext
 from kiosk.screens.learning.card_screen import CardScreen
-from kiosk.screens.learning.common import MODE_EN, MODE_ZH, member_points
+from kiosk.screens.learning.common import MODE_EN, MODE_ZH
 from kiosk.screens.learning.login import LoginScreen
 from kiosk.screens.learning.widgets import Run, TextBlock, runs_height
 from kiosk.ui.drawing import draw_text, line_height, measurer, text_width
@@ -38,13 +38,12 @@ class HistoryScreen(CardScreen):
         items: list[ListItem] = []
         summary = {"points": 0, "exams": 0, "best": 0, "practice": 0}
         with ctx.session() as s:
-            member = s.scalars(select(Member).where(Member.number == ctx.visitor.member_number)).first()
+            member = by_number(s, ctx.visitor.member_number or "")
             if member is None:
                 return items, summary
             rows = history(s, member, limit=100)
-            titles = {a.guid: ctx.t(a.title_zh, a.title_en or a.title_zh)
-                      for a in s.scalars(select(ContentItem).where(ContentItem.kind == "article"))}
-            summary["points"] = member_points(s, member.id)
+            titles = {guid: ctx.t(a.title_zh, a.title_en or a.title_zh) for guid, a in articles_by_guid(s).items()}
+            summary["points"] = points_total(s, member)
         for r in rows:
             when = ctx.date_text(r.finished_at, with_time=True)
             pts = ctx.t(f"+{r.points} 积分", f"+{r.points} pts")
