@@ -267,6 +267,15 @@ def _reencode(args: argparse.Namespace, terminal: Any, settings: Any) -> int:
         print(f"{number}: {made} templates for {settings.engine}" + ("" if made else " — no kept photo passed the "
                                                                        "quality checks: needs new photos"))
     print(f"re-encoded {sum(1 for v in done.values() if v)} member(s) from kept photos")
+    failed = [n for n, made in done.items() if not made]
+    if args.number and args.number not in done:
+        print(f"error: member {args.number} has no kept enrolment photos to re-encode: enrol new photos "
+              f"(launcher.py enroll FOLDER)", file=sys.stderr)
+        return 1
+    if failed:  # the command did not do what was asked for these members: say so in the exit code
+        print(f"error: {len(failed)} member(s) still without {settings.engine} templates: {', '.join(failed)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 

@@ -233,6 +233,8 @@ def test_cli_engine_switch_lists_who_needs_new_photos(tmp_path: Path, faces: Pat
     assert "1 member(s) need new photos for the sface engine: M0102" in out
     assert cli("members", "reencode") == 0
     assert "M0101: 3 templates for sface" in capsys.readouterr().out
+    assert cli("members", "reencode", "M0102") == 1  # asked for a member with nothing kept: not done, says so
+    assert "M0102 has no kept enrolment photos" in capsys.readouterr().err
     assert cli("members", "list") == 0
     out = capsys.readouterr().out
     line = {x.split("\t")[0]: x for x in out.splitlines() if x.startswith("M01")}
