@@ -95,58 +95,99 @@ class QuizScreen(CardScreen):
     def build(self) -> None:
         t = self.theme
         assert t is not None
-        sp = t.spacing
-        p = t.palette
-        ctx = self.ctx
-        run = self.run
-        area = inset(self.rect, sp.pad)
-        if not run.total:
-            box, btn = take_top(area, round(sp.target * 2), sp.gap)
-            self.add(TextBlock(box, t, [Run(ctx.t("题库暂无题目", "The question bank is empty"), "heading", True, p.red),
-                                        Run(ctx.t("请联系党群工作部导入题库。", "Please ask the Party affairs office."),
-                                            "body", color=p.ink_muted)]))
-            self.add(Button(pygame.Rect(btn.x, btn.y, min(btn.w, sp.target * 4), sp.target), t,
-                            ctx.t("返回", "Back"), self._abandon))
+        area = inset(self.rect, t.spacing.pad)
+        if not self.run.total:
+            self._build_empty(area)
             return
-        q = self.question
-        exam = self.mode == "exam"
-        mode_text = ctx.t(MODE_ZH[self.mode], MODE_EN[self.mode])
-        progress_text = ctx.t(f"第 {run.index + 1} / {run.total} 题", f"Question {run.index + 1} of {run.total}")
-        kind_text = ctx.t(KIND_ZH.get(q.kind, q.kind), KIND_EN.get(q.kind, q.kind))
-        bar_h = max(sp.unit * 3, 12)
         if t.portrait:
-            top, rest = take_top(area, sp.target, sp.unit)
-            bar, rest = take_top(rest, bar_h, sp.gap)
-            action_rect, rest = take_bottom(rest, round(sp.target * 1.2), sp.gap)
-            feedback_min = round(rest.h * 0.3) if not exam else line_height(t.font("body")) * 3
-            main = pygame.Rect(rest.x, rest.y, rest.w, rest.h - feedback_min - sp.gap)
-            left_txt, right_txt = split_columns(top, [1.6, 1], sp.gap)
-            self.progress_label = self.add(Label(left_txt, t, f"{mode_text} · {progress_text}", role="title",
-                                                 bold=True, color=p.red))
-            if exam:
-                self.timer = self.add(Label(right_txt, t, "", role="title", bold=True, align="right"))
-            self.add(ProgressBar(bar, t, (run.index + (1 if run.revealed else 0)) / run.total, show_percent=False))
-            q_area = main
-            feedback_rect = None  # placed after the options
+            q_area, action_rect, feedback_rect = self._build_portrait_head(area)
         else:
-            left, side = split_columns(area, [1.8, 1], sp.gap * 2)
-            self.cards.append(side)
-            inner = inset(side, sp.pad)
-            head, inner = take_top(inner, line_height(t.font("title", True)), sp.unit)
-            self.add(Label(head, t, mode_text + ("" if ctx.lang == "en" else f" · {MODE_EN[self.mode]}"),
-                           role="title", bold=True, color=p.red))
-            prog, inner = take_top(inner, line_height(t.font("heading", True)), sp.unit)
-            self.progress_label = self.add(Label(prog, t, progress_text, role="heading", bold=True))
-            bar, inner = take_top(inner, bar_h, sp.gap)
-            self.add(ProgressBar(bar, t, (run.index + (1 if run.revealed else 0)) / run.total, show_percent=False))
-            if exam:
-                cap, inner = take_top(inner, line_height(t.font("body")), sp.unit)
-                self.add(Label(cap, t, ctx.t("剩余时间", "Time left"), role="body", color=p.ink_muted))
-                clock, inner = take_top(inner, line_height(t.font("number", True)), sp.gap)
-                self.timer = self.add(Label(clock, t, "", role="number", bold=True))
-            action_rect, feedback_rect = take_bottom(inner, round(sp.target * 1.2), sp.gap)
-            q_area = left
-        # kind chip + question + options
+            q_area, action_rect, feedback_rect = self._build_side_panel(area)
+        q_area = self._build_kind_chip(q_area)
+        opts_area, cells = self._build_question(q_area)
+        if feedback_rect is None:  # portrait: the feedback goes under the options, on a card sized to it
+            bottom = (cells[-1].bottom if cells else opts_area.y) + t.spacing.gap * 2
+            feedback_rect = self._portrait_feedback_rect(area, bottom, action_rect)
+        self.feedback = self.add(TextBlock(feedback_rect, t, self._feedback_runs(feedback_rect.w, feedback_rect.h)))
+        self.action = self.add(Button(action_rect, t, self._action_text(), self._act))
+        self.action.enabled = self.run.revealed or bool(self.run.selection)
+        self._shown_seconds = None
+        self._tick()
+
+    def _build_empty(self, area: pygame.Rect) -> None:
+        """An empty question bank: say so, and offer the way back."""
+        t = self.theme
+        assert t is not None
+        sp, p, ctx = t.spacing, t.palette, self.ctx
+        box, btn = take_top(area, round(sp.target * 2), sp.gap)
+        self.add(TextBlock(box, t, [Run(ctx.t("题库暂无题目", "The question bank is empty"), "heading", True, p.red),
+                                    Run(ctx.t("请联系党群工作部导入题库。", "Please ask the Party affairs office."),
+                                        "body", color=p.ink_muted)]))
+        self.add(Button(pygame.Rect(btn.x, btn.y, min(btn.w, sp.target * 4), sp.target), t,
+                        ctx.t("返回", "Back"), self._abandon))
+
+    def _texts(self) -> tuple[str, str]:
+        """The mode's name and "question n of N", as both layouts show them."""
+        run = self.run
+        mode_text = self.ctx.t(MODE_ZH[self.mode], MODE_EN[self.mode])
+        return mode_text, self.ctx.t(f"第 {run.index + 1} / {run.total} 题", f"Question {run.index + 1} of {run.total}")
+
+    def _progress(self) -> float:
+        """Share of the quiz done: an answered (revealed) question counts."""
+        return (self.run.index + (1 if self.run.revealed else 0)) / self.run.total
+
+    def _build_portrait_head(self, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect, None]:
+        """Portrait: progress and timer on one line with the bar under it, the action button at the
+        bottom, room kept for the feedback. Returns (question area, action rect, None: the feedback is
+        placed once the options are)."""
+        t = self.theme
+        assert t is not None
+        sp, p = t.spacing, t.palette
+        mode_text, progress_text = self._texts()
+        top, rest = take_top(area, sp.target, sp.unit)
+        bar, rest = take_top(rest, max(sp.unit * 3, 12), sp.gap)
+        action_rect, rest = take_bottom(rest, round(sp.target * 1.2), sp.gap)
+        feedback_min = round(rest.h * 0.3) if self.mode != "exam" else line_height(t.font("body")) * 3
+        main = pygame.Rect(rest.x, rest.y, rest.w, rest.h - feedback_min - sp.gap)
+        left_txt, right_txt = split_columns(top, [1.6, 1], sp.gap)
+        self.progress_label = self.add(Label(left_txt, t, f"{mode_text} · {progress_text}", role="title",
+                                             bold=True, color=p.red))
+        if self.mode == "exam":
+            self.timer = self.add(Label(right_txt, t, "", role="title", bold=True, align="right"))
+        self.add(ProgressBar(bar, t, self._progress(), show_percent=False))
+        return main, action_rect, None
+
+    def _build_side_panel(self, area: pygame.Rect) -> tuple[pygame.Rect, pygame.Rect, pygame.Rect]:
+        """Landscape: a side card with the mode, progress, bar, clock (exam), feedback and the action
+        button. Returns (question area, action rect, feedback rect)."""
+        t = self.theme
+        assert t is not None
+        sp, p = t.spacing, t.palette
+        mode_text, progress_text = self._texts()
+        left, side = split_columns(area, [1.8, 1], sp.gap * 2)
+        self.cards.append(side)
+        inner = inset(side, sp.pad)
+        head, inner = take_top(inner, line_height(t.font("title", True)), sp.unit)
+        self.add(Label(head, t, mode_text + ("" if self.ctx.lang == "en" else f" · {MODE_EN[self.mode]}"),
+                       role="title", bold=True, color=p.red))
+        prog, inner = take_top(inner, line_height(t.font("heading", True)), sp.unit)
+        self.progress_label = self.add(Label(prog, t, progress_text, role="heading", bold=True))
+        bar, inner = take_top(inner, max(sp.unit * 3, 12), sp.gap)
+        self.add(ProgressBar(bar, t, self._progress(), show_percent=False))
+        if self.mode == "exam":
+            cap, inner = take_top(inner, line_height(t.font("body")), sp.unit)
+            self.add(Label(cap, t, self.ctx.t("剩余时间", "Time left"), role="body", color=p.ink_muted))
+            clock, inner = take_top(inner, line_height(t.font("number", True)), sp.gap)
+            self.timer = self.add(Label(clock, t, "", role="number", bold=True))
+        action_rect, feedback_rect = take_bottom(inner, round(sp.target * 1.2), sp.gap)
+        return left, action_rect, feedback_rect
+
+    def _build_kind_chip(self, q_area: pygame.Rect) -> pygame.Rect:
+        """The question kind on a gold chip and how to answer beside it; returns the area left below."""
+        t = self.theme
+        assert t is not None
+        sp, p, ctx, q = t.spacing, t.palette, self.ctx, self.question
+        kind_text = ctx.t(KIND_ZH.get(q.kind, q.kind), KIND_EN.get(q.kind, q.kind))
         chip_font = t.font("small", True)
         chip_h = line_height(chip_font) + sp.unit * 2
         chip_row, q_area = take_top(q_area, chip_h, sp.gap)
@@ -159,6 +200,14 @@ class QuizScreen(CardScreen):
                 "truefalse": ctx.t("判断对错，再点“确定”", "True or false? Then Confirm")}.get(q.kind, "")
         self.add(Label(pygame.Rect(chip_row.x + chip_w + sp.gap, chip_row.y, chip_row.w - chip_w - sp.gap, chip_h),
                        t, hint, role="small", color=p.ink_muted))
+        return q_area
+
+    def _build_question(self, q_area: pygame.Rect) -> tuple[pygame.Rect, list[pygame.Rect]]:
+        """The question and its option buttons in type sizes that fit (``_fit``), marked right/wrong once
+        revealed. Returns (the options' area, each option's cell)."""
+        t = self.theme
+        assert t is not None
+        sp, ctx, q, run = t.spacing, self.ctx, self.question, self.run
         q_role, o_role, heights, qh = self._fit(q_area.w, q_area.h)
         qtext = ctx.t(q.question_zh, q.question_en or q.question_zh)
         q_rect, opts_area = take_top(q_area, min(qh, q_area.h), sp.gap * 2)
@@ -181,22 +230,22 @@ class QuizScreen(CardScreen):
                 cell, t, i, text, (lambda i=i: self._pick(i)), kind=q.kind,
                 role="title" if q.kind == "truefalse" and o_role != "small" else o_role,
                 selected=i in run.selection, verdict=verdict)))
-        if feedback_rect is None:  # portrait: the feedback goes under the options, on a card sized to it
-            bottom = (cells[-1].bottom if cells else opts_area.y) + sp.gap * 2
-            room = pygame.Rect(area.x, bottom, area.w, max(0, action_rect.y - sp.gap - bottom))
-            if run.revealed:
-                runs = self._feedback_runs(room.w - 2 * sp.pad, room.h - 4 * sp.unit)
-                box = pygame.Rect(room.x, room.y, room.w, min(room.h, runs_height(t, runs, room.w - 2 * sp.pad)
-                                                              + 4 * sp.unit))
-                self.cards.append(box)
-                feedback_rect = inset(box, sp.pad, sp.unit * 2)
-            else:
-                feedback_rect = room
-        self.feedback = self.add(TextBlock(feedback_rect, t, self._feedback_runs(feedback_rect.w, feedback_rect.h)))
-        self.action = self.add(Button(action_rect, t, self._action_text(), self._act))
-        self.action.enabled = run.revealed or bool(run.selection)
-        self._shown_seconds = None
-        self._tick()
+        return opts_area, cells
+
+    def _portrait_feedback_rect(self, area: pygame.Rect, bottom: int, action_rect: pygame.Rect) -> pygame.Rect:
+        """Portrait: the room between the options (ending at ``bottom``) and the action button; once an
+        answer is revealed, a card sized to the feedback."""
+        t = self.theme
+        assert t is not None
+        sp = t.spacing
+        room = pygame.Rect(area.x, bottom, area.w, max(0, action_rect.y - sp.gap - bottom))
+        if not self.run.revealed:
+            return room
+        runs = self._feedback_runs(room.w - 2 * sp.pad, room.h - 4 * sp.unit)
+        box = pygame.Rect(room.x, room.y, room.w, min(room.h, runs_height(t, runs, room.w - 2 * sp.pad)
+                                                      + 4 * sp.unit))
+        self.cards.append(box)
+        return inset(box, sp.pad, sp.unit * 2)
 
     def _feedback_runs(self, width: int, height: int) -> list[Run]:
         """What the feedback area says; in Chinese the English explanation follows when there is room."""
