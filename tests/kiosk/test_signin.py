@@ -498,7 +498,7 @@ def test_an_off_roster_member_is_a_guest_or_refused_never_silently_put_elsewhere
     with app.terminal.db.session() as s:  # the second kiosk shares this database: one open B01 meeting only
         s.get(Meeting, meeting_id).closed = True
 
-    app, screen, meeting_id = open_signin(make_app, extra=True)
+    app, screen, meeting_id = open_signin(make_app, extra=True, started_ago=5)  # not the closed one again
     finger = Finger(app)
     with app.terminal.db.session() as s:
         s.scalars(select(Member).where(Member.number == "M0102")).one().pin_hash = hash_pin(PIN_CODE)
