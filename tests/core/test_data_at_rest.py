@@ -135,11 +135,11 @@ def test_setup_says_how_to_set_the_admin_pin(tmp_path: Path):
     import subprocess
     import sys
 
-    script = (Path(__file__).resolve().parent.parent / "setup.sh").read_text()
+    script = (Path(__file__).resolve().parents[2] / "setup.sh").read_text()
     check = re.search(r"if ! \.venv/bin/python -c '(.*?)' \\", script, re.S)
     assert check and "launcher.py pin-hash" in script[check.end():check.end() + 600]
     env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     unset = subprocess.run([sys.executable, "-c", check.group(1)], cwd=root, env=env)
     assert unset.returncode == 1  # no PIN: setup prints the instructions
     from core.secrets import hash_pin
