@@ -61,6 +61,30 @@ class _LineBuffer:
         line, self.buf = self.buf[:i], self.buf[i + 1:]
         return line.decode("ascii", errors="replace").strip("\r\n")
 
+    def read_line(self, read: Callable[[float], bytes | None], timeout: float) -> str | None:
+        """The next line, reading chunks with ``read(seconds_left)`` for up to ``timeout`` seconds.
+
+        Why one loop for the serial port and the TCP bridge: both must return a line already buffered
+        without touching the device, keep reading past partial chunks, and give up at the same deadline;
+        only how a chunk is read differs. ``read`` returns the bytes that came (``b""``: none yet, keep
+        trying until the deadline), None when it waited out its time (give up now), or raises OSError.
+        """
+        line = self.pop()
+        if line is not None:
+            return line
+        deadline = time.monotonic() + timeout
+        while True:
+            data = read(deadline - time.monotonic())
+            if data is None:
+                return None
+            if data:
+                self.push(data)
+                line = self.pop()
+                if line is not None:
+                    return line
+            if time.monotonic() >= deadline:
+                return None
+
 
 class SerialSource:
     """A receiver on a serial port (USB-serial /dev/ttyUSB0, /dev/ttyACM0, COM3), 8N1 at ``baudrate``.
@@ -89,25 +113,17 @@ class SerialSource:
     def readline(self, timeout: float) -> str | None:
         import serial
 
-        if self._serial is None:
+        port = self._serial
+        if port is None:
             raise OSError(f"serial port {self.port} is not open")
-        line = self._lines.pop()
-        if line is not None:
-            return line
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def read(_seconds_left: float) -> bytes:  # each read waits at most read_timeout
             try:
-                waiting = self._serial.in_waiting
-                data = self._serial.read(max(1, min(waiting, 4096)))
+                return port.read(max(1, min(port.in_waiting, 4096)))
             except (serial.SerialException, OSError) as exc:
                 raise OSError(f"serial port {self.port}: {exc}") from exc
-            if data:
-                self._lines.push(data)
-                line = self._lines.pop()
-                if line is not None:
-                    return line
-            if time.monotonic() >= deadline:
-                return None
+
+        return self._lines.read_line(read, timeout)
 
     def close(self) -> None:
         s, self._serial = self._serial, None
@@ -132,26 +148,21 @@ class TcpSource:
         self._lines = _LineBuffer()
 
     def readline(self, timeout: float) -> str | None:
-        if self._sock is None:
+        sock = self._sock
+        if sock is None:
             raise OSError(f"{self.name} is not connected")
-        line = self._lines.pop()
-        if line is not None:
-            return line
-        deadline = time.monotonic() + timeout
-        while True:
-            self._sock.settimeout(max(0.01, deadline - time.monotonic()))
+
+        def read(seconds_left: float) -> bytes | None:
+            sock.settimeout(max(0.01, seconds_left))
             try:
-                data = self._sock.recv(4096)
+                data = sock.recv(4096)
             except TimeoutError:
                 return None
             if not data:
                 raise ConnectionResetError(f"{self.name} closed the connection")
-            self._lines.push(data)
-            line = self._lines.pop()
-            if line is not None:
-                return line
-            if time.monotonic() >= deadline:
-                return None
+            return data
+
+        return self._lines.read_line(read, timeout)
 
     def close(self) -> None:
         s, self._sock = self._sock, None
