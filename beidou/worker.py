@@ -1,10 +1,16 @@
-"""The worker thread that owns the receiver and publishes Position events on the bus."""
+"""The worker thread that owns the receiver and publishes Position events on the bus.
+
+Why on :class:`core.background.BackgroundLoop`: start, stop, the wait that ends early at stop and the
+doubling, capped, jittered retry delay are written once there for every background loop of the product;
+this module keeps only what is particular to a receiver (open, read, track the fix, publish).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import math
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -12,6 +18,7 @@ from pathlib import Path
 
 from beidou.nmea import NmeaTracker
 from beidou.sources import EndOfLog, FileSource, NmeaSource, parse_source
+from core.background import BackgroundLoop
 from core.config import Config
 from core.events import DeviceStatus, EventBus, Position
 
@@ -24,23 +31,28 @@ PRODUCT_DIR = Path(__file__).resolve().parent.parent
 # --------------------------------------------------------------------------------------------- worker
 
 
-class GnssWorker:
+class GnssWorker(BackgroundLoop):
     """Owns one NMEA source in a thread: reads, tracks the fix, publishes :class:`Position` events.
 
     Publishes at most every ``publish_interval_s`` while data flows (and at once when the fix comes or
     goes, or the source connects or drops), plus ``DeviceStatus("gnss", ok | degraded | off)`` on
-    changes. A source that fails to open or drops is reopened after ``backoff_initial_s``, doubling up
-    to ``backoff_max_s``; the delay returns to the initial value once a good sentence arrives.
+    changes. A source that fails to open or drops is reopened after about ``backoff_initial_s`` (±25 %
+    jitter), doubling up to ``backoff_max_s``; the delay returns to the initial value once a good
+    sentence arrives. ``wake()`` reopens a source that is waiting to be retried at once.
     """
+
+    thread_name = "gnss-worker"
 
     def __init__(self, bus: EventBus | None, source: NmeaSource, *, publish_interval_s: float = 1.0,
                  backoff_initial_s: float = 1.0, backoff_max_s: float = 30.0, stale_after_s: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, rng: Callable[[], float] = random.random) -> None:
+        self._init_loop()
         self.bus = bus
         self.source = source
         self.publish_interval_s = publish_interval_s
-        self.backoff_initial_s = backoff_initial_s
-        self.backoff_max_s = backoff_max_s
+        self.backoff_base_seconds = self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_seconds = self.backoff_max_s = backoff_max_s
+        self._rng = rng
         self.clock = clock
         self.tracker = NmeaTracker(clock, stale_after_s=stale_after_s)
         self.connected = False
@@ -48,14 +60,11 @@ class GnssWorker:
         self.opens = 0
         """Successful opens of the source (the first connection and every reconnection)."""
         self.failures = 0
-        """Failed opens and dropped connections."""
+        """Failed opens and dropped connections since the last good sentence."""
         self.last_error = ""
-        self.backoff_s = backoff_initial_s
         self.published = 0
         self._latest: Position | None = None
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._last_publish = -math.inf
         self._last_fix_flag: bool | None = None
         self._device_state = ""
@@ -64,25 +73,30 @@ class GnssWorker:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> GnssWorker:
-        self._thread = threading.Thread(target=self._run, name="gnss-worker", daemon=True)
-        self._thread.start()
+        super().start()
         return self
 
-    def stop(self, timeout: float = 3.0) -> None:
+    def stop(self, timeout: float | None = 3.0) -> None:
         """Stop and close the source. Reads time out within a second, so the thread normally closes it
         itself; only a read stuck in a driver is broken by closing the source from here."""
-        self._stop.set()
-        if self._thread is None:
-            return
-        self._thread.join(timeout)
-        if self._thread.is_alive():
+        thread = self._thread
+        super().stop(timeout)
+        if thread is not None and thread.is_alive():
             with contextlib.suppress(Exception):
                 self.source.close()
-            self._thread.join(1.0)
+            thread.join(1.0)
+            if thread.is_alive():  # still stuck: ``alive`` keeps saying so
+                self._thread = thread
 
     @property
     def alive(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self.running
+
+    @property
+    def backoff_s(self) -> float:
+        """The delay (before jitter) the next failed open or drop waits: ``backoff_initial_s`` doubled for
+        each failure since the last good sentence, capped at ``backoff_max_s``."""
+        return min(self.backoff_max_s, self.backoff_initial_s * 2 ** min(self.failures, 30))
 
     @property
     def latest(self) -> Position | None:
@@ -94,12 +108,12 @@ class GnssWorker:
         return self.tracker.position(connected=self.connected, source=self.source.name)
 
     # -- loop ------------------------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run_forever(self, stop_event: threading.Event) -> None:
+        while not stop_event.is_set():
             try:
                 self.source.open()
             except OSError as exc:
-                self._dropped(exc)
+                self._dropped(stop_event, exc)
                 continue
             self.opens += 1
             self.connected = True
@@ -108,7 +122,7 @@ class GnssWorker:
             self._publish()
             error: Exception | None = None
             try:
-                self._read()
+                self._read(stop_event)
             except EndOfLog:
                 self.finished = True
                 self.connected = False
@@ -120,38 +134,37 @@ class GnssWorker:
             finally:
                 with contextlib.suppress(Exception):
                     self.source.close()
-            if self._stop.is_set():
+            if stop_event.is_set():
                 break
             if error is not None:
                 if not isinstance(error, OSError):
                     log.error("GNSS worker error on %s", self.source.name, exc_info=error)
-                self._dropped(error)
+                self._dropped(stop_event, error)
         self.connected = False
 
-    def _read(self) -> None:
-        while not self._stop.is_set():
+    def _read(self, stop_event: threading.Event) -> None:
+        while not stop_event.is_set():
             line = self.source.readline(0.5)
             if line is not None and self.tracker.feed(line) is not None:
-                self.backoff_s = self.backoff_initial_s  # the link works: a later drop starts over
+                self.failures = 0  # the link works: a later drop starts the backoff over
             now = self.clock()
             fix = self.tracker.current(now)
             if fix != self._last_fix_flag or now - self._last_publish >= self.publish_interval_s:
                 self._publish()
 
-    def _dropped(self, exc: BaseException) -> None:
+    def _dropped(self, stop_event: threading.Event, exc: BaseException) -> None:
         self.failures += 1
+        delay = self.retry_delay()
         was = self.connected
         self.connected = False
         self.last_error = str(exc) or type(exc).__name__
         if was:
-            log.warning("GNSS source %s lost: %s; reopening in %.1f s", self.source.name, self.last_error,
-                        self.backoff_s)
+            log.warning("GNSS source %s lost: %s; reopening in %.1f s", self.source.name, self.last_error, delay)
         else:
-            log.info("GNSS source %s unavailable: %s; retry in %.1f s", self.source.name, self.last_error,
-                     self.backoff_s)
+            log.info("GNSS source %s unavailable: %s; retry in %.1f s", self.source.name, self.last_error, delay)
         self._publish()
-        self._stop.wait(self.backoff_s)
-        self.backoff_s = min(self.backoff_max_s, self.backoff_s * 2)
+        self._wait(stop_event, delay)
+        self._wake.clear()
 
     def _publish(self) -> None:
         now = self.clock()
