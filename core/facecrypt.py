@@ -31,20 +31,24 @@ is still used, and ``doctor`` warns while a key sits in the data folder.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core.keyfiles import decode_key, read_key_file
+
+if TYPE_CHECKING:
+    from core.config_sections import Config
+
 KEY_ENV = "DANGJIAN_FACE_KEY"
 _VERSION = b"\x01"
+_MAKE_ONE = "make one with `launcher.py enroll --make-key`"
 
 
 class FaceKeyError(RuntimeError):
@@ -53,14 +57,7 @@ class FaceKeyError(RuntimeError):
 
 
 def _decode_key(text_value: str, where: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(text_value.strip().encode())
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) != 32:
-        raise FaceKeyError(f"{where}: the face key must be url-safe base64 of 32 bytes "
-                           f"(make one with `launcher.py enroll --make-key`)")
-    return key
+    return decode_key(text_value, where, error=FaceKeyError, name="the face key", advice=_MAKE_ONE)
 
 
 def load_key(key_file: Path | None, environ: Mapping[str, str] | None = None) -> bytes:
@@ -74,10 +71,7 @@ def load_key(key_file: Path | None, environ: Mapping[str, str] | None = None) ->
     if not path.is_file():
         raise FaceKeyError(f"no face key: {path} does not exist and {KEY_ENV} is not set; create it with "
                            f"`launcher.py enroll --make-key` (it is written with mode 0600)")
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise FaceKeyError(f"face key file {path} has mode {mode:04o}: others can read it; run chmod 600 {path}")
-    return _decode_key(path.read_text(), str(path))
+    return read_key_file(path, error=FaceKeyError, name="the face key", label="face key", advice=_MAKE_ONE)
 
 
 def create_key_file(path: Path) -> Path:
@@ -115,13 +109,12 @@ def key_file_for(config: Any) -> Path | None:
     return old if old.is_file() and not new.exists() else new
 
 
-def relocate_legacy_key(config: Any) -> str:
+def relocate_legacy_key(config: Config) -> str:
     """Move a key kept in the data folder by an older version to the default place outside it, when no
     ``face.key_file`` is configured and nothing is there yet; returns what was done ("" for nothing).
     Hard-linked then unlinked (the same file, mode kept), or, across file systems, copied with mode 0600,
     read back and compared before the old name goes: at no moment does the key exist nowhere."""
-    face = getattr(config, "face", None)
-    if getattr(face, "key_file", None) is not None or not hasattr(config, "site"):
+    if config.face.key_file is not None:
         return ""
     new, old = default_key_file(config.site.data_dir), legacy_key_file(config.site.data_dir)
     if not old.is_file() or new.exists():

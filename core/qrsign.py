@@ -46,7 +46,6 @@ import hashlib
 import hmac
 import os
 import re
-import stat
 import struct
 import tempfile
 import uuid
@@ -54,12 +53,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from core.keyfiles import decode_key, read_key_file
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from core.attendance import SignInResult
+    from core.config_sections import Config
     from core.models import Meeting, Member
 
 KEY_ENV = "DANGJIAN_QR_KEY"
@@ -207,24 +209,20 @@ def url_for(base_url: str, token: str) -> str:
 # --------------------------------------------------------------------------------------------- key
 
 
+_NEW_KEY = "delete the file to have a new one made; phones then need a fresh code"
+
+
 def _decode_key(value: str, where: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(value.strip().encode())
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) != 32:
-        raise QrKeyError(f"{where}: the QR sign-in key must be url-safe base64 of 32 bytes "
-                         f"(delete the file to have a new one made; phones then need a fresh code)")
-    return key
+    return decode_key(value, where, error=QrKeyError, name="the QR sign-in key", advice=_NEW_KEY)
 
 
-def key_file_for(config: Any) -> Path:
+def key_file_for(config: Config) -> Path:
     """``web.qr_key_file`` when set, else ``<site.data_dir>/qr.key``."""
-    path = getattr(getattr(config, "web", None), "qr_key_file", None)
+    path = config.web.qr_key_file
     return Path(path) if path is not None else Path(config.site.data_dir) / "qr.key"
 
 
-def load_key(config: Any, environ: Mapping[str, str] | None = None) -> bytes:
+def load_key(config: Config, environ: Mapping[str, str] | None = None) -> bytes:
     """The site's 32-byte QR key: ``$DANGJIAN_QR_KEY``, else the key file (created, mode 0600, when it
     does not exist yet; refused when others may read it)."""
     env = os.environ if environ is None else environ
@@ -233,10 +231,7 @@ def load_key(config: Any, environ: Mapping[str, str] | None = None) -> bytes:
     path = key_file_for(config)
     if not path.exists():
         _create_key_file(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise QrKeyError(f"QR key file {path} has mode {mode:04o}: others can read it; run chmod 600 {path}")
-    return _decode_key(path.read_text(), str(path))
+    return read_key_file(path, error=QrKeyError, name="the QR sign-in key", label="QR key", advice=_NEW_KEY)
 
 
 def _create_key_file(path: Path) -> None:
