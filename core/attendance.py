@@ -161,9 +161,15 @@ def _where(session: Session) -> str:
     return storage_path(session.get_bind().url.render_as_string(hide_password=False))
 
 
-def _existing(session: Session, meeting: Meeting, member: Member) -> Attendance | None:
+def record_of(session: Session, meeting_id: int, member_id: int) -> Attendance | None:
+    """The member's attendance record at the meeting, or None: what the kiosk's result card shows after a
+    sign-in (its time, method and lateness as committed)."""
     return session.scalars(select(Attendance).where(
-        Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)).first()
+        Attendance.meeting_id == meeting_id, Attendance.member_id == member_id)).first()
+
+
+def _existing(session: Session, meeting: Meeting, member: Member) -> Attendance | None:
+    return record_of(session, meeting.id, member.id)
 
 
 # ------------------------------------------------------------------------------------ counting

@@ -1,7 +1,8 @@
 """What the sign-in screen reads: the open meetings, the counter, member names and the result card's content.
 
 Everything is read inside one session and handed on as frozen dataclasses, so that drawing never triggers a
-lazy load on a closed session. Nothing here draws or decides.
+lazy load on a closed session. Nothing here draws or decides, and nothing here writes SQL: the queries are
+core's (``core.members``, ``core.attendance``, ``core.meetings``), shared with the web app.
 """
 
 from __future__ import annotations
@@ -9,14 +10,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
-from core.attendance import attendance_summary, on_roster
+from core import members
+from core.attendance import attendance_summary, on_roster, record_of
 from core.meetings import current_meetings, upcoming
-from core.models import Attendance, Meeting, Member
+from core.models import Meeting, Member
 from kiosk.context import KioskContext
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 VERIFY_DIGITS = 4
 MAX_MEETINGS_SHOWN = 3
@@ -31,12 +34,8 @@ def number_candidates(typed: str) -> list[str]:
 
 
 def find_active_member(session: Session, typed: str) -> Member | None:
-    for number in number_candidates(typed):
-        member = session.scalars(select(Member).options(selectinload(Member.branch))
-                                 .where(Member.number == number, Member.active.is_(True))).first()
-        if member is not None:
-            return member
-    return None
+    """The active member that what was typed names, trying its spellings in order (``number_candidates``)."""
+    return members.first_active(session, number_candidates(typed))
 
 
 def last_digits(number: str, count: int = VERIFY_DIGITS) -> str:
@@ -113,20 +112,16 @@ def count_attendance(ctx: KioskContext, meeting: MeetingInfo | None) -> dict[str
 def member_name(ctx: KioskContext, number: str) -> str:
     """The member's name in the current language, or the number itself when nobody has it."""
     with ctx.session() as s:
-        m = s.scalars(select(Member).where(Member.number == number)).first()
+        m = members.by_number(s, number)
         return ctx.t(m.name, m.name_en) if m is not None else number
 
 
 def card_for(ctx: KioskContext, session: Session, meeting_id: int, number: str, method: str, late: bool,
              already: bool) -> SignInCard:
     """The result card of ``number`` at ``meeting_id``, from the committed attendance row where there is one."""
-    member = session.scalars(select(Member).options(selectinload(Member.branch))
-                             .where(Member.number == number)).first()
+    member = members.by_number(session, number)
     meeting = session.get(Meeting, meeting_id)
-    record = None
-    if member is not None:
-        record = session.scalars(select(Attendance).where(Attendance.meeting_id == meeting_id,
-                                                          Attendance.member_id == member.id)).first()
+    record = record_of(session, meeting_id, member.id) if member is not None else None
     title = ctx.t(meeting.title_zh, meeting.title_en) if meeting is not None else ""
     return SignInCard(
         meeting_id, title, number, ctx.t(member.name, member.name_en) if member else number,
