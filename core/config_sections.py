@@ -3,9 +3,8 @@ one default, its type and its bounds.
 
 Why here, apart from the loading (``core.config``) and the wording of mistakes (``core.config_errors``):
 code that reads a setting needs only these classes — ``config.face.key_file``, typed, with the default
-written once — never a ``getattr(config, ..., default)`` probe that could disagree with ``config.yaml``.
-The embedded ``config.yaml`` is the complete default; the defaults here match it (``tests/core/test_config.py``
-checks the embedded file is complete).
+written once — never an attribute probe with a fallback of its own that could disagree with
+``config.yaml``. The embedded ``config.yaml`` lists every key (``tests/core/test_config.py`` checks it).
 """
 
 from __future__ import annotations

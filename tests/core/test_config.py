@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+from pydantic import BaseModel
 
-from core.config import DEFAULT_CONFIG, ConfigError, load_config
+from core.config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from core.yamlfile import display_path
 from tests.conftest import ROOT
 
@@ -32,6 +34,28 @@ def test_embedded_default_is_complete(config_env):
     assert config.hall.scene == ROOT / "scenes" / "hall.yaml"
     assert config.content.demo_site == ROOT / "content" / "demo"
     assert config.devices.camera == 0
+
+
+def _plain(value):
+    """A section default as YAML would write it (paths as text, tuples as lists)."""
+    if isinstance(value, BaseModel):
+        return {k: _plain(v) for k, v in value}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return str(value) if isinstance(value, Path) else value
+
+
+def test_config_yaml_and_the_typed_sections_agree_key_for_key():
+    """One default per key: config.yaml lists every key of the typed sections with the section's own
+    default, so code reading ``config.section.key`` gets what the administrator reads in the file. The one
+    deliberate difference: the shipped file replays the demo site's BeiDou log (``gnss.source: demo``),
+    while a section built without the file has no receiver."""
+    shipped = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    built = _plain(Config())
+    assert built["gnss"].pop("source") is None and shipped["gnss"].pop("source") == "demo"
+    assert shipped == built
 
 
 def test_every_default_key_is_commented():
