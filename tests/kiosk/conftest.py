@@ -9,6 +9,7 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame
+import pygame.freetype  # the session fixture below starts it; a file run alone may import no kiosk font code
 import pytest
 
 from core.config import load_config
