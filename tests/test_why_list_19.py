@@ -9,7 +9,7 @@ Tracebacks instead of messages
   screenshot kiosk --size 99999x99999 ....... tests/test_launcher.py
   meetings list | head ...................... tests/test_launcher.py
   failsafe on an empty stack ................ tests/kiosk_ui/test_ui_screens.py
-Silently wrong settings ..................... tests/test_config.py, tests/fuzz/test_fuzz_config.py
+Silently wrong settings ..................... tests/core/test_config.py, tests/fuzz/test_fuzz_config.py
   (yes/no where a number is expected, a key twice, 1e30, demo_site: "", the alias bomb under a list key)
 Wrong exit codes and silence
   enroll 7 of 8 failed ...................... tests/test_cli_rough_edges.py
@@ -18,7 +18,7 @@ Wrong exit codes and silence
   sync --once, unreachable central .......... tests/test_launcher.py
   meetings create 2020 / 99999999 / duplicate tests/test_cli_rough_edges.py
 Defaults that mislead
-  replayed BeiDou without a demo site ....... tests/test_config.py (demo receiver); what doctor says: here
+  replayed BeiDou without a demo site ....... tests/core/test_config.py (demo receiver); what doctor says: here
   demo basemap without a demo site .......... tests/kiosk/test_home_and_map_defaults.py
   doctor migrating / counting the site ...... tests/test_doctor.py
   会议安排 and 党建资讯 tiles ................ tests/kiosk/test_home_and_map_defaults.py
