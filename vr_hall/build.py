@@ -12,13 +12,14 @@ hall, so rooms out of view are still culled. ``optimise=False`` builds the naive
 hall (one node and one texture per exhibit) that the benchmark compares against.
 
 Picking uses invisible collision solids (floor, walls, one box per exhibit tagged with its id) kept
-apart from the flattened geometry, so a tap still knows which exhibit it hit.
+apart from the flattened geometry, so a tap still knows which exhibit it hit (:mod:`vr_hall.colliders`).
+What each room shell and exhibit looks like is :mod:`vr_hall.room_geometry`; this module decides which
+batch each goes into, packs the atlases, places the models and flattens. Its former names are re-exported.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import os
 import time
 from collections.abc import Callable
@@ -29,16 +30,11 @@ from pathlib import Path
 from panda3d.core import (
     AmbientLight,
     AnimControlCollection,
-    BitMask32,
-    CollisionBox,
-    CollisionNode,
-    CollisionPolygon,
     CullBinManager,
     DirectionalLight,
     DynamicTextFont,
     Filename,
     NodePath,
-    Point3,
     PointLight,
     SamplerState,
     Texture,
@@ -48,22 +44,29 @@ from panda3d.core import (
 from PIL import Image
 
 from vr_hall.atlas import Atlas, AtlasItem, build_atlas
-from vr_hall.layout import doorway_centres, wall_pieces
-from vr_hall.mesh import MeshBuilder, hex_colour, shade
+from vr_hall.colliders import PICK_MASK, add_colliders
+from vr_hall.mesh import MeshBuilder, hex_colour
 from vr_hall.model_fit import ModelCache, add_plinth, normalise_model
+from vr_hall.room_geometry import (
+    FRAME,
+    GOLD,
+    INK,
+    RED,
+    WARM_WHITE,
+    ExhibitFrame,
+    door_signs,
+    panel_frame,
+    room_shell,
+    showcase_glass,
+    text_board,
+)
 from vr_hall.scene import Exhibit, Room, Scene
-from vr_hall.text3d import text_geometry
+
+__all__ = ["EXHIBITS_BIN", "FRAME", "GOLD", "INK", "PICK_MASK", "RED", "WARM_WHITE", "BuildOptions", "BuiltHall",
+           "Progress", "build_hall", "count_geoms", "set_anisotropy", "texture_from_image"]
 
 Progress = Callable[[float, str], None]
 log = logging.getLogger(__name__)
-
-#: Collide mask of the pick solids (the camera's ray looks only at these).
-PICK_MASK = BitMask32.bit(4)
-RED = hex_colour("#C8161D")
-GOLD = hex_colour("#F2C14E")
-WARM_WHITE = hex_colour("#FAF6EF")
-INK = hex_colour("#222222")
-FRAME = hex_colour("#6B4A26")
 
 
 @dataclass
@@ -116,204 +119,6 @@ def texture_from_image(img: Image.Image, name: str) -> Texture:
     tex.setWrapU(SamplerState.WM_clamp)
     tex.setWrapV(SamplerState.WM_clamp)
     return tex
-
-
-class _Frame:
-    """A wall exhibit's frame: right (R), up (U) and out-of-the-wall (N) unit vectors at its centre."""
-
-    def __init__(self, e: Exhibit):
-        f = math.radians(e.facing)
-        self.r = (-math.cos(f), -math.sin(f), 0.0)
-        self.n = (-math.sin(f), math.cos(f), 0.0)
-        self.c = (e.position[0], e.position[1], e.elevation)
-
-    def at(self, a: float, b: float, c: float = 0.0) -> tuple[float, float, float]:
-        return (self.c[0] + self.r[0] * a + self.n[0] * c, self.c[1] + self.r[1] * a + self.n[1] * c,
-                self.c[2] + b)
-
-    def rect(self, w: float, h: float, out: float, ox: float = 0.0, oy: float = 0.0) -> tuple:
-        """Corners (bottom-left, bottom-right, top-right, top-left) seen from the front."""
-        return (self.at(ox - w / 2, oy - h / 2, out), self.at(ox + w / 2, oy - h / 2, out),
-                self.at(ox + w / 2, oy + h / 2, out), self.at(ox - w / 2, oy + h / 2, out))
-
-
-# ------------------------------------------------------------------------------------------ rooms
-
-
-def _room_shell(room: Room, lit: MeshBuilder, unlit: MeshBuilder) -> None:
-    """Floor, ceiling, walls with doorway gaps, skirting, a carpet runner and ceiling light panels."""
-    x0, y0, x1, y1, h = room.x0, room.y0, room.x1, room.y1, room.height
-    floor = hex_colour(room.floor.color)
-    lit.grid((x0, y0, 0), (x1 - x0, 0, 0), (0, y1 - y0, 0), max(1, round(x1 - x0)), max(1, round(y1 - y0)),
-             floor, (0, 0, 1))
-    ceiling = hex_colour(room.ceiling.color)
-    lit.grid((x0, y0, h), (x1 - x0, 0, 0), (0, y1 - y0, 0), max(1, round((x1 - x0) / 2)),
-             max(1, round((y1 - y0) / 2)), ceiling, (0, 0, -1))
-    wall = hex_colour(room.walls.color)
-    skirting = shade(wall, 0.45)
-    for p in wall_pieces(room):
-        dx, dy = p.end[0] - p.start[0], p.end[1] - p.start[1]
-        nu = max(1, round(p.length))
-        nv = max(1, round((p.z1 - p.z0) / 1.5))
-        lit.grid((p.start[0], p.start[1], p.z0), (dx, dy, 0), (0, 0, p.z1 - p.z0), nu, nv, wall, (*p.normal, 0))
-        if p.blocks_walking:
-            ox, oy = p.normal[0] * 0.012, p.normal[1] * 0.012
-            lit.grid((p.start[0] + ox, p.start[1] + oy, 0), (dx, dy, 0), (0, 0, 0.14), nu, 1, skirting,
-                     (*p.normal, 0))
-        else:  # door frame: a darker band around the opening's top
-            ox, oy = p.normal[0] * 0.012, p.normal[1] * 0.012
-            lit.quad((p.start[0] + ox, p.start[1] + oy, p.z0), (p.end[0] + ox, p.end[1] + oy, p.z0),
-                     (p.end[0] + ox, p.end[1] + oy, p.z0 + 0.12), (p.start[0] + ox, p.start[1] + oy, p.z0 + 0.12),
-                     skirting, normal=(*p.normal, 0))
-    # carpet runner between the east/west doorways (or from a doorway into the room)
-    doors = [(x, y, w) for x, y, w in doorway_centres(room) if w in ("east", "west")]
-    if doors:
-        yc = sum(y for _, y, _ in doors) / len(doors)
-        walls = {w for _, _, w in doors}
-        xa = x0 if "west" in walls else x0 + 2.0
-        xb = x1 if "east" in walls else x1 - 2.0
-        carpet = hex_colour("#9E1B1F")
-        lit.quad((xa, yc - 1.0, 0.006), (xb, yc - 1.0, 0.006), (xb, yc + 1.0, 0.006), (xa, yc + 1.0, 0.006),
-                 carpet, normal=(0, 0, 1))
-        for edge in (-0.92, 0.88):
-            lit.quad((xa, yc + edge, 0.008), (xb, yc + edge, 0.008), (xb, yc + edge + 0.04, 0.008),
-                     (xa, yc + edge + 0.04, 0.008), GOLD, normal=(0, 0, 1))
-    # ceiling light panels: unlit, so they glow
-    glow = (1.0, 0.98, 0.92, 1.0)
-    nx, ny = max(1, int((x1 - x0) // 4)), max(1, int((y1 - y0) // 4))
-    for i in range(nx):
-        for j in range(ny):
-            cx = x0 + (i + 0.5) * (x1 - x0) / nx
-            cy = y0 + (j + 0.5) * (y1 - y0) / ny
-            z = h - 0.01
-            unlit.quad((cx - 0.6, cy - 0.6, z), (cx + 0.6, cy - 0.6, z), (cx + 0.6, cy + 0.6, z),
-                       (cx - 0.6, cy + 0.6, z), glow, normal=(0, 0, -1))
-
-
-def _panel_frame(e: Exhibit, lit: MeshBuilder) -> None:
-    """The picture's frame: its face and its two sides (12 vertices). The back is against the wall,
-    the top above and the bottom below eye height: leaving them out saves 40 % of the vertices of
-    a 3000-panel hall, which a software renderer transforms every frame."""
-    fr = _Frame(e)
-    w, h = e.size[0] + 0.12, e.size[1] + 0.12
-    depth = 0.05
-    lit.quad(*fr.rect(w, h, -0.005), FRAME, normal=fr.n)
-    side = shade(FRAME, 0.8)
-    for sign in (-1, 1):
-        a = sign * w / 2
-        quad = (fr.at(a, -h / 2, -0.005 - depth), fr.at(a, -h / 2, -0.005), fr.at(a, h / 2, -0.005),
-                fr.at(a, h / 2, -0.005 - depth))
-        lit.quad(*quad, side, normal=(fr.r[0] * sign, fr.r[1] * sign, 0.0))
-
-
-def _text_board(e: Exhibit, unlit: MeshBuilder, font: DynamicTextFont | None, parent: NodePath) -> None:
-    """A board: warm-white body, red header with the Chinese title, English title, wrapped description."""
-    fr = _Frame(e)
-    w, h = e.size
-    unlit.box(fr.at(0, 0, -0.03), (w + 0.08, 0.05, h + 0.08), shade(RED, 0.6), heading=e.facing + 180, bottom=True)
-    header = min(0.5, h * 0.24)
-    unlit.quad(*fr.rect(w, h - header, 0.0, oy=-header / 2), WARM_WHITE, normal=fr.n)
-    unlit.quad(*fr.rect(w, header, 0.0, oy=h / 2 - header / 2), RED, normal=fr.n)
-    unlit.quad(*fr.rect(w, 0.03, 0.002, oy=h / 2 - header - 0.015), GOLD, normal=fr.n)
-    if font is None:
-        return
-    margin = 0.12
-    title_h = header * 0.5
-    _place_text(parent, text_geometry(e.title_zh, font, title_h, GOLD), fr, -w / 2 + margin,
-                h / 2 - header / 2 - title_h * 0.35)
-    body_h = min(0.11, h * 0.055)
-    y = h / 2 - header - margin - body_h
-    _place_text(parent, text_geometry(e.title_en, font, body_h * 0.9, shade(RED, 0.8), wrap=w - 2 * margin), fr,
-                -w / 2 + margin, y)
-    y -= body_h * 1.6
-    _place_text(parent, text_geometry(e.description_zh, font, body_h, INK, wrap=w - 2 * margin), fr,
-                -w / 2 + margin, y)
-
-
-def _place_text(parent: NodePath, text: NodePath, fr: _Frame, a: float, b: float, out: float = 0.008) -> None:
-    text.reparentTo(parent)
-    text.setPos(*fr.at(a, b, out))
-    text.setH(math.degrees(math.atan2(fr.r[1], fr.r[0])))
-    text.setLightOff(1)
-
-
-def _door_signs(scene: Scene, room: Room, unlit: MeshBuilder, font: DynamicTextFont | None,
-                parent: NodePath) -> None:
-    """Above each doorway, on this room's side: the name of the room it leads to."""
-    for (x, y, wall), door in zip(doorway_centres(room), room.doorways, strict=True):
-        nx, ny = {"south": (0, 1), "north": (0, -1), "west": (1, 0), "east": (-1, 0)}[wall]
-        px, py = x + nx * 0.05, y + ny * 0.05
-        beyond = next((r for r in scene.rooms if r.id != room.id and r.contains(x - nx * 0.5, y - ny * 0.5)), None)
-        zh, en = (beyond.name_zh, beyond.name_en) if beyond else ("出口", "Exit")
-        z = min(door.height + 0.45, room.height - 0.5)
-        fake = Exhibit(id="sign", room=room.id, kind="text_board", title_zh=zh, title_en=en, position=(px, py),
-                       elevation=z, facing={(0, 1): 0, (0, -1): 180, (1, 0): -90, (-1, 0): 90}[(nx, ny)],
-                       size=(max(2.2, door.width), 0.62))
-        fr = _Frame(fake)
-        unlit.box(fr.at(0, 0, -0.02), (fake.size[0], 0.04, fake.size[1]), shade(RED, 0.85),
-                  heading=fake.facing + 180, bottom=True)
-        unlit.quad(*fr.rect(fake.size[0] - 0.08, 0.025, 0.002, oy=-0.25), GOLD, normal=fr.n)
-        if font is not None:
-            from panda3d.core import TextNode
-
-            _place_text(parent, text_geometry(zh, font, 0.24, GOLD, align=TextNode.ACenter), fr, 0, 0.0)
-            _place_text(parent, text_geometry(en, font, 0.1, WARM_WHITE, align=TextNode.ACenter), fr, 0, -0.18)
-
-
-def _showcase_glass(e: Exhibit, glass: MeshBuilder, lit: MeshBuilder) -> None:
-    w, d = e.footprint
-    h = e.size[1] + 0.25
-    x, y = e.position
-    colour = (0.78, 0.9, 0.97, 0.16)
-    glass.box((x, y, h / 2 + 0.12), (w, d, h - 0.24 + 0.0), colour, heading=e.facing, top=True)
-    metal = hex_colour("#3A3F47")
-    lit.box((x, y, 0.06), (w + 0.06, d + 0.06, 0.12), metal, heading=e.facing)
-    lit.box((x, y, h + 0.02), (w + 0.04, d + 0.04, 0.04), metal, heading=e.facing, bottom=True)
-    c, s = math.cos(math.radians(e.facing)), math.sin(math.radians(e.facing))
-    for sx in (-1, 1):
-        for sy in (-1, 1):
-            lx, ly = sx * w / 2, sy * d / 2
-            lit.box((x + lx * c - ly * s, y + lx * s + ly * c, h / 2), (0.04, 0.04, h), metal, heading=e.facing)
-
-
-def _colliders(scene: Scene, parent: NodePath) -> None:
-    """Invisible pick solids: floors, walls (both sides come from the two rooms) and exhibit boxes."""
-    for room in scene.rooms:
-        cn = CollisionNode(f"floor-{room.id}")
-        cn.addSolid(CollisionPolygon(Point3(room.x0, room.y0, 0), Point3(room.x1, room.y0, 0),
-                                     Point3(room.x1, room.y1, 0), Point3(room.x0, room.y1, 0)))
-        cn.setIntoCollideMask(PICK_MASK)
-        cn.setFromCollideMask(BitMask32.allOff())
-        np_ = parent.attachNewNode(cn)
-        np_.setTag("kind", "floor")
-        wn = CollisionNode(f"walls-{room.id}")
-        for p in wall_pieces(room):
-            a, b = p.start, p.end
-            quad = [Point3(a[0], a[1], p.z0), Point3(b[0], b[1], p.z0), Point3(b[0], b[1], p.z1),
-                    Point3(a[0], a[1], p.z1)]
-            # front side must face into the room
-            ex, ey = b[0] - a[0], b[1] - a[1]
-            if ex * p.normal[1] - ey * p.normal[0] > 0:
-                quad = quad[::-1]
-            wn.addSolid(CollisionPolygon(*quad))
-        wn.setIntoCollideMask(PICK_MASK)
-        wn.setFromCollideMask(BitMask32.allOff())
-        parent.attachNewNode(wn).setTag("kind", "wall")
-    for e in scene.exhibits:
-        cn = CollisionNode(f"exhibit-{e.id}")
-        w, d = e.footprint
-        if e.on_wall:
-            box = CollisionBox(Point3(0, 0, e.elevation), w / 2, 0.08, e.size[1] / 2)
-        else:
-            box = CollisionBox(Point3(0, 0, e.size[1] / 2), w / 2, d / 2, e.size[1] / 2)
-        cn.addSolid(box)
-        cn.setIntoCollideMask(PICK_MASK)
-        cn.setFromCollideMask(BitMask32.allOff())
-        np_ = parent.attachNewNode(cn)
-        np_.setPos(e.position[0], e.position[1], 0)
-        np_.setH(e.facing)
-        np_.setTag("kind", "exhibit")
-        np_.setTag("exhibit", e.id)
 
 
 def _lights(scene: Scene, root: NodePath, rooms: dict[str, NodePath]) -> None:
@@ -399,7 +204,7 @@ def _room_pictures(scene: Scene, room: Room, room_np: NodePath, opts: BuildOptio
         atlas, atlas_texture = pending[room.id].result()
         pics = MeshBuilder()
         for e in panels:
-            pics.quad(*_Frame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=_Frame(e).n,
+            pics.quad(*ExhibitFrame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=ExhibitFrame(e).n,
                       uv=atlas.uv[e.id])
         pic_np = room_np.attachNewNode(pics.node("panels"))
         pic_np.setTexture(atlas_texture)
@@ -408,7 +213,7 @@ def _room_pictures(scene: Scene, room: Room, room_np: NodePath, opts: BuildOptio
         return atlas
     for e in panels:
         one = MeshBuilder()
-        one.quad(*_Frame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=_Frame(e).n)
+        one.quad(*ExhibitFrame(e).rect(e.size[0], e.size[1], 0.0), (1, 1, 1, 1), normal=ExhibitFrame(e).n)
         np_ = room_np.attachNewNode(one.node(f"panel-{e.id}"))
         tex = TexturePool.loadTexture(Filename.fromOsSpecific(str(scene.media_path(e.media.image))))  # type: ignore[union-attr]
         tex.setMinfilter(SamplerState.FT_linear_mipmap_linear)
@@ -484,21 +289,21 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
         # walls and floor behind them then fail the depth test early (a software renderer's
         # pixel cost is most of a frame)
         lit, unlit, glass, frames = MeshBuilder(), MeshBuilder(), MeshBuilder(), MeshBuilder()
-        _room_shell(room, lit, unlit)
+        room_shell(room, lit, unlit)
         text_np = room_np.attachNewNode("text")
         for e in exhibits:
             if e.kind == "image_panel":
-                _panel_frame(e, frames)
+                panel_frame(e, frames)
             elif e.kind == "showcase":
-                _showcase_glass(e, glass, lit)
+                showcase_glass(e, glass, lit)
         timings["geometry"] += time.perf_counter() - t
 
         t = time.perf_counter()
         for e in exhibits:
             if e.kind == "text_board":
-                _text_board(e, unlit, font, text_np)
+                text_board(e, unlit, font, text_np)
         if opts.signs:
-            _door_signs(scene, room, unlit, font, text_np)
+            door_signs(scene, room, unlit, font, text_np)
         timings["text"] += time.perf_counter() - t
 
         t = time.perf_counter()
@@ -526,7 +331,7 @@ def build_hall(scene: Scene, *, font: DynamicTextFont | None = None, options: Bu
         pool.shutdown()
     _lights(scene, root, rooms)
     colliders = root.attachNewNode("colliders")
-    _colliders(scene, colliders)
+    add_colliders(scene, colliders)
     timings["total"] = time.perf_counter() - t_start
     report(1.0, "完成 done")
     return BuiltHall(scene, root, rooms, colliders, timings, atlases, animations)
