@@ -8,6 +8,7 @@ in two places is how one of them ends up hammering the server or never retrying.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -17,7 +18,9 @@ class BackgroundLoop:
     """``start``/``stop``/``wake`` for a ``run_forever(stop_event)`` thread, ``retry_delay`` and ``_wait``.
 
     Subclasses define ``run_forever``, call ``_init_loop()`` in ``__init__``, set ``thread_name``, and keep ``failures``,
-    ``backoff_base_seconds``, ``backoff_max_seconds`` and ``_rng`` (a ``random.random``-like function).
+    ``backoff_base_seconds``, ``backoff_max_seconds`` and ``_rng`` (a ``random.random``-like function). A
+    retry/poll worker's ``run_forever`` can be one call to ``_run_rounds`` (it also needs ``interval_seconds``
+    and ``last_error``).
     """
 
     thread_name = "background"
@@ -25,6 +28,8 @@ class BackgroundLoop:
     backoff_base_seconds: float
     backoff_max_seconds: float
     _rng: Callable[[], float]
+    interval_seconds: float
+    last_error: str | None
 
     def _init_loop(self) -> None:
         self._stop = threading.Event()
@@ -71,3 +76,32 @@ class BackgroundLoop:
             if remaining <= 0:
                 break
             self._wake.wait(min(remaining, 1.0))
+
+    def _run_rounds(self, stop_event: threading.Event, do_round: Callable[[], tuple[str | None, bool]], *,
+                    label: str, on_idle: Callable[[], None] | None = None) -> None:
+        """The retry/poll loop: run ``do_round()`` until ``stop_event`` is set.
+
+        ``do_round`` returns ``(error, more)``: after an error wait ``retry_delay()``; with ``more`` work
+        waiting go again at once; otherwise call ``on_idle`` (let go of connections, prune) and wait
+        ``interval_seconds`` — each wait ending early when woken. An exception is a bug, not a reason to
+        end the thread: it is logged (on the subclass's module logger, as "``label``: unexpected
+        failure"), counted in ``failures`` and ``last_error``, and backed off like any failure.
+        """
+        while not stop_event.is_set():
+            self._wake.clear()
+            try:
+                error, more = do_round()
+            except Exception as exc:
+                logging.getLogger(type(self).__module__).exception("%s: unexpected failure", label)
+                self.failures += 1
+                self.last_error = error = f"{type(exc).__name__}: {exc}"
+                more = False
+            if error:
+                wait = self.retry_delay()
+            elif more:
+                continue
+            else:
+                wait = self.interval_seconds
+                if on_idle is not None:
+                    on_idle()
+            self._wait(stop_event, wait)

@@ -35,7 +35,6 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 
-from core.background import BackgroundLoop
 from core.config import Config
 from core.db import Database, DatabaseError
 from core.models import (
@@ -45,6 +44,9 @@ from core.models import (
     utcnow,
 )
 from core.outbox import PayloadError, outbox_status, prune
+from fleet.central import CentralWorker
+from fleet.central import short_error as _short
+from fleet.payload_fields import PayloadFields
 
 log = logging.getLogger(__name__)
 
@@ -58,30 +60,9 @@ PG_CONNECT_OPTIONS = {"connect_timeout": "10", "keepalives": "1", "keepalives_id
                       "application_name": "dangjian-outbox"}
 
 
-def _text(p: dict, key: str, limit: int, optional: bool = False) -> str | None:
-    value = p.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value or len(value) > limit:
-        raise PayloadError(f"{key}: text of 1-{limit} characters expected, got {str(value)[:40]!r}")
-    return value
-
-
-def _when(p: dict, key: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(p[key])
-    except (KeyError, TypeError, ValueError):
-        raise PayloadError(f"{key}: an ISO time expected, got {str(p.get(key))[:40]!r}") from None
-    if value.tzinfo is None:
-        raise PayloadError(f"{key}: a time with its UTC offset expected")
-    return value
-
-
-def _int(p: dict, key: str) -> int:
-    value = p.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or abs(value) > 2**31 - 1:
-        raise PayloadError(f"{key}: an integer expected, got {str(value)[:40]!r}")
-    return value
+_FIELDS = PayloadFields(PayloadError)
+"""An outbox payload's field readers: a malformed one raises PayloadError (the row is dead-lettered)."""
+_text, _when, _int = _FIELDS.text, _FIELDS.when, _FIELDS.integer
 
 
 def central_row(kind: str, seq: int, payload: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -90,15 +71,12 @@ def central_row(kind: str, seq: int, payload: dict[str, Any], now: datetime) -> 
     common = {"uuid": _text(p, "uuid", 36), "terminal_id": _text(p, "terminal_id", 64), "outbox_seq": seq,
               "received_at": now}
     if kind == "attendance":
-        distance = p.get("match_distance")
-        if distance is not None and (not isinstance(distance, int | float) or isinstance(distance, bool)):
-            raise PayloadError("match_distance: a number expected")
-        if not isinstance(p.get("late"), bool):
-            raise PayloadError("late: true or false expected")
+        distance = _FIELDS.number(p, "match_distance")
+        late = _FIELDS.flag(p, "late")
         return {**common, "meeting_uuid": _text(p, "meeting_uuid", 36), "meeting_type": _text(p, "meeting_type", 16),
                 "meeting_starts_at": _when(p, "meeting_starts_at"), "branch_code": _text(p, "branch_code", 32),
                 "member_number": _text(p, "member_number", 32), "signed_at": _when(p, "signed_at"),
-                "method": _text(p, "method", 8), "late": p["late"], "match_distance": distance,
+                "method": _text(p, "method", 8), "late": late, "match_distance": distance,
                 "liveness": _text(p, "liveness", 16, optional=True)}
     if kind == "quiz_result":
         if not isinstance(p.get("answers"), dict):
@@ -141,10 +119,7 @@ def central_url(url: str) -> str:
 
 
 @dataclass
-class BatchResult:
-    """What one ``send_batch`` did."""
-
-    selected: int = 0
+class _Counts:
     inserted: int = 0
     already: int = 0
     """Rows the central side had already (a replay after a crash or a lost acknowledgement)."""
@@ -153,18 +128,23 @@ class BatchResult:
     error: str | None = None
     """Why the batch was not sent (it stays pending and is retried), or None."""
 
+
+@dataclass
+class BatchResult(_Counts):
+    """What one ``send_batch`` did."""
+
+    selected: int = 0
+
     @property
     def sent(self) -> int:
         return self.inserted + self.already
 
 
 @dataclass
-class DrainResult:
+class DrainResult(_Counts):
+    """What ``drain`` did, over all its batches (``error``: the failure that ended it)."""
+
     batches: int = 0
-    inserted: int = 0
-    already: int = 0
-    failed: int = 0
-    error: str | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -193,7 +173,7 @@ _TRANSIENT = (SQLAlchemyError, DatabaseError, OSError, TimeoutError)
 _LOCAL = (SQLAlchemyError, DatabaseError)
 
 
-class OutboxSender(BackgroundLoop):
+class OutboxSender(CentralWorker):
     """Copies pending outbox rows of ``local_db`` to the central database at ``central``.
 
     ``central`` is a URL (opened, and migrated to head, on first use — an unreachable server is just a
@@ -202,28 +182,21 @@ class OutboxSender(BackgroundLoop):
     """
 
     thread_name = "outbox"
+    log_label = "outbox"
 
     def __init__(self, local_db: Database, central: str | Database, *, batch_size: int = 200,
                  interval_seconds: float = 30.0, backoff_base_seconds: float = 1.0,
                  backoff_max_seconds: float = 300.0, keep_sent_days: float = 30.0,
                  rng: Callable[[], float] = random.random, now: Callable[[], datetime] = utcnow) -> None:
         self.local = local_db
-        self._central = central if isinstance(central, Database) else None
-        self._central_url = None if isinstance(central, Database) else central_url(central)
-        self.batch_size = max(1, batch_size)
-        self.interval_seconds = interval_seconds
-        self.backoff_base_seconds = backoff_base_seconds
-        self.backoff_max_seconds = backoff_max_seconds
+        self._init_central(central, central_url, batch_size=batch_size, interval_seconds=interval_seconds,
+                           backoff_base_seconds=backoff_base_seconds, backoff_max_seconds=backoff_max_seconds,
+                           rng=rng)
         self.keep_sent_days = keep_sent_days
-        self._rng = rng
         self._now = now
-        self.failures = 0
-        """Consecutive failed batches (0 after a success)."""
-        self.last_error: str | None = None
         self.after_central_commit: Callable[[list[int]], None] | None = None
         """Called with the batch's outbox ids between the central commit and the local mark (tests use it
         to crash exactly there)."""
-        self._init_loop()
         self._last_prune = 0.0
 
     @classmethod
@@ -237,12 +210,6 @@ class OutboxSender(BackgroundLoop):
                    keep_sent_days=s.keep_sent_days)
 
     # ---------------------------------------------------------------------------------- sending
-
-    def central(self) -> Database:
-        if self._central is None:
-            assert self._central_url is not None
-            self._central = Database(self._central_url)
-        return self._central
 
     def send_batch(self) -> BatchResult:
         """Send the oldest pending rows (up to ``batch_size``) in one central transaction."""
@@ -364,33 +331,15 @@ class OutboxSender(BackgroundLoop):
 
     def run_forever(self, stop_event: threading.Event) -> None:
         """Send while rows are pending; back off after a failure; otherwise wait ``interval_seconds``."""
-        while not stop_event.is_set():
-            self._wake.clear()
-            try:
-                result = self.send_batch()
-            except Exception as exc:  # a bug must not end the thread: count it as a failure and back off
-                log.exception("outbox: unexpected failure")
-                self.failures += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                result = BatchResult(error=self.last_error)
-            if result.error:
-                wait = self.retry_delay()
-            elif result.selected >= self.batch_size:
-                continue
-            else:
-                wait = self.interval_seconds
-                self._release_central()
-                self._maybe_prune()
-            self._wait(stop_event, wait)
+        self._run_rounds(stop_event, self._send_round, label="outbox", on_idle=self._idle)
 
-    def _release_central(self) -> None:
-        """Nothing pending: close the pooled central connections, so that ten thousand idle terminals do
-        not hold ten thousand server connections (the next batch reconnects)."""
-        if self._central is not None:
-            try:
-                self._central.engine.dispose()
-            except Exception:
-                log.exception("outbox: cannot release the central connection")
+    def _send_round(self) -> tuple[str | None, bool]:
+        result = self.send_batch()
+        return result.error, result.selected >= self.batch_size
+
+    def _idle(self) -> None:
+        self._release_central()
+        self._maybe_prune()
 
     def _maybe_prune(self) -> None:
         if time.monotonic() - self._last_prune < 3600:
@@ -403,16 +352,3 @@ class OutboxSender(BackgroundLoop):
                 log.info("outbox: pruned %d rows sent over %g days ago", gone, self.keep_sent_days)
         except _LOCAL:
             log.exception("outbox: prune failed")
-
-    def close(self) -> None:
-        self.stop()
-        if self._central is not None and self._central_url is not None:
-            self._central.dispose()
-            self._central = None
-
-
-def _short(exc: BaseException) -> str:
-    """One line naming the cause (drivers put the SQL and a help link on later lines)."""
-    orig = getattr(exc, "orig", None) or exc
-    text = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
-    return f"{type(orig).__name__}: {text}"[:300]

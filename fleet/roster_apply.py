@@ -1,149 +1,48 @@
 """The terminal side of the roster log: applying rows to the local database, idempotently.
 
-See ``fleet.roster_sync`` for how the log works."""
+Branches, members and meetings are applied here; face rows in ``fleet.roster_faces``; what a pull did
+and the cursor in ``fleet.roster_state`` (``PullResult`` and ``roster_status`` are re-exported). See
+``fleet.roster_sync`` for how the log works."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, exists, select, text
+from sqlalchemy import Connection, delete, exists, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
-from core.audit import audit
-from core.facecrypt import FaceKeyError
 from core.models import (
     MEETING_TYPES,
     ROSTER_KINDS,
     Attendance,
     Branch,
     Consent,
-    FacePhoto,
-    FaceTemplate,
     Meeting,
     MeetingRoster,
     Member,
     QuizResult,
-    Setting,
 )
 from core.signing import SIG_FIELD, SignatureError
-from fleet.roster_common import (
-    ACTOR,
-    CURSOR_KEY,
-    ENCODING_BYTES,
-    LOG_KEY,
-    MAX_TEMPLATES,
-    TABLE,
-    CentralUnavailable,
-    RowSkip,
-    signed_body,
-)
+from fleet.central import short_error as _short
+from fleet.roster_common import TABLE, CentralUnavailable, RowSkip, signed_body
+from fleet.roster_faces import FaceRows
+from fleet.roster_fields import _bool, _number, _same_key, _text, _when
+from fleet.roster_state import PullResult, roster_status
 
 if TYPE_CHECKING:
     from fleet.roster_sync import RosterPuller
 
+__all__ = ["PullResult", "roster_status"]
+
 log = logging.getLogger(__name__)
 
 
-def _text(p: dict, key: str, limit: int, *, optional: bool = False, empty: bool = False) -> Any:
-    value = p.get(key)
-    if value is None and (optional or empty):
-        return None if optional else ""
-    if not isinstance(value, str) or len(value) > limit or (not value and not empty):
-        raise RowSkip(f"malformed payload: {key}: text of up to {limit} characters expected, "
-                      f"got {str(value)[:40]!r}")
-    return value
-
-
-def _when(p: dict, key: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(p[key])
-    except (KeyError, TypeError, ValueError):
-        raise RowSkip(f"malformed payload: {key}: an ISO time expected, got {str(p.get(key))[:40]!r}") from None
-    if value.tzinfo is None:
-        raise RowSkip(f"malformed payload: {key}: a time with its UTC offset expected")
-    return value
-
-
-def _bool(p: dict, key: str) -> bool:
-    value = p.get(key)
-    if not isinstance(value, bool):
-        raise RowSkip(f"malformed payload: {key}: true or false expected")
-    return value
-
-
-def _number(p: dict, key: str) -> float | None:
-    value = p.get(key)
-    if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
-        raise RowSkip(f"malformed payload: {key}: a number expected")
-    return None if value is None else float(value)
-
-
-def _same_key(key: str, value: str) -> None:
-    if key != value:
-        raise RowSkip(f"malformed row: key {key!r} does not match its payload ({value!r})")
-
-
-@dataclass
-class PullResult:
-    """What a pull did. ``applied`` counts upserts per kind, ``deleted`` deletions applied."""
-
-    rows: int = 0
-    batches: int = 0
-    applied: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROSTER_KINDS, 0))
-    deleted: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ROSTER_KINDS, 0))
-    skipped: int = 0
-    ignored: int = 0
-    """Face rows on a terminal with face sign-in off (erasures are still applied)."""
-    reasons: list[str] = field(default_factory=list)
-    """``rev N kind key: reason`` of each skipped row."""
-    notes: list[str] = field(default_factory=list)
-    """Applied with a remark: a roster member the log lacks, a deletion turned into "inactive"/"closed"."""
-    cursor: int = 0
-    error: str | None = None
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def changed(self) -> bool:
-        return any(self.applied.values()) or any(self.deleted.values())
-
-    def merge(self, other: PullResult) -> None:
-        self.rows += other.rows
-        self.batches += other.batches
-        for k in ROSTER_KINDS:
-            self.applied[k] += other.applied[k]
-            self.deleted[k] += other.deleted[k]
-        self.skipped += other.skipped
-        self.ignored += other.ignored
-        self.reasons += other.reasons
-        self.notes += other.notes
-        self.cursor = max(self.cursor, other.cursor)
-        if other.error:
-            self.error = other.error
-            self.errors.append(other.error)
-
-    def summary(self) -> str:
-        applied = ", ".join(f"{k} {n}" for k, n in self.applied.items() if n) or "nothing"
-        line = f"roster: {self.rows} change(s) in {self.batches} batch(es); applied {applied}"
-        deleted = ", ".join(f"{k} {n}" for k, n in self.deleted.items() if n)
-        if deleted:
-            line += f"; deleted {deleted}"
-        if self.skipped:
-            line += f"; skipped {self.skipped}"
-        if self.ignored:
-            line += f"; {self.ignored} face row(s) ignored (face sign-in is off)"
-        return line + f"; at revision {self.cursor}"
-
-
-class _Applier:
+class _Applier(FaceRows):
     """Applies central rows to one local session (one batch)."""
 
     def __init__(self, puller: RosterPuller, session: Session, conn: Connection, rows: list[Any]):
@@ -376,129 +275,7 @@ class _Applier:
         self.s.flush()
         del self.branches[row.key]
 
-    def upsert_face(self, row: Any, depth: int) -> None:
-        if not self.p.faces:
-            raise RowSkip("face sign-in is off on this terminal", policy=True)
-        p = row.payload
-        number = _text(p, "member_number", 32)
-        _same_key(row.key, number)
-        c = p.get("consent")
-        if not isinstance(c, dict):
-            raise RowSkip("malformed payload: consent: an object expected (no face data without consent)")
-        consent = {"purpose": _text(c, "purpose", 32, empty=True) or "face_sign_in",
-                   "text_version": _text(c, "text_version", 32), "given_at": _when(c, "given_at"),
-                   "recorded_by": _text(c, "recorded_by", 100, empty=True)}
-        items = p.get("templates")
-        if not isinstance(items, list) or not 0 < len(items) <= MAX_TEMPLATES:
-            raise RowSkip(f"malformed payload: templates: a list of 1-{MAX_TEMPLATES} expected")
-        cipher = self.p.cipher()
-        plains = []
-        for t in items:
-            if not isinstance(t, dict):
-                raise RowSkip("malformed payload: a template must be an object")
-            jitters = t.get("jitters", 1)
-            if not isinstance(jitters, int) or isinstance(jitters, bool) or not 0 < jitters <= 1000:
-                raise RowSkip("malformed payload: jitters: an integer 1-1000 expected")
-            quality = t.get("quality", {})
-            if not isinstance(quality, dict):
-                raise RowSkip("malformed payload: quality: an object expected")
-            try:
-                blob = base64.b64decode(_text(t, "blob", 4096), validate=True)
-            except (binascii.Error, ValueError):
-                raise RowSkip("malformed payload: blob: base64 expected") from None
-            try:
-                plain = cipher.unseal(blob, "template", number)
-            except FaceKeyError:
-                raise RowSkip("a template does not decrypt: another organisation's face key, or the row was "
-                              "altered") from None
-            if len(plain) != ENCODING_BYTES:
-                raise RowSkip(f"a template holds {len(plain)} bytes, not {ENCODING_BYTES}")
-            plains.append((plain, _text(t, "model", 64), jitters, quality, _text(t, "source", 200, empty=True)))
-        m = self.member(number, depth)
-        if m is None:
-            raise RowSkip(f"unknown member {number!r}")
-        if m.id is None:
-            self.s.flush()
-        _secure_delete(self.s)
-        self.s.execute(delete(FaceTemplate).where(FaceTemplate.member_id == m.id))
-        current = list(self.s.scalars(select(Consent).where(Consent.member_id == m.id, Consent.withdrawn_at.is_(None))))
-        keep = next((x for x in current if x.text_version == consent["text_version"]
-                     and x.given_at == consent["given_at"]), None)
-        for x in current:
-            if x is not keep:
-                x.withdrawn_at, x.withdrawn_by = self.p.now(), f"{ACTOR}: superseded"
-        if keep is None:
-            self.s.add(Consent(member_id=m.id, **consent))
-        for plain, model, jitters, quality, source in plains:
-            self.s.add(FaceTemplate(member_id=m.id, blob=cipher.encrypt(plain, "template", m.id), model=model,
-                                    jitters=jitters, quality=quality, source=source, created_at=self.p.now()))
-        audit(self.s, ACTOR, "face.sync", f"member:{number}", self.p.terminal_id, templates=len(plains),
-              consent_version=consent["text_version"], revision=row.revision)
-
-    def delete_face(self, row: Any, depth: int) -> None:
-        m = self.member(row.key, depth, resolve=False)
-        if m is None:
-            return
-        if m.id is None:
-            self.s.flush()
-        reason = row.payload.get("reason")
-        self.erase_face(m, row.revision, reason[:100] if isinstance(reason, str) else "erased centrally")
-
-    def erase_face(self, m: Member, revision: int, reason: str, quiet: bool = False) -> None:
-        """Delete the member's templates and kept photos, withdraw the consent, audit ``face.erase``
-        (``quiet``: no audit row when there was nothing to erase)."""
-        _secure_delete(self.s)
-        templates = self.s.execute(delete(FaceTemplate).where(FaceTemplate.member_id == m.id)).rowcount or 0
-        photos = self.s.execute(delete(FacePhoto).where(FacePhoto.member_id == m.id)).rowcount or 0
-        withdrawn = 0
-        for c in self.s.scalars(select(Consent).where(Consent.member_id == m.id, Consent.withdrawn_at.is_(None))):
-            c.withdrawn_at, c.withdrawn_by = self.p.now(), ACTOR
-            withdrawn += 1
-        if templates or photos or withdrawn:
-            self.erased = True
-        elif quiet:
-            return
-        audit(self.s, ACTOR, "face.erase", f"member:{m.number}", self.p.terminal_id, templates=templates,
-              photos=photos, consents_withdrawn=withdrawn, reason=reason, revision=revision)
-
 
 def _chunks(items: list[str], n: int) -> Iterable[list[str]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
-
-
-def _secure_delete(session: Session) -> None:
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA secure_delete=ON"))
-
-
-def _short(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
-    return f"{type(orig).__name__}: {first}"[:300]
-
-
-def _setting(session: Session, key: str) -> dict[str, Any]:
-    row = session.get(Setting, key)
-    return dict(row.value) if row is not None and isinstance(row.value, dict) else {}
-
-
-def _put(session: Session, key: str, value: dict[str, Any]) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-
-
-def roster_status(session: Session) -> dict[str, Any]:
-    """The cursor and the last pulls, from the local database only (works offline)."""
-    cursor, info = _setting(session, CURSOR_KEY), _setting(session, LOG_KEY)
-    return {"revision": int(cursor.get("revision", 0)), "applied_at": cursor.get("at"),
-            "last_pull_at": info.get("last_pull_at"), "last_success_at": info.get("last_success_at"),
-            "last_error": info.get("last_error"), "last_error_at": info.get("last_error_at"),
-            "skipped_total": int(info.get("skipped_total", 0)), "skipped_recent": list(info.get("skipped", []))}
-
-
-def _set_roster_cursor(session: Session, revision: int, when: datetime) -> None:
-    _put(session, CURSOR_KEY, {"revision": int(revision), "at": when.isoformat()})

@@ -65,7 +65,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.audit import audit
-from core.background import BackgroundLoop
 from core.config import Config
 from core.db import Database
 from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
@@ -73,16 +72,10 @@ from core.models import (
     utcnow,
 )
 from core.signing import Verifier
+from fleet.central import CentralWorker
+from fleet.central import short_error as _short
 from fleet.outbox_sender import central_url
-from fleet.roster_apply import (
-    PullResult,
-    _Applier,
-    _put,
-    _set_roster_cursor,
-    _setting,
-    _short,
-    roster_status,
-)
+from fleet.roster_apply import _Applier
 from fleet.roster_common import (
     _TRANSIENT,
     ACTOR,
@@ -94,6 +87,7 @@ from fleet.roster_common import (
     _CursorMoved,
 )
 from fleet.roster_publish import build_snapshot, publish_roster
+from fleet.roster_state import PullResult, _put, _set_roster_cursor, _setting, roster_status
 
 __all__ = ["RosterPuller", "RosterSettings", "build_snapshot", "publish_roster", "roster_central_url", "roster_status"]
 
@@ -123,7 +117,7 @@ def roster_central_url(url: str) -> str:
     return central_url(url)
 
 
-class RosterPuller(BackgroundLoop):
+class RosterPuller(CentralWorker):
     """Pulls the central roster log into ``local_db``; see the module docstring for the rules.
 
     ``central`` is a URL (opened, and migrated to head, on first use: an unreachable server is just a
@@ -133,6 +127,7 @@ class RosterPuller(BackgroundLoop):
     """
 
     thread_name = "roster-pull"
+    log_label = "roster"
 
     def __init__(self, local_db: Database, central: str | Database, *, cipher: FaceCipher | None = None,
                  key_loader: Callable[[], bytes] | None = None, faces: bool = True, terminal_id: str = "",
@@ -143,29 +138,22 @@ class RosterPuller(BackgroundLoop):
         self.local = local_db
         self.verifier = verifier or Verifier()
         """With keys (``fleet.admin_keys``), only rows signed by one of them are applied."""
-        self._central = central if isinstance(central, Database) else None
-        self._central_url = None if isinstance(central, Database) else roster_central_url(central)
+        self._init_central(central, roster_central_url, batch_size=batch_size, interval_seconds=interval_seconds,
+                           backoff_base_seconds=backoff_base_seconds, backoff_max_seconds=backoff_max_seconds,
+                           rng=rng)
         self._cipher = cipher
         self._key_loader = key_loader
         self._key_error: str | None = None
         self.faces = faces
         self.terminal_id = terminal_id
-        self.batch_size = max(1, batch_size)
-        self.interval_seconds = interval_seconds
-        self.backoff_base_seconds = backoff_base_seconds
-        self.backoff_max_seconds = backoff_max_seconds
-        self._rng = rng
         self.now = now
         self.on_applied = on_applied
         """Called (in the puller's thread) after a pull that changed something: reload the face index,
         refresh the meeting list."""
         self.on_row: Callable[[int], None] | None = None
         """Called with each row's revision inside the batch transaction (tests crash there)."""
-        self.failures = 0
-        self.last_error: str | None = None
         self.last_result: PullResult | None = None
         self._lock = threading.Lock()
-        self._init_loop()
 
     @classmethod
     def from_config(cls, config: Any, local_db: Database, **kwargs: Any) -> RosterPuller | None:
@@ -182,12 +170,6 @@ class RosterPuller(BackgroundLoop):
         return cls(local_db, s.central_url, **(options | kwargs))
 
     # ---------------------------------------------------------------------------------- pulling
-
-    def central(self) -> Database:
-        if self._central is None:
-            assert self._central_url is not None
-            self._central = Database(self._central_url)
-        return self._central
 
     def cipher(self) -> FaceCipher:
         """The face codec, or RowSkip when this terminal has no usable key."""
@@ -408,33 +390,7 @@ class RosterPuller(BackgroundLoop):
 
     def run_forever(self, stop_event: threading.Event) -> None:
         """Pull until caught up; back off after a failure, otherwise wait ``interval_seconds``."""
-        while not stop_event.is_set():
-            self._wake.clear()
-            try:
-                result = self.pull_once()
-            except Exception as exc:  # a bug must not end the thread: count it as a failure and back off
-                log.exception("roster: unexpected failure")
-                self.failures += 1
-                self.last_error = f"{type(exc).__name__}: {exc}"
-                result = PullResult(error=self.last_error)
-            if result.error:
-                wait = self.retry_delay()
-            else:
-                wait = self.interval_seconds
-                self._release_central()
-            self._wait(stop_event, wait)
+        self._run_rounds(stop_event, self._pull_round, label="roster", on_idle=self._release_central)
 
-    def _release_central(self) -> None:
-        """Caught up: close the pooled central connections (ten thousand idle terminals must not hold ten
-        thousand server connections; the next pull reconnects)."""
-        if self._central is not None:
-            try:
-                self._central.engine.dispose()
-            except Exception:
-                log.exception("roster: cannot release the central connection")
-
-    def close(self) -> None:
-        self.stop()
-        if self._central is not None and self._central_url is not None:
-            self._central.dispose()
-            self._central = None
+    def _pull_round(self) -> tuple[str | None, bool]:
+        return self.pull_once().error, False
