@@ -20,19 +20,19 @@ signature (``core.signing``, checked before parsing); unsigned or tampered items
 audited (``content.rejected``) once each, not every round. RSS and Atom cannot carry a signature, so with
 keys configured such a feed is refused as a whole unless its entry says ``allow_unsigned: true`` — an
 administrator's explicit choice for a feed trusted by its transport (an HTTPS intranet server).
+
+Modules: ``feed_fetch`` (the conditional GET, retries, files), ``feed_json`` (JSON Feed), and here the
+``FeedSyncer`` worker: parsing, signatures, storing, pictures and the per-feed state (the names of the
+other two that callers use are re-exported).
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
-import json
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,65 +44,37 @@ from sqlalchemy import select
 
 from core.audit import audit
 from core.background import BackgroundLoop
-from core.config import ROOT, ContentSection, FeedSection
+from core.config import ContentSection, FeedSection
 from core.content import (
     FeedError,
     FeedItem,
-    html_to_text,
     inflate,
-    limited_body,
     log_dropped,
-    parse_date,
     parse_feed,
-    plain,
-    resolve_url,
-    safe_link,
     store_items,
 )
 from core.db import Database
 from core.events import EventBus, NewsArrived, SyncStatus
-from core.images import ImageRejected, cache_image, local_path
-from core.models import REVIEW_STATES, ContentItem, Setting, utcnow
+from core.images import ImageRejected, cache_image
+from core.models import ContentItem, Setting, utcnow
 from core.signing import Verifier, filter_json_feed
+from fleet.feed_fetch import (
+    BODY_TIMEOUT_FACTOR,
+    MAX_FEED_BYTES,
+    USER_AGENT,
+    FeedFetching,
+    SyncError,
+    _Fetched,
+)
+from fleet.feed_json import looks_like_json, parse_json_feed
 
 if TYPE_CHECKING:
     from core.terminal import Terminal
 
+__all__ = ["BODY_TIMEOUT_FACTOR", "MAX_FEED_BYTES", "USER_AGENT", "FeedSyncer", "SyncError", "looks_like_json",
+           "parse_json_feed", "setting_key"]
+
 log = logging.getLogger(__name__)
-
-MAX_FEED_BYTES = 20_000_000
-"""A feed document larger than this is refused (a misconfigured URL pointing at a video, say)."""
-
-BODY_TIMEOUT_FACTOR = 6
-"""A whole feed body must arrive within this many request timeouts."""
-
-USER_AGENT = "dangjian-terminal/0.1 (feed sync)"
-
-
-class SyncError(Exception):
-    """One feed could not be fetched this round; the message is what the admin screen shows.
-
-    ``status`` is the HTTP status if one came back; ``retry`` says whether another try may help (network
-    trouble, 5xx, 429) or not (404, an oversized feed); ``attempts`` is how many tries were made.
-    """
-
-    def __init__(self, message: str, status: int | None = None, retry: bool = True) -> None:
-        super().__init__(message)
-        self.status = status
-        self.retry = retry
-        self.attempts = 1
-
-
-@dataclass
-class _Fetched:
-    status: int
-    """200 (new content) or 304 (unchanged since the validators we sent)."""
-    body: bytes = b""
-    content_type: str = ""
-    etag: str | None = None
-    last_modified: str | None = None
-    base_url: str = ""
-    attempts: int = 1
 
 
 def setting_key(feed_name: str) -> str:
@@ -114,107 +86,10 @@ def setting_key(feed_name: str) -> str:
     return f"feed:{feed_name[:42]}~{hashlib.sha1(feed_name.encode('utf-8')).hexdigest()[:16]}"
 
 
-# ------------------------------------------------------------------------------------------ JSON Feed
-
-
-def _json_time(value: Any, site: tzinfo = UTC) -> datetime | None:
-    """RFC 3339 as JSON Feed asks, or whatever :func:`core.content.parse_date` can read; a zoneless
-    time is the site's."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        when = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return parse_date(value, site)
-    return when.replace(tzinfo=site).astimezone(UTC) if when.tzinfo is None else when.astimezone(UTC)
-
-
-def _text_to_html(text: str) -> str:
-    """Plain ``content_text`` as paragraphs, so it goes through the same flattening as HTML."""
-    return "".join(f"<p>{html.escape(p)}</p>" for p in text.replace("\r\n", "\n").split("\n\n"))
-
-
-def parse_json_feed(data: bytes, base_url: str = "", now: datetime | None = None, *, site_tz: tzinfo = UTC,
-                    dropped: Counter[str] | None = None) -> list[FeedItem]:
-    """Parse a JSON Feed (https://jsonfeed.org, version 1 or 1.1) into sanitised FeedItems.
-
-    The ``_dangjian`` object of an item may carry ``review`` (draft | branch_approved | published |
-    rejected; an unknown value counts as draft), ``title_en`` and ``branch``. Raises FeedError when the
-    document is not a JSON Feed. As for RSS (:func:`core.content.parse_feed`): zoneless dates are the
-    site's, a huge item is cut, and each item left out (no title, no id) is counted in ``dropped`` by
-    reason (or logged).
-    """
-    now = now or utcnow()
-    drops: Counter[str] = Counter() if dropped is None else dropped
-    try:
-        doc = json.loads(inflate(data).decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise FeedError(f"not a JSON Feed: {exc}") from None
-    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith("https://jsonfeed.org/version/"):
-        raise FeedError("not a JSON Feed: no https://jsonfeed.org/version/ in 'version'")
-    entries = doc.get("items")
-    if not isinstance(entries, list):
-        raise FeedError("not a JSON Feed: 'items' is not a list")
-    base = base_url or str(doc.get("feed_url") or "")
-    items = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            drops["not an object"] += 1
-            continue
-        ext = entry.get("_dangjian") if isinstance(entry.get("_dangjian"), dict) else {}
-        if entry.get("content_html"):
-            body = limited_body(str(entry["content_html"]))
-        else:
-            body = limited_body(_text_to_html(str(entry.get("content_text") or entry.get("summary") or "")))
-        title = html_to_text(str(entry.get("title") or "")).replace("\n", " ").strip()
-        guid = str(entry.get("id") or entry.get("url") or "").strip()
-        if not title:
-            drops["no title"] += 1
-            continue
-        if not guid:
-            drops["no id and no url"] += 1
-            continue
-        image = entry.get("image") or entry.get("banner_image")
-        if not image:
-            image = next((a.get("url") for a in entry.get("attachments") or []
-                          if isinstance(a, dict) and str(a.get("mime_type", "")).startswith("image/")), None)
-        state = str(ext.get("review") or "published").strip()
-        tags = entry.get("tags") if isinstance(entry.get("tags"), list) else []
-        items.append(FeedItem(
-            guid=guid[:500],
-            title_zh=title[:500],
-            title_en=plain(str(ext.get("title_en") or "")).strip()[:500],
-            body=body,
-            summary=(html_to_text(str(entry["summary"])) if entry.get("summary") else body)[:140],
-            link=safe_link(str(entry.get("url") or ""), base),
-            image_url=resolve_url(base, str(image)) if image else None,
-            category=str(tags[0])[:100] if tags else "",
-            branch_code=str(ext.get("branch") or "").strip() or None,
-            review_state=state if state in REVIEW_STATES else "draft",
-            published_at=(_json_time(entry.get("date_published"), site_tz)
-                          or _json_time(entry.get("date_modified"), site_tz) or now),
-        ))
-    if dropped is None:
-        log_dropped(drops, base or "JSON Feed")
-    return items
-
-
-def looks_like_json(feed_format: str, content_type: str, body: bytes, url: str = "") -> bool:
-    """Whether to read a document as JSON Feed: by configuration, content type, file name or first byte."""
-    if feed_format != "auto":
-        return feed_format == "json"
-    content_type = content_type.lower()
-    if "json" in content_type:
-        return True
-    if "xml" in content_type or "rss" in content_type or "atom" in content_type:
-        return False
-    return urlsplit(url).path.endswith(".json") or body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-
-
 # ------------------------------------------------------------------------------------------- syncer
 
 
-class FeedSyncer(BackgroundLoop):
+class FeedSyncer(FeedFetching, BackgroundLoop):
     """Keeps the configured feeds in the database. ``sync_once()`` runs one round (never raises);
     ``start()`` runs rounds every ``sync_interval_seconds`` in a daemon thread; ``sync_now()`` wakes it.
     The thread, its stop and wake are core.background's, like the fleet's other workers; a failed feed
@@ -412,81 +287,7 @@ class FeedSyncer(BackgroundLoop):
             return
         self._audited.update((feed.name, r["guid"], r["reason"]) for r in fresh[:100])
 
-    # ----------------------------------------------------------------------------------- fetching
-
-    def _fetch(self, feed: FeedSection, state: dict[str, Any]) -> _Fetched:
-        """Conditional GET with retries and exponential backoff, or a file read (a relative path is taken
-        from the project root, where the demo content lives)."""
-        path = local_path(feed.url)
-        if path is not None:
-            return self._read_file(path if path.is_absolute() else ROOT / path, state)
-        if urlsplit(feed.url).scheme not in ("http", "https"):
-            raise SyncError(f"unsupported URL {feed.url!r} (http, https, file:// or a path)")
-        headers = {}
-        if state.get("etag"):
-            headers["If-None-Match"] = state["etag"]
-        if state.get("last_modified"):
-            headers["If-Modified-Since"] = state["last_modified"]
-        timeout = self.content.request_timeout_seconds
-        error = SyncError("not tried")
-        for attempt in range(1, self.tries + 1):
-            if attempt > 1:
-                self._sleep(self.backoff_seconds * 2 ** (attempt - 2))
-            try:
-                fetched = self._get(feed.url, headers, timeout)
-                fetched.attempts = attempt
-                return fetched
-            except SyncError as exc:
-                error = exc
-                exc.attempts = attempt
-                if not exc.retry:
-                    break
-                log.info("feed %s: try %d of %d failed: %s", feed.name, attempt, self.tries, exc)
-        raise error
-
-    def _get(self, url: str, headers: dict[str, str], timeout: float) -> _Fetched:
-        """One GET. Network trouble and 5xx/429 raise a retryable SyncError, other statuses a final one."""
-        # requests' read timeout applies to each read, so a server trickling bytes is bounded here instead.
-        deadline = time.monotonic() + timeout * BODY_TIMEOUT_FACTOR
-        try:
-            with self.http.get(url, headers=headers, timeout=timeout, stream=True) as response:
-                code = response.status_code
-                if code == 304:
-                    return _Fetched(304)
-                if code != 200:
-                    raise SyncError(f"HTTP {code} {response.reason or ''}".strip(), code,
-                                    retry=code >= 500 or code == 429)
-                body = bytearray()
-                for chunk in response.iter_content(64 * 1024):
-                    body += chunk
-                    if len(body) > MAX_FEED_BYTES:
-                        raise SyncError(f"feed larger than {MAX_FEED_BYTES} bytes", 200, retry=False)
-                    if time.monotonic() > deadline:
-                        raise SyncError(f"timed out: body still arriving after {timeout * BODY_TIMEOUT_FACTOR:g} s")
-                return _Fetched(200, bytes(body), response.headers.get("Content-Type", ""),
-                                response.headers.get("ETag"), response.headers.get("Last-Modified"),
-                                base_url=response.url or url)
-        except requests.Timeout:
-            raise SyncError(f"timed out after {timeout:g} s") from None
-        except requests.ConnectionError as exc:
-            if "timed out" in str(exc):  # a read timeout while streaming the body arrives as ConnectionError
-                raise SyncError(f"timed out after {timeout:g} s") from None
-            raise SyncError(f"cannot connect: {_root_cause(exc)}") from None
-        except requests.RequestException as exc:
-            raise SyncError(f"request failed: {type(exc).__name__}: {exc}") from None
-
-    def _read_file(self, path: Path, state: dict[str, Any]) -> _Fetched:
-        try:
-            info = path.stat()
-            validator = f"mtime:{info.st_mtime_ns}:size:{info.st_size}"
-            if state.get("etag") == validator:
-                return _Fetched(304, etag=validator)
-            if info.st_size > MAX_FEED_BYTES:
-                raise SyncError(f"feed file larger than {MAX_FEED_BYTES} bytes", retry=False)
-            body = path.read_bytes()
-        except OSError as exc:
-            raise SyncError(f"cannot read {path}: {exc.strerror or exc}", retry=False) from None
-        return _Fetched(200, body, "", etag=validator, base_url=path.resolve().as_uri())
+    # ----------------------------------------------------------------------------------- pictures
 
     def _cache_images(self, feed: FeedSection, source: str, items: list[FeedItem]) -> None:
         """Cache pictures of published items not yet stored with one; a failure leaves the item without.
@@ -572,13 +373,3 @@ class FeedSyncer(BackgroundLoop):
             session.add(Setting(key=setting_key(name), value=state))
         else:
             row.value = state  # a new dict: JSON columns do not track changes inside one
-
-
-def _root_cause(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 error chain, e.g. 'Connection refused'."""
-    text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "Network is unreachable",
-                   "No route to host", "Connection reset", "timed out"):
-        if marker in text:
-            return marker
-    return type(exc).__name__
