@@ -25,6 +25,9 @@ signed branch notice cannot be replayed onto another branch. Items are sanitised
 feed items (``core.content.store_items``, source ``push:<org>``), so a repeated message changes nothing.
 The subscriber uses a persistent session (``clean_session=False``, QoS 1): the broker keeps what is
 published while a terminal is offline and delivers it on reconnect.
+
+Modules: ``push_message`` (topics, the message, checking and storing items), ``push_transport`` (broker
+settings, the paho client, publishing), and here the ``PushSubscriber`` (their names are re-exported).
 """
 
 from __future__ import annotations
@@ -32,284 +35,47 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
 from core.audit import AuditBudget, audit
-from core.config import Config
-from core.content import FeedItem, html_to_text, store_items
+from core.content import FeedItem
 from core.db import Database
 from core.events import DeviceStatus, EventBus, NewsArrived, UrgentNotice
-from core.models import REVIEW_STATES, ContentItem, utcnow
-from core.signing import SignatureError, Verifier, sign
+from core.models import utcnow
+from core.signing import SignatureError, Verifier
+from fleet.push_message import (
+    ERROR,
+    INVALID,
+    KINDS,
+    MAX_ITEMS,
+    MAX_PAYLOAD,
+    REJECTED,
+    SEGMENT,
+    STORED,
+    TOPIC_ROOT,
+    HandleResult,
+    _Extra,
+    _Invalid,
+    _item,
+    build_message,
+    parse_topic,
+    store_pushed,
+    subscriptions,
+    topic_for,
+)
+from fleet.push_transport import PushError, PushSettings, _client, publish_item
+
+__all__ = ["ERROR", "INVALID", "KINDS", "MAX_ITEMS", "MAX_PAYLOAD", "REJECTED", "SEGMENT", "STORED", "TOPIC_ROOT",
+           "HandleResult", "PushError", "PushSettings", "PushSubscriber", "build_message", "parse_topic",
+           "publish_item", "store_pushed", "subscriptions", "topic_for"]
 
 log = logging.getLogger(__name__)
-
-TOPIC_ROOT = "dangjian"
-KINDS = ("news", "notice")
-MAX_PAYLOAD = 256 * 1024
-MAX_ITEMS = 50
-SEGMENT = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-"""An org or branch code as it may appear in a topic: no '/', '+', '#' or spaces."""
-
-STORED, REJECTED, INVALID, ERROR = "stored", "rejected", "invalid", "error"
-
-
-class PushError(Exception):
-    """Publishing failed (broker unreachable, refused, or no acknowledgement in time)."""
-
-
-# -------------------------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class PushSettings:
-    """``fleet.org``, ``fleet.branches`` and ``fleet.mqtt.*`` (read with defaults; no host: push is off)."""
-
-    host: str | None = None
-    port: int = 1883
-    username: str | None = None
-    password: str | None = None
-    tls: bool = False
-    ca_file: str | None = None
-    cert_file: str | None = None
-    key_file: str | None = None
-    tls_insecure: bool = False
-    keepalive: int = 30
-    client_id: str | None = None
-    org: str = "default"
-    branches: tuple[str, ...] = ()
-    qos: int = 1
-    reconnect_min_s: int = 1
-    reconnect_max_s: int = 60
-
-    @property
-    def enabled(self) -> bool:
-        return bool(self.host)
-
-    @classmethod
-    def from_config(cls, config: Config) -> PushSettings:
-        """The ``fleet.mqtt`` section (defaults in core.config, once); empty strings count as unset."""
-        fleet, mqtt = config.fleet, config.fleet.mqtt
-
-        def opt(value: object) -> str | None:
-            return str(value) if value not in (None, "") else None
-
-        return cls(host=opt(mqtt.host), port=mqtt.port, username=opt(mqtt.username), password=opt(mqtt.password),
-                   tls=mqtt.tls, ca_file=opt(mqtt.ca_file), cert_file=opt(mqtt.cert_file), key_file=opt(mqtt.key_file),
-                   tls_insecure=mqtt.tls_insecure, keepalive=mqtt.keepalive, client_id=opt(mqtt.client_id),
-                   org=fleet.org, branches=tuple(fleet.branches))
-
-
-# ---------------------------------------------------------------------------------------------- topics
-
-
-def topic_for(org: str, kind: str, branch: str | None = None) -> str:
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    for part in (org, branch) if branch is not None else (org,):
-        if not SEGMENT.match(part):
-            raise ValueError(f"{part!r} cannot be part of a topic (letters, digits, _ . - only)")
-    return f"{TOPIC_ROOT}/{org}/branch/{branch}/{kind}" if branch else f"{TOPIC_ROOT}/{org}/{kind}"
-
-
-def subscriptions(org: str, branches: Iterable[str]) -> list[str]:
-    """The topics a terminal of ``org`` listens to: the organisation's, and each of its branches'."""
-    out = [topic_for(org, k) for k in KINDS]
-    out += [topic_for(org, k, b) for b in branches for k in KINDS]
-    return out
-
-
-def parse_topic(topic: str) -> tuple[str, str, str | None] | None:
-    """``(org, kind, branch)`` of a push topic, or None when ``topic`` is not one."""
-    parts = topic.split("/")
-    if len(parts) == 3 and parts[0] == TOPIC_ROOT and parts[2] in KINDS and SEGMENT.match(parts[1]):
-        return parts[1], parts[2], None
-    if (len(parts) == 5 and parts[0] == TOPIC_ROOT and parts[2] == "branch" and parts[4] in KINDS
-            and SEGMENT.match(parts[1]) and SEGMENT.match(parts[3])):
-        return parts[1], parts[4], parts[3]
-    return None
-
-
-# ------------------------------------------------------------------------------------------ publishing
-
-
-def build_message(items: list[dict[str, Any]], *, org: str, kind: str, branch: str | None = None,
-                  private_key: Any = None, now: datetime | None = None) -> dict[str, Any]:
-    """A push message for ``items``; with ``private_key`` each item and the message are signed."""
-    topic_for(org, kind, branch)  # validates the parts
-    signed_items = [sign(i, private_key) if private_key is not None else dict(i) for i in items]
-    message = {"v": 1, "org": org, "kind": kind, "branch": branch, "sent_at": (now or utcnow()).isoformat(),
-               "items": signed_items}
-    return sign(message, private_key) if private_key is not None else message
-
-
-def _client(settings: PushSettings, client_id: str, clean_session: bool) -> Any:
-    import paho.mqtt.client as mqtt
-
-    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean_session,
-                         protocol=mqtt.MQTTv311)
-    client.suppress_exceptions = True  # a bug in a callback must not end the network thread
-    if settings.username:
-        client.username_pw_set(settings.username, settings.password)
-    if settings.tls:
-        client.tls_set(ca_certs=settings.ca_file, certfile=settings.cert_file, keyfile=settings.key_file)
-        if settings.tls_insecure:
-            client.tls_insecure_set(True)
-    client.reconnect_delay_set(settings.reconnect_min_s, settings.reconnect_max_s)
-    return client
-
-
-def publish_item(settings: PushSettings, items: dict[str, Any] | list[dict[str, Any]], *, kind: str = "news",
-                 branch: str | None = None, private_key: Any = None, timeout: float = 10.0,
-                 retain: bool = False) -> str:
-    """Publish one item (or several) to the organisation's or a branch's topic, QoS 1; returns the topic.
-
-    Waits for the broker's acknowledgement; raises PushError when it does not come within ``timeout``.
-    """
-    if not settings.enabled:
-        raise PushError("no broker configured (fleet.mqtt.host)")
-    batch = [items] if isinstance(items, dict) else list(items)
-    topic = topic_for(settings.org, kind, branch)
-    payload = json.dumps(build_message(batch, org=settings.org, kind=kind, branch=branch,
-                                       private_key=private_key), ensure_ascii=False).encode()
-    if len(payload) > MAX_PAYLOAD:
-        raise PushError(f"message of {len(payload)} bytes is over the {MAX_PAYLOAD}-byte limit")
-    client = _client(settings, f"dangjian-publisher-{uuid.uuid4().hex[:12]}", clean_session=True)
-    connected = threading.Event()
-    refused: list[str] = []
-
-    def on_connect(client: Any, userdata: Any, flags: Any, reason_code: Any, properties: Any) -> None:
-        if getattr(reason_code, "is_failure", False):
-            refused.append(str(reason_code))
-        connected.set()
-
-    client.on_connect = on_connect
-    try:
-        client.connect(settings.host, settings.port, settings.keepalive)
-    except (OSError, ValueError) as exc:
-        raise PushError(f"cannot connect to {settings.host}:{settings.port}: {exc}") from None
-    client.loop_start()
-    try:
-        if not connected.wait(timeout) or refused:
-            raise PushError(f"{settings.host}:{settings.port} refused the connection: {refused[0]}" if refused
-                            else f"no answer from {settings.host}:{settings.port} within {timeout:g} s")
-        info = client.publish(topic, payload, qos=1, retain=retain)
-        deadline = time.monotonic() + timeout
-        while not info.is_published() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if not info.is_published():
-            raise PushError(f"no acknowledgement from {settings.host}:{settings.port} within {timeout:g} s")
-    finally:
-        client.disconnect()
-        client.loop_stop()
-    return topic
-
-
-# ----------------------------------------------------------------------------------------- subscribing
-
-
-@dataclass
-class HandleResult:
-    """What one message did: ``outcome`` is stored | rejected | invalid | error."""
-
-    outcome: str
-    new_ids: tuple[int, ...] = ()
-    stored: int = 0
-    rejected: int = 0
-    invalid: int = 0
-    message: str = ""
-
-
-@dataclass
-class _Extra:
-    urgent: bool = False
-    pinned: bool = False
-    expires_at: datetime | None = None
-
-
-class _Invalid(ValueError):
-    pass
-
-
-def _text(d: dict, key: str, limit: int, required: bool = False) -> str:
-    """Text field ``key``, cut to ``limit``; NUL and lone surrogates (which JSON allows and the databases
-    refuse) are replaced."""
-    value = d.get(key)
-    if value is None or value == "":
-        if required:
-            raise _Invalid(f"item without {key}")
-        return ""
-    if not isinstance(value, str):
-        raise _Invalid(f"{key} must be text")
-    return value[:limit].encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
-
-
-def _time(d: dict, key: str) -> datetime | None:
-    value = d.get(key)
-    if value is None:
-        return None
-    try:
-        when = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        when = None
-    if when is None or when.tzinfo is None:
-        raise _Invalid(f"{key} must be an ISO time with its UTC offset")
-    return when
-
-
-def _item(d: Any, branch: str | None, now: datetime) -> tuple[FeedItem, _Extra]:
-    """One pushed item, sanitised as a feed item is."""
-    if not isinstance(d, dict):
-        raise _Invalid("an item must be an object")
-    guid = _text(d, "guid", 500, required=True).strip()
-    title = html_to_text(_text(d, "title_zh", 20_000, required=True)).replace("\n", " ").strip()[:500]
-    if not guid or not title:
-        raise _Invalid("item without guid or title")
-    body = html_to_text(_text(d, "body", MAX_PAYLOAD))
-    summary = html_to_text(_text(d, "summary", 2000)) or body
-    state = _text(d, "review_state", 32) or "published"
-    flags = {k: d.get(k, False) for k in ("urgent", "pinned")}
-    if not all(isinstance(v, bool) for v in flags.values()):
-        raise _Invalid("urgent and pinned must be true or false")
-    item = FeedItem(guid=guid, title_zh=title, published_at=_time(d, "published_at") or now,
-                    title_en=html_to_text(_text(d, "title_en", 2000)).replace("\n", " ")[:500], body=body,
-                    summary=summary[:140], link=_text(d, "link", 1000), category=_text(d, "category", 100),
-                    branch_code=branch, review_state=state if state in REVIEW_STATES else "draft")
-    return item, _Extra(urgent=flags["urgent"], pinned=flags["pinned"], expires_at=_time(d, "expires_at"))
-
-
-def store_pushed(db: Database, source: str, kind: str, accepted: list[tuple[FeedItem, _Extra]]
-                 ) -> tuple[list[int], list[str], tuple[int, str] | None]:
-    """Store sanitised items with their flags; returns (new ids, their titles, a new urgent notice or None).
-
-    Shared by push messages and remote administration's urgent notice, so both land exactly like a
-    feed item (same sanitising, same idempotence by guid).
-    """
-    if not accepted:
-        return [], [], None
-    # The same guid twice in one message: the last copy wins (store_items would insert it twice).
-    unique = list({item.guid: (item, extra) for item, extra in accepted}.values())
-    with db.session() as session:
-        new_ids = store_items(session, source=source, kind=kind, items=[i for i, _ in unique])
-        rows = {r.guid: r for r in session.scalars(select(ContentItem).where(
-            ContentItem.source == source, ContentItem.guid.in_([i.guid for i, _ in unique])))}
-        for item, extra in unique:
-            row = rows[item.guid]
-            row.urgent, row.pinned, row.expires_at = extra.urgent, extra.pinned, extra.expires_at
-        by_id = {r.id: r for r in rows.values()}
-        titles = [by_id[i].title_zh for i in new_ids]
-        fresh_urgent = [by_id[i] for i in new_ids if kind == "notice" and by_id[i].urgent]
-        urgent = (fresh_urgent[0].id, fresh_urgent[0].title_zh) if fresh_urgent else None
-    return new_ids, titles, urgent
 
 
 @dataclass
