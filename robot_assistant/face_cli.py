@@ -1,5 +1,5 @@
 """Command-line tools for face sign-in and meetings: ``enroll``, ``members``, ``face-check``, ``meetings``,
-``report``.
+``report`` (the last two live in :mod:`robot_assistant.meetings_cli` and are wired through this table).
 
 Why a separate module: launcher.py stays the one entry point and imports only this light module;
 OpenCV and dlib are imported inside the handlers that need them. Wiring (in launcher.py)::
@@ -19,40 +19,12 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-
-def _terminal(args: argparse.Namespace) -> Any:
-    from core.config import load_config
-    from core.terminal import open_terminal
-
-    terminal, _ = open_terminal(load_config(args.config))
-    return terminal
-
-
-def _actor(args: argparse.Namespace) -> str:
-    return args.actor or f"admin:{getpass.getuser()}"
-
-
-def _err(message: str) -> int:
-    """A runtime failure: one line on stderr, exit 1."""
-    print(f"error: {message}", file=sys.stderr)
-    return 1
-
-
-def _bad(message: str) -> int:
-    """A bad input (an option, a file, a number that does not exist): one line on stderr, exit 2."""
-    print(f"error: {message}", file=sys.stderr)
-    return 2
-
-
-def _face_settings(terminal: Any) -> Any:
-    from robot_assistant.face.settings import FaceSettings
-
-    return FaceSettings.from_config(terminal.config)
-
+# the shared helpers and the meetings commands, importable from here as before
+from robot_assistant.cli_support import _actor, _bad, _err, _face_settings, _terminal
+from robot_assistant.meetings_cli import _day, _local, cmd_meetings, cmd_report  # noqa: F401
 
 # ------------------------------------------------------------------------------------------ enroll
 
@@ -61,29 +33,19 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     """Enrol members' faces from a folder (one sub-folder per member number) or a CSV. Exit 0 only when
     every member named in the source was enrolled; 2 for a source or consent that cannot be used (checked
     before the face engine loads); 1 when any member failed (each with its reason, and a count)."""
-    from robot_assistant.face.templates import (
-        FaceKeyError,
-        TemplateCipher,
-        TemplateStore,
-        create_key_file,
-        load_key,
-    )
+    from robot_assistant.face.engine import FaceEngineUnavailable
+    from robot_assistant.face.enroll import EnrollError, collect_sources
+    from robot_assistant.face.templates import FaceKeyError, load_key
 
     terminal = _terminal(args)
     settings = _face_settings(terminal)
     if args.make_key:
-        if settings.key_file.exists():
-            print(f"key file {settings.key_file} already exists: keeping it")
-        else:
-            print(f"created face key {create_key_file(settings.key_file)} (mode 0600) — back it up: "
-                  f"without it the stored templates cannot be read")
+        _make_key(settings)
         if not args.source:
             return 0
     if not args.source:
         return _bad("name a folder of member folders or a CSV file (or --make-key)")
     consent = args.consent or settings.consent_version
-    from robot_assistant.face.enroll import EnrollError, collect_sources
-
     if not (consent or "").strip():
         return _bad("a consent text version is required: enrol only members who signed the consent form, and "
                     "name its version (--consent VERSION or face.consent_version)")
@@ -95,34 +57,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         return _bad(f"{args.source}: names no member (a folder needs one sub-folder per member number, a CSV "
                     "rows of member_number,photo)")
     try:
-        key = load_key(settings.key_file)
-    except FaceKeyError as exc:
+        enroller = _enroller(args, settings, load_key(settings.key_file))
+    except (FaceKeyError, FaceEngineUnavailable) as exc:
         return _err(str(exc))
-    from robot_assistant.face.engine import FaceEngineUnavailable
-    from robot_assistant.face.engines import make_engine
-    from robot_assistant.face.enroll import Enroller
-
-    engine = make_engine(settings.engine, settings.model_dir)
-    try:
-        engine.load()
-    except FaceEngineUnavailable as exc:
-        return _err(str(exc))
-    enroller = Enroller(engine, TemplateStore(TemplateCipher(key), engine.template_model), settings.quality,
-                        jitters=args.jitters or settings.enroll_jitters,
-                        duplicate_tolerance=settings.duplicate_tolerance,
-                        consistency_tolerance=settings.consistency_tolerance,
-                        keep_photos=args.keep_photos or settings.keep_photos, aggregate=settings.aggregate)
-
-    from tqdm import tqdm
-
-    # a progress bar on a terminal only: a log or a pipe gets the result lines, not carriage returns
-    bar = tqdm(total=sum(map(len, sources.values())), desc="photos", unit="photo", file=sys.stderr,
-               disable=not sys.stderr.isatty())
-
-    def progress(done: int, total: int, what: str) -> None:
-        bar.set_postfix_str(f"{Path(what).parent.name}/{Path(what).name}"[-40:], refresh=False)
-        bar.update(done - bar.n)
-
+    bar, progress = _progress_bar(sum(map(len, sources.values())))
     try:
         with terminal.db.session() as session:
             report = enroller.enroll(session, sources, consent_version=consent, actor=_actor(args),
@@ -132,6 +70,53 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         bar.close()
         return _err(str(exc))
     bar.close()
+    return _enroll_outcome(report)
+
+
+def _make_key(settings: Any) -> None:
+    """``enroll --make-key``: create the face key file unless there is one (never replace a key: the
+    templates it encrypted would become unreadable)."""
+    from robot_assistant.face.templates import create_key_file
+
+    if settings.key_file.exists():
+        print(f"key file {settings.key_file} already exists: keeping it")
+    else:
+        print(f"created face key {create_key_file(settings.key_file)} (mode 0600) — back it up: "
+              f"without it the stored templates cannot be read")
+
+
+def _enroller(args: argparse.Namespace, settings: Any, key: bytes) -> Any:
+    """The configured engine, loaded (``FaceEngineUnavailable`` when it cannot be), behind an ``Enroller``
+    with the site's quality, duplicate and consistency settings and the command's options."""
+    from robot_assistant.face.engines import make_engine
+    from robot_assistant.face.enroll import Enroller
+    from robot_assistant.face.templates import TemplateCipher, TemplateStore
+
+    engine = make_engine(settings.engine, settings.model_dir)
+    engine.load()
+    return Enroller(engine, TemplateStore(TemplateCipher(key), engine.template_model), settings.quality,
+                    jitters=args.jitters or settings.enroll_jitters,
+                    duplicate_tolerance=settings.duplicate_tolerance,
+                    consistency_tolerance=settings.consistency_tolerance,
+                    keep_photos=args.keep_photos or settings.keep_photos, aggregate=settings.aggregate)
+
+
+def _progress_bar(photos: int) -> tuple[Any, Callable[[int, int, str], None]]:
+    """A progress bar over ``photos`` and the enroller's ``progress`` callback that moves it."""
+    from tqdm import tqdm
+
+    # a progress bar on a terminal only: a log or a pipe gets the result lines, not carriage returns
+    bar = tqdm(total=photos, desc="photos", unit="photo", file=sys.stderr, disable=not sys.stderr.isatty())
+
+    def progress(done: int, total: int, what: str) -> None:
+        bar.set_postfix_str(f"{Path(what).parent.name}/{Path(what).name}"[-40:], refresh=False)
+        bar.update(done - bar.n)
+
+    return bar, progress
+
+
+def _enroll_outcome(report: Any) -> int:
+    """Print each member's result and the counts; exit 1 naming the members not enrolled, by reason."""
     for line in report.lines():
         print(line)
     print(f"enrolled {len(report.enrolled)} of {len(report.members)} members; "
@@ -213,37 +198,40 @@ def cmd_members(args: argparse.Namespace) -> int:
 def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
     """``members set-pin NUMBER``: give a member a PIN for the keypad fallback (a standalone site has no
     central roster to bring one); ``members reset-pin NUMBER``: remove it. Either clears the number's
-    lockout and is audited; the PIN itself is only ever stored as a scrypt hash."""
+    lockout and is audited; the PIN itself is only ever stored as a scrypt hash. Setting goes through
+    :mod:`core.member_pins`, the service the kiosk's PIN panel uses, so both accept the same PINs."""
     from sqlalchemy import select
 
     from core.audit import audit
+    from core.member_pins import check_new_pin, set_member_pin
     from core.models import Member
-    from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format, hash_pin
+    from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format
 
     if not args.number:
         return _bad(f"members {args.action} needs a member NUMBER")
-    new_hash = None
     if args.action == "set-pin":
         pin = args.pin if args.pin is not None else getpass.getpass(f"PIN for {args.number} ({MEMBER_PIN_MIN}-12 digits): ")
         try:
             pin = check_pin_format(pin, MEMBER_PIN_MIN)
             if args.pin is None and check_pin_format(getpass.getpass("again: "), MEMBER_PIN_MIN) != pin:
                 return _bad("the two PINs differ; nothing changed")
-            if len(set(pin)) == 1 or pin in "01234567890" or pin in "09876543210":
-                raise PinError("PIN 过于简单（如 111111、123456） / too easy to guess (like 111111 or 123456)")
-            new_hash = hash_pin(pin, MEMBER_PIN_MIN)
+            pin = check_new_pin(pin)
         except PinError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+        with terminal.db.session() as s:
+            if set_member_pin(s, args.number, pin, actor=_actor(args), terminal_id=terminal.terminal_id) is None:
+                return _bad(f"no member {args.number!r}: `members list` shows the member numbers")
+        print(f"PIN set for {args.number}; wrong-PIN lockout cleared")
+        return 0
     with terminal.db.session() as s:
         member = s.scalars(select(Member).where(Member.number == args.number)).first()
         if member is None:
             return _bad(f"no member {args.number!r}: `members list` shows the member numbers")
-        member.pin_hash = new_hash
+        member.pin_hash = None
         Lockout(f"pin:{member.number}", MEMBER_PIN).clear(s)
-        audit(s, _actor(args), "member.pin_set" if new_hash else "member.pin_reset", f"member:{member.number}",
-              terminal.terminal_id)
-    print(f"{'PIN set' if new_hash else 'PIN removed'} for {args.number}; wrong-PIN lockout cleared")
+        audit(s, _actor(args), "member.pin_reset", f"member:{member.number}", terminal.terminal_id)
+    print(f"PIN removed for {args.number}; wrong-PIN lockout cleared")
     return 0
 
 
@@ -320,122 +308,6 @@ def cmd_face_check(args: argparse.Namespace) -> int:
     else:
         print("\r".ljust(100), end="\r", file=sys.stderr)
         print("\n".join(report.lines()))
-    return 0
-
-
-# ---------------------------------------------------------------------------------------- meetings
-
-
-def _local(text: str, tz: Any, option: str = "--start") -> datetime:
-    """A local date and time as the meetings options take it; ``ValueError`` names the option."""
-    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
-        except ValueError:
-            continue
-    raise ValueError(f"{option}: cannot read {text!r} as a time: write YYYY-MM-DD HH:MM, e.g. 2030-06-01 09:00")
-
-
-def _day(text: str, tz: Any, option: str) -> datetime:
-    """A day for the report's --from/--to (local midnight); ``ValueError`` says the form it takes."""
-    for fmt in ("%Y-%m-%d", "%Y/%m/%d"):
-        try:
-            return datetime.strptime(text.strip(), fmt).replace(tzinfo=tz)
-        except ValueError:
-            continue
-    raise ValueError(f"{option}: cannot read {text!r} as a day: write YYYY-MM-DD, e.g. 2026-11-01")
-
-
-def cmd_meetings(args: argparse.Namespace) -> int:
-    """``meetings create|list|close``."""
-    from sqlalchemy import select
-
-    from core.meetings import MAX_MINUTES, MeetingError, close_meeting, create_meeting, upcoming
-    from core.models import Meeting
-
-    terminal = _terminal(args)
-    tz = terminal.tz
-    with terminal.db.session() as s:
-        if args.action == "create":
-            try:
-                if not 1 <= args.minutes <= MAX_MINUTES:
-                    raise MeetingError(f"--minutes {args.minutes}: a meeting lasts 1 to {MAX_MINUTES} minutes "
-                                       f"({MAX_MINUTES // 60} hours); for a longer event create one meeting a day")
-                start = _local(args.start, tz, "--start")
-                end = _local(args.end, tz, "--end") if args.end else start + timedelta(minutes=args.minutes)
-                roster = [r.strip() for r in args.roster.split(",") if r.strip()] if args.roster else None
-                m = create_meeting(s, type=args.type, title_zh=args.title, title_en=args.title_en or "",
-                                   branch_code=args.branch, starts_at=start, ends_at=end, place_zh=args.place or "",
-                                   roster=roster, actor=_actor(args), now=terminal.now())
-            except (MeetingError, ValueError) as exc:
-                return _bad(str(exc))
-            print(f"created meeting {m.id}: {m.type} {m.title_zh} {start:%Y-%m-%d %H:%M}–{end:%H:%M} "
-                  f"({len(m.roster)} on the roster)")
-            return 0
-        if args.action == "close":
-            meeting = s.get(Meeting, args.id) if args.id is not None else None
-            if meeting is None:
-                return _bad(f"no meeting {args.id}: `meetings list --all` shows every meeting's id")
-            close_meeting(s, meeting, _actor(args))
-            print(f"closed meeting {meeting.id}")
-            return 0
-        rows = (list(s.scalars(select(Meeting).order_by(Meeting.starts_at))) if args.all
-                else upcoming(s, terminal.now(), limit=100))
-        for m in rows:
-            state = "closed" if m.closed else ""
-            print(f"{m.id}\t{m.starts_at.astimezone(tz):%Y-%m-%d %H:%M}\t{m.type}\t{m.branch.code}\t{m.title_zh}\t{state}")
-        if not rows:
-            print("no meetings" if args.all else "no upcoming meetings (--all lists every meeting)")
-    return 0
-
-
-# ------------------------------------------------------------------------------------------ report
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Attendance per meeting and per branch, to CSV or XLSX."""
-    from robot_assistant.face.reports import ReportError, build_report, export_csv, export_xlsx
-
-    def refuse(message: str) -> int:
-        print(f"error: {message}", file=sys.stderr)
-        return 2
-
-    out = Path(args.out) if args.out else None
-    if out is not None and out.suffix.lower() not in (".csv", ".xlsx"):
-        return refuse(f"输出文件须为 .csv 或 .xlsx / --out must end in .csv or .xlsx (got {out.name!r})")
-    if out is not None:
-        folder = out.parent if str(out.parent) else Path(".")
-        if not folder.is_dir():
-            return refuse(f"--out: 文件夹 {folder} 不存在 / the folder {folder} does not exist: create it first or "
-                          "name a file in an existing folder")
-        if out.is_dir():
-            return refuse(f"--out: {out} is a folder: name a .csv or .xlsx file")
-    terminal = _terminal(args)
-    tz = terminal.tz
-    try:
-        start = _day(args.date_from, tz, "--from") if args.date_from else None
-        end = _day(args.date_to, tz, "--to") + timedelta(days=1) if args.date_to else None
-    except ValueError as exc:
-        return refuse(str(exc))
-    try:
-        with terminal.db.session() as s:
-            report = build_report(s, tz, meeting_ids=args.meeting or None, branch_code=args.branch, start=start,
-                                  end=end, now=terminal.now())
-    except ReportError as exc:
-        return refuse(str(exc))
-    for m in report.meetings:
-        print(f"{m.meeting_id}\t{m.starts_at}\t{m.branch_code}\t{m.meeting_type}\t{m.state_zh}\t应到 {m.expected}\t"
-              f"实到 {m.present}\t迟到 {m.late}\t缺席 {m.absent}\t列席 {m.extra}\t出席率 {m.attendance_rate:.0%}")
-    for b in report.branches:
-        print(f"{b.branch_code}\t{b.branch_name}\t会议 {b.meetings}\t应到 {b.expected}\t实到 {b.present}\t"
-              f"出席率 {b.attendance_rate:.1%}")
-    if out is not None:
-        try:
-            written = [export_xlsx(report, out)] if out.suffix.lower() == ".xlsx" else export_csv(report, out)
-        except OSError as exc:
-            return _err(f"--out: cannot write {out} ({exc.strerror or exc})")
-        for p in written:
-            print(f"wrote {p}")
     return 0
 
 
