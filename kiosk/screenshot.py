@@ -1,5 +1,6 @@
-"""Screens rendered headless to PNG files (``launcher.py screenshot kiosk``): the README's pictures,
-the remote administrator's look at a screen, and the before/after checks of a change to the UI."""
+"""Screens rendered headless to PNG files (``launcher.py screenshot kiosk``): the README's pictures, a
+look at every screen in both orientations, and the before/after checks of a change to the UI. (The remote
+administrator's screenshot is the live screen, taken on the UI thread: kiosk/remote_handlers.py.)"""
 
 from __future__ import annotations
 
