@@ -19,7 +19,7 @@ import numpy as np
 
 from core.knowledge import KnowledgeEntry
 from robot_assistant.qa.retriever import LexicalRetriever
-from robot_assistant.qa.semantic import SentenceEncoder, embed_cached
+from robot_assistant.qa.semantic import CENTROID_WEIGHT, SentenceEncoder, centroids, embed_cached, pooled
 from robot_assistant.qa.text import CJK_RUN
 
 OUT_OF_SCOPE = Path(__file__).with_name("out_of_scope.txt")
@@ -75,6 +75,7 @@ class OutOfScope:
         self.matrix = embed_cached(encoder, texts, cache_dir) if texts else np.zeros((0, 512), np.float32)
         owner = np.repeat(np.arange(len(self.themes)), [len(t.examples) for t in self.themes])
         self._starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0]) if len(owner) else owner
+        self._centroids = centroids(self.matrix, self._starts)
 
     def __len__(self) -> int:
         return len(self.themes)
@@ -84,7 +85,9 @@ class OutOfScope:
         return self.lexical.scores(text)
 
     def cosines(self, vector: np.ndarray) -> np.ndarray:
-        """Cosine of each theme's closest example to the embedded question."""
+        """Each theme's cosine to the embedded question, pooled as an entry's is: its closest example's and its
+        centroid's (``robot_assistant.qa.semantic.CENTROID_WEIGHT``)."""
         if not len(self.matrix):
             return np.zeros(0, np.float32)
-        return np.maximum.reduceat(self.matrix @ vector.astype(np.float32), self._starts)
+        v = vector.astype(np.float32)
+        return pooled(self.matrix @ v, self._starts, self._centroids @ v, CENTROID_WEIGHT)

@@ -21,6 +21,7 @@ from robot_assistant.qa.decline import load_examples
 from robot_assistant.qa.devset import evaluate, load_split
 from robot_assistant.qa.fusion import FusedRetriever, corrected
 from robot_assistant.qa.retriever import LexicalRetriever
+from robot_assistant.qa.semantic import CENTROID_WEIGHT as W
 from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder, embed_cached
 from robot_assistant.qa.tools import parse_dues_question, stated_income
 from tests.conftest import ROOT
@@ -111,6 +112,29 @@ def test_fusion_beats_words_alone_on_held_out_questions(entries, fused, tmp_path
     blind_lex = evaluate(blind, scorer(lexical, DEFAULT_THRESHOLD))
     assert right(blind_fused) >= right(blind_lex) and blind_fused.rejection >= blind_lex.rejection + 0.05, \
         (blind_lex.line(), blind_fused.line())
+
+
+def test_an_entry_scores_by_its_closest_phrasing_and_its_centroid(entries, fused):
+    """Centroid pooling (#14): each entry's cosine mixes its closest phrasing's with its phrasings'
+    centroid's, worked out here from the raw embeddings; weight 0 is plain closest-phrasing pooling."""
+    semantic = fused.semantic
+    some = entries[:6]
+    mixed = SemanticRetriever(some, semantic.encoder, matrix=semantic.matrix[: sum(
+        len(e.questions_zh) + len(e.questions_en) for e in some)])
+    closest_only = SemanticRetriever(some, semantic.encoder, matrix=mixed.matrix, centroid_weight=0.0)
+    v = semantic.encoder.encode(["入党要满多少岁"])[0]
+    start = 0
+    for n, e in enumerate(some):
+        rows = mixed.matrix[start: start + len(e.questions_zh) + len(e.questions_en)]
+        start += len(rows)
+        centroid = rows.sum(axis=0) / np.linalg.norm(rows.sum(axis=0))
+        best = float((rows @ v).max())
+        assert mixed.scores("", v)[n] == pytest.approx((1 - W) * best + W * float(centroid @ v), abs=1e-5)
+        assert closest_only.scores("", v)[n] == pytest.approx(best, abs=1e-5)
+    themes = fused.out_of_scope
+    first = themes.matrix[: len(themes.themes[0].examples)]
+    centroid = first.sum(axis=0) / np.linalg.norm(first.sum(axis=0))
+    assert themes.cosines(v)[0] == pytest.approx((1 - W) * float((first @ v).max()) + W * float(centroid @ v), abs=1e-5)
 
 
 def test_phrasing_embeddings_are_cached_on_disk(entries, tmp_path):
