@@ -1,4 +1,5 @@
-"""Giving a member the PIN for sign-in by number (the kiosk's 设置党员 PIN panel).
+"""Giving a member the PIN for sign-in by number (the kiosk's 设置党员 PIN panel), and taking it away
+(``launcher.py members reset-pin``).
 
 Why a service: what a member's PIN may be, how it is kept (a scrypt hash, never the digits), that the
 number's wrong-PIN lockout is lifted and that the change is audited are decided here once, so the
@@ -16,6 +17,7 @@ from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pi
 
 #: What an administrator's audit entry says was done.
 PIN_SET = "member.pin_set"
+PIN_RESET = "member.pin_reset"
 
 
 def check_new_pin(digits: str) -> str:
@@ -38,4 +40,17 @@ def set_member_pin(session: Session, number: str, pin: str, *, actor: str, termi
     member.pin_hash = hash_pin(check_new_pin(pin), MEMBER_PIN_MIN)
     Lockout(f"pin:{member.number}", MEMBER_PIN).clear(session)
     audit(session, actor, PIN_SET, f"member:{member.number}", terminal_id)
+    return member
+
+
+def reset_member_pin(session: Session, number: str, *, actor: str, terminal_id: str) -> Member | None:
+    """Remove member ``number``'s PIN (the member then signs in by face, or by a new PIN set later), clear
+    the number's wrong-PIN lockout and audit ``member.pin_reset`` naming ``actor``; None when no member
+    has the number (nothing is changed)."""
+    member = by_number(session, number)
+    if member is None:
+        return None
+    member.pin_hash = None
+    Lockout(f"pin:{member.number}", MEMBER_PIN).clear(session)
+    audit(session, actor, PIN_RESET, f"member:{member.number}", terminal_id)
     return member

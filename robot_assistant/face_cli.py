@@ -198,14 +198,10 @@ def cmd_members(args: argparse.Namespace) -> int:
 def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
     """``members set-pin NUMBER``: give a member a PIN for the keypad fallback (a standalone site has no
     central roster to bring one); ``members reset-pin NUMBER``: remove it. Either clears the number's
-    lockout and is audited; the PIN itself is only ever stored as a scrypt hash. Setting goes through
+    lockout and is audited; the PIN itself is only ever stored as a scrypt hash. Both go through
     :mod:`core.member_pins`, the service the kiosk's PIN panel uses, so both accept the same PINs."""
-    from sqlalchemy import select
-
-    from core.audit import audit
-    from core.member_pins import check_new_pin, set_member_pin
-    from core.models import Member
-    from core.secrets import MEMBER_PIN, MEMBER_PIN_MIN, Lockout, PinError, check_pin_format
+    from core.member_pins import check_new_pin, reset_member_pin, set_member_pin
+    from core.secrets import MEMBER_PIN_MIN, PinError, check_pin_format
 
     if not args.number:
         return _bad(f"members {args.action} needs a member NUMBER")
@@ -225,12 +221,8 @@ def _member_pin(args: argparse.Namespace, terminal: Any) -> int:
         print(f"PIN set for {args.number}; wrong-PIN lockout cleared")
         return 0
     with terminal.db.session() as s:
-        member = s.scalars(select(Member).where(Member.number == args.number)).first()
-        if member is None:
+        if reset_member_pin(s, args.number, actor=_actor(args), terminal_id=terminal.terminal_id) is None:
             return _bad(f"no member {args.number!r}: `members list` shows the member numbers")
-        member.pin_hash = None
-        Lockout(f"pin:{member.number}", MEMBER_PIN).clear(s)
-        audit(s, _actor(args), "member.pin_reset", f"member:{member.number}", terminal.terminal_id)
     print(f"PIN removed for {args.number}; wrong-PIN lockout cleared")
     return 0
 

@@ -1,5 +1,6 @@
 """core.member_pins on a real database (SQLite and PostgreSQL): the kiosk's 设置党员 PIN panel asks core to
-check a new PIN and to set it — hashed, the number's lockout lifted, audited — instead of writing SQL."""
+check a new PIN and to set it — hashed, the number's lockout lifted, audited — and `members reset-pin` asks
+core to remove it the same way, instead of writing SQL."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.audit import recent
-from core.member_pins import PIN_SET, check_new_pin, set_member_pin
+from core.member_pins import PIN_RESET, PIN_SET, check_new_pin, reset_member_pin, set_member_pin
 from core.members import by_number
 from core.models import Branch, Member
 from core.secrets import MEMBER_PIN, Lockout, PinError, verify_pin
@@ -64,3 +65,27 @@ def test_nothing_changes_for_an_unknown_number_or_an_easy_pin(database):
     with database.session() as s:
         assert by_number(s, "M0101").pin_hash is None
         assert recent(s, PIN_SET) == []
+
+
+def test_reset_member_pin_removes_it_clears_the_lockout_and_audits(database):
+    with database.session() as s:
+        branch = Branch(code="B01", name_zh="第一党支部")
+        s.add(branch)
+        s.flush()
+        s.add(Member(number="M0101", name="李强", branch_id=branch.id, pin_hash=None))
+        s.flush()
+        set_member_pin(s, "M0101", "680135", actor="admin:kiosk", terminal_id="T1")
+        lock = Lockout("pin:M0101", MEMBER_PIN)
+        for _ in range(MEMBER_PIN.free_tries + 1):
+            lock.fail(s, NOW)
+        assert lock.state(s, NOW).locked(NOW)
+    with database.session() as s:
+        assert reset_member_pin(s, "M0999", actor="admin:li", terminal_id="T2") is None  # unknown: nothing
+        assert recent(s, PIN_RESET) == []
+        member = reset_member_pin(s, " M0101 ", actor="admin:li", terminal_id="T2")
+        assert member is not None and member.number == "M0101"
+    with database.session() as s:
+        assert by_number(s, "M0101").pin_hash is None
+        assert Lockout("pin:M0101", MEMBER_PIN).state(s, NOW).failures == 0
+        (entry,) = recent(s, PIN_RESET)
+        assert (entry.actor, entry.target, entry.terminal_id) == ("admin:li", "member:M0101", "T2")

@@ -204,7 +204,13 @@ def test_member_pin_set_and_reset_from_the_command_line(data_dir: Path, capsys):
         assert recent(s, "member.pin_set")[0].actor == "admin:li"
         Lockout("pin:M0101", MEMBER_PIN).fail(s, T0)
     db.dispose()
+    capsys.readouterr()
+    assert cli("members", "reset-pin") == 2
+    assert capsys.readouterr().err == "error: members reset-pin needs a member NUMBER\n"
+    assert cli("members", "reset-pin", "M9999") == 2
+    assert capsys.readouterr().err == "error: no member 'M9999': `members list` shows the member numbers\n"
     assert cli("members", "reset-pin", "M0101") == 0
+    assert capsys.readouterr() == ("PIN removed for M0101; wrong-PIN lockout cleared\n", "")
     db = Database(f"sqlite:///{data_dir / 'dangjian.db'}")
     with db.session() as s:
         assert s.scalars(select(Member).where(Member.number == "M0101")).one().pin_hash is None
