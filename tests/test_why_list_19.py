@@ -31,7 +31,7 @@ Screens
   a video file as camera used up ............ tests/face/test_camera_file.py
   dues keypad without a decimal point ....... tests/kiosk/test_services_dashboard.py
   screenshot --all silent for 12 s .......... here
-Feed links (javascript:, file://, ESC, U+202E) tests/test_feeds.py
+Feed links (javascript:, file://, ESC, U+202E) tests/core/test_feeds.py
 """
 
 from __future__ import annotations
