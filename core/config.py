@@ -134,8 +134,9 @@ def load_config(path: str | Path | None = None, environ: dict[str, str] | None =
         messages = []
         for error in exc.errors(include_url=False):
             loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("function-")))
-            # pydantic adds the union member tried (e.g. "int") to the location: drop it.
-            loc = tuple(p for p in loc if p not in ("int", "str", "none", "tuple[int,int]"))
+            # pydantic adds the union member tried ("int", "literal['auto',...]", "dict[...]") to the
+            # location: drop it (no config key has a "[" in its name).
+            loc = tuple(p for p in loc if not (isinstance(p, str) and (p in ("int", "str", "none") or "[" in p)))
             messages.append(f"{where(loc, origins, default_where)}: {dotted(loc)}: {describe(error)}")
         raise ConfigError(sorted(set(messages), key=messages.index)) from None
 

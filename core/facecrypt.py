@@ -36,7 +36,7 @@ import hmac
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -96,15 +96,11 @@ def legacy_key_file(data_dir: Path) -> Path:
     return Path(data_dir) / "face.key"
 
 
-def key_file_for(config: Any) -> Path | None:
+def key_file_for(config: Config) -> Path:
     """Where the configuration keeps the key: ``face.key_file``, else the default beside the data folder —
     or, while an older version's key has not been moved yet (``relocate_legacy_key``), that one."""
-    face = getattr(config, "face", None)
-    path = getattr(face, "key_file", None)
-    if path is not None:
-        return Path(path)
-    if not hasattr(config, "site"):
-        return None
+    if config.face.key_file is not None:
+        return config.face.key_file
     new, old = default_key_file(config.site.data_dir), legacy_key_file(config.site.data_dir)
     return old if old.is_file() and not new.exists() else new
 

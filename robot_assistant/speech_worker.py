@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.events import DeviceStatus, EventBus, Speak, StopSpeaking, Transcript
 from robot_assistant.audio import SAMPLE_RATE, AudioSource, AudioSourceUnavailable
@@ -35,6 +35,9 @@ from robot_assistant.stt import ModelFolderError, Recognition, SpeechToText
 from robot_assistant.tts import NullSink, SpeechOutput, TextToSpeech
 from robot_assistant.vad import Segmenter, VadEvent
 from robot_assistant.wake import WakeGate
+
+if TYPE_CHECKING:
+    from core.config_sections import Config
 
 log = logging.getLogger(__name__)
 
@@ -372,7 +375,7 @@ class SpeakerWorker:
             self.bus.publish(DeviceStatus("speaker", state, message))
 
 
-def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = None) -> tuple[ListenWorker, SpeakerWorker]:
+def start_speech_workers(config: Config, bus: EventBus, *, language: str | None = None) -> tuple[ListenWorker, SpeakerWorker]:
     """Both workers for a loaded Config (``devices.microphone``/``speaker``, ``assistant.vosk_models``...).
 
     The recogniser (vosk or Whisper, ``robot_assistant.stt_select``) and the TTS worker process are
@@ -383,12 +386,12 @@ def start_speech_workers(config: Any, bus: EventBus, *, language: str | None = N
     from robot_assistant.voices import tts_for
 
     language = language or config.site.language
-    phrase = getattr(config.assistant, "wake_phrase", None)
+    phrase = config.assistant.wake_phrase
     wake = WakeGate(phrase, threshold=config.assistant.wake_threshold,
                     window_s=config.assistant.wake_window_seconds) if phrase else None
     from robot_assistant.vad import default_detector
 
-    detector = getattr(config.assistant, "vad", "silero")
+    detector = config.assistant.vad
     if detector == "silero" and default_detector() != "silero":
         log.warning("Silero VAD needs faster-whisper and onnxruntime: using the energy VAD")
         detector = "energy"

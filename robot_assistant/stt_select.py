@@ -19,7 +19,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from core.model_folders import vosk_model_problems
 from robot_assistant.stt import SpeechToText, vosk_for
@@ -32,8 +32,10 @@ from robot_assistant.whisper_model import (
 )
 from robot_assistant.whisper_stt import settings_from_config, whisper_for
 
+if TYPE_CHECKING:
+    from core.config_sections import Config
+
 Engine = Literal["vosk", "whisper"]
-SETTINGS = ("auto", "vosk", "whisper")
 
 
 @dataclass(frozen=True)
@@ -43,24 +45,19 @@ class EngineChoice:
     """Why, in words for doctor and the log: "vosk model missing", "set in config"..."""
 
 
-def engine_setting(config: Any, language: str) -> str:
-    """``assistant.stt_engine`` for ``language`` ("auto" when the key is absent; may be a per-language map)."""
-    value = getattr(getattr(config, "assistant", None), "stt_engine", None) or "auto"
-    if isinstance(value, dict):
-        value = value.get(language) or "auto"
-    value = str(value).lower()
-    if value not in SETTINGS:
-        raise ValueError(f"assistant.stt_engine must be one of {', '.join(SETTINGS)}, got {value!r}")
-    return value
+def engine_setting(config: Config, language: str) -> str:
+    """``assistant.stt_engine`` for ``language``: auto, vosk or whisper (the config's validation refuses
+    anything else); a per-language mapping that leaves ``language`` out means auto for it."""
+    value = config.assistant.stt_engine
+    return value.get(language, "auto") if isinstance(value, dict) else value
 
 
-def vosk_folder(config: Any, language: str) -> Path | None:
-    models = getattr(getattr(config, "assistant", None), "vosk_models", None) or {}
-    folder = models.get(language)
-    return Path(folder) if folder else None
+def vosk_folder(config: Config, language: str) -> Path | None:
+    """``assistant.vosk_models``'s folder for ``language``, or None when the mapping leaves it out."""
+    return config.assistant.vosk_models.get(language)
 
 
-def choose_engine(config: Any, language: str) -> EngineChoice:
+def choose_engine(config: Config, language: str) -> EngineChoice:
     """The engine for ``language``: as configured, or in ``auto`` vosk if its folder is complete, else Whisper."""
     setting = engine_setting(config, language)
     if setting != "auto":
@@ -71,7 +68,7 @@ def choose_engine(config: Any, language: str) -> EngineChoice:
     return EngineChoice("whisper", "no vosk model" if folder is None else "vosk model missing")
 
 
-def recognizer_for(config: Any, language: str | None = None) -> SpeechToText:
+def recognizer_for(config: Config, language: str | None = None) -> SpeechToText:
     """The recogniser for ``language`` (default ``site.language``); loads its model (call off the UI thread).
 
     Raises ModelFolderError (WhisperModelError is one) with the fix when the chosen engine's model is
@@ -87,17 +84,14 @@ def recognizer_for(config: Any, language: str | None = None) -> SpeechToText:
 # ------------------------------------------------------------------------------------------ doctor
 
 
-def whisper_check(config: Any, *, load: bool = True, timeout: float = 60.0) -> tuple[str, str, str]:
+def whisper_check(config: Config, *, load: bool = True, timeout: float = 60.0) -> tuple[str, str, str]:
     """(status, detail, fix) for ``launcher.py doctor``: which engine each language uses, the model's
     hash, and whether it loads (in a child process with a timeout, so a crash cannot take doctor down).
 
     Status is "OK", "MISSING" (folder or packages absent: voice input off where Whisper is needed) or
     "DEGRADED" (present but damaged or not loading).
     """
-    try:
-        choices = {lang: choose_engine(config, lang) for lang in ("zh", "en")}
-    except ValueError as exc:
-        return "DEGRADED", str(exc), "set assistant.stt_engine to auto, vosk or whisper"
+    choices = {lang: choose_engine(config, lang) for lang in ("zh", "en")}
     engines = ", ".join(f"{lang}: {c.engine} ({c.reason})" for lang, c in choices.items())
     if not any(c.engine == "whisper" for c in choices.values()):
         return "OK", f"Whisper not used — {engines}", ""

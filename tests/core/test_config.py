@@ -123,6 +123,17 @@ def test_each_kind_of_mistake(tmp_path, text, expected):
     assert len(got) == 1 and got[0].startswith(str(site)) and expected in got[0], got
 
 
+def test_a_value_either_form_refuses_names_the_key_not_the_forms(tmp_path):
+    """``assistant.stt_engine`` is one engine or a per-language mapping: each form's complaint names the
+    key as written, never pydantic's name for the form (``literal['auto',...]``, ``dict[...]``)."""
+    site = write(tmp_path, "assistant:\n  stt_engine: kaldi\n")
+    assert messages(site) == [f"{site}:2: assistant.stt_engine: must be one of 'auto', 'vosk' or 'whisper', got \"kaldi\"",
+                              f"{site}:2: assistant.stt_engine: must be a mapping of keys, got \"kaldi\""]
+    site = write(tmp_path, "assistant:\n  stt_engine: {zh: auto, en: kaldi}\n")
+    assert any(m.startswith(f"{site}:2: assistant.stt_engine.en: must be one of 'auto', 'vosk' or 'whisper'")
+               for m in messages(site)), messages(site)
+
+
 def test_several_mistakes_are_all_reported(tmp_path):
     site = write(tmp_path, "kiosk:\n  idle_seconds: x\n  fps: -1\nsite:\n  language: de\n")
     got = messages(site)

@@ -6,8 +6,8 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from types import SimpleNamespace
 
+from core.config import Config, load_config
 from robot_assistant.face.settings import FaceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,22 +37,28 @@ def test_missing_pkg_resources_is_an_error_not_a_silent_exit():
     assert "STILL RUNNING" in done.stdout
 
 
+def loaded(data: Path, **face: str) -> Config:
+    """The embedded configuration with the data folder at ``data`` and ``face.<KEY>`` set as the
+    environment would set it (values read as YAML)."""
+    env = {"DANGJIAN__SITE__DATA_DIR": str(data)} | {f"DANGJIAN__FACE__{k.upper()}": v for k, v in face.items()}
+    return load_config(environ=env)
+
+
 def test_settings_defaults_and_config_section(tmp_path: Path):
-    config = SimpleNamespace(site=SimpleNamespace(data_dir=tmp_path))
-    s = FaceSettings.from_config(config)
+    data = tmp_path / "data"
+    s = FaceSettings.from_config(loaded(data))
     # the key beside the data folder, not in it (#17): a backup of the folder must not carry it
-    assert s.engine == "sface" and s.key_file == tmp_path.parent / f"{tmp_path.name}-keys" / "face.key"
+    assert s.engine == "sface" and s.key_file == tmp_path / "data-keys" / "face.key"
     assert s.policy.accept_tolerance == 0.56
     assert (s.policy.ask_tolerance, s.policy.min_margin, s.duplicate_tolerance) == (0.61, 0.08, 0.50)
     assert s.policy.frames_to_agree == 3 and s.liveness.methods == ("blink", "turn") and not s.keep_photos
     # dlib keeps its own calibration; empty (None) config values mean "the engine's"
-    config.face = {"engine": "dlib", "accept_tolerance": None, "enroll_jitters": None}
-    s = FaceSettings.from_config(config)
+    s = FaceSettings.from_config(loaded(data, engine="dlib", accept_tolerance="", enroll_jitters=""))
     assert (s.policy.accept_tolerance, s.policy.ask_tolerance, s.enroll_jitters, s.duplicate_tolerance) == \
         (0.36, 0.45, 10, 0.36)
-    config.face = {"accept_tolerance": 0.33, "ask_tolerance": 0.44, "min_margin": 0.05, "frames_to_agree": 4,
-                   "keep_photos": True, "min_face_px": 90, "key_file": tmp_path / "k",
-                   "liveness": {"methods": ["turn"], "turn_range": 0.2}}
+    config = loaded(data, accept_tolerance="0.33", ask_tolerance="0.44", min_margin="0.05", frames_to_agree="4",
+                    keep_photos="true", min_face_px="90", key_file=str(tmp_path / "k"),
+                    liveness__methods="[turn]", liveness__turn_range="0.2")
     s = FaceSettings.from_config(config)
     assert (s.policy.accept_tolerance, s.policy.ask_tolerance, s.policy.min_margin, s.policy.frames_to_agree) == \
         (0.33, 0.44, 0.05, 4)
@@ -61,8 +67,6 @@ def test_settings_defaults_and_config_section(tmp_path: Path):
 
 
 def test_the_shipped_config_uses_the_engines_calibration():
-    from core.config import load_config
-
     s = FaceSettings.from_config(load_config(None))
     assert s.engine == "sface" and s.policy == FaceSettings.for_engine("sface").policy
 
