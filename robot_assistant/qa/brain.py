@@ -102,24 +102,20 @@ class BrainSettings:
     #: Where phrasing embeddings are cached (None: not cached).
     embedding_cache: Path | None = None
 
-
     @classmethod
     def from_config(cls, config: Any) -> BrainSettings:
-        """Settings from ``core.config.Config``. Keys not (yet) in the config schema keep their defaults, so this
-        works before and after ``assistant.qa_threshold`` and friends are added; jieba's cache goes to
-        ``<data_dir>/cache/jieba`` instead of the system temp folder."""
+        """Settings from ``core.config.Config`` (its typed ``assistant`` section holds each key's one default);
+        jieba's cache goes to ``<data_dir>/cache/jieba`` instead of the system temp folder."""
         a = config.assistant
-        d = cls()
-        synonyms = getattr(a, "qa_synonyms", None)
         return cls(
-            threshold=getattr(a, "qa_threshold", d.threshold),
-            suggestions=getattr(a, "qa_suggestions", d.suggestions),
-            synonyms=Path(synonyms) if synonyms else d.synonyms,
-            place_threshold=getattr(a, "place_match_threshold", d.place_threshold),
-            embedding_model=getattr(a, "embedding_model", None),
-            embedding_languages=tuple(getattr(a, "embedding_languages", d.embedding_languages)),
-            embedding_weight=getattr(a, "embedding_weight", d.embedding_weight),
-            sentence_encoder=getattr(a, "sentence_encoder", d.sentence_encoder),
+            threshold=a.qa_threshold,
+            suggestions=a.qa_suggestions,
+            synonyms=Path(a.qa_synonyms) if a.qa_synonyms else DEFAULT_SYNONYMS,
+            place_threshold=a.place_match_threshold,
+            embedding_model=a.embedding_model,
+            embedding_languages=tuple(a.embedding_languages),
+            embedding_weight=a.embedding_weight,
+            sentence_encoder=a.sentence_encoder,
             cache_dir=Path(config.site.data_dir) / "cache" / "jieba",
             embedding_cache=Path(config.site.data_dir) / "cache" / "embeddings",
         )
