@@ -236,3 +236,17 @@ def attendance_summary(session: Session, meeting: Meeting, now: datetime | None 
 
     records = list(session.scalars(select(Attendance).where(Attendance.meeting_id == meeting.id)))
     return count_meeting(meeting, records, now or utcnow()).as_dict()
+
+
+def qr_sign_ins(session: Session, meeting_ids: list[int], terminal_id: str | None = None) -> list:
+    """Rows (id, meeting_id, late, number, name, uuid) of the phone (QR) sign-ins to these meetings, oldest
+    first; only those made at ``terminal_id``'s code when given. Why here: the kiosk's QR watcher greets them,
+    and front ends read attendance through core, not SQL."""
+    if not meeting_ids:
+        return []
+    query = (select(Attendance.id, Attendance.meeting_id, Attendance.late, Member.number, Member.name, Meeting.uuid)
+             .join(Member, Member.id == Attendance.member_id).join(Meeting, Meeting.id == Attendance.meeting_id)
+             .where(Attendance.meeting_id.in_(meeting_ids), Attendance.method == "qr"))
+    if terminal_id is not None:
+        query = query.where(Attendance.terminal_id == terminal_id)
+    return list(session.execute(query.order_by(Attendance.id)).all())

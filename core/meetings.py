@@ -84,6 +84,14 @@ def current_meetings(session: Session, now: datetime, place_zh: str | None = Non
     return rows
 
 
+def ids_by_uuid(session: Session, uuids: set[str]) -> dict[str, int]:
+    """This database's meeting id for each of ``uuids`` it holds (a fleet names a meeting by its uuid; each
+    terminal's copy has its own id)."""
+    if not uuids:
+        return {}
+    return dict(session.execute(select(Meeting.uuid, Meeting.id).where(Meeting.uuid.in_(uuids))).tuples().all())
+
+
 def upcoming(session: Session, now: datetime, limit: int = 20) -> list[Meeting]:
     return list(session.scalars(
         select(Meeting).options(selectinload(Meeting.branch))

@@ -27,12 +27,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-
+from core.attendance import qr_sign_ins
 from core.background import BackgroundLoop
 from core.events import SignedIn
-from core.meetings import current_meetings
-from core.models import Attendance, Meeting, Member, utcnow
+from core.meetings import current_meetings, ids_by_uuid
+from core.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +77,7 @@ class QrWatcher(BackgroundLoop):
         """One read: publish and return the events for rows not seen before (none on the first read)."""
         with self.db.session() as s:
             ids = [m.id for m in current_meetings(s, self._now())]
-            query = (select(Attendance.id, Attendance.meeting_id, Attendance.late, Member.number, Member.name,
-                            Meeting.uuid)
-                     .join(Member, Member.id == Attendance.member_id).join(Meeting, Meeting.id == Attendance.meeting_id)
-                     .where(Attendance.meeting_id.in_(ids), Attendance.method == "qr"))
-            if self.terminal_id is not None:
-                query = query.where(Attendance.terminal_id == self.terminal_id)
-            rows = s.execute(query.order_by(Attendance.id)).all() if ids else []
+            rows = qr_sign_ins(s, ids, self.terminal_id)
         first, seen = self._seen is None, self._seen or set()
         new = [] if first else [r for r in rows if r.id not in seen]
         local = self._local_ids({r.uuid for r in new}) if self.local_db is not None and new else None
@@ -100,7 +93,7 @@ class QrWatcher(BackgroundLoop):
         """This terminal's meeting id for each central meeting uuid it also has (a meeting the terminal
         does not have yet is not greeted: the roster sync brings it)."""
         with self.local_db.session() as s:
-            return dict(s.execute(select(Meeting.uuid, Meeting.id).where(Meeting.uuid.in_(uuids))).tuples().all())
+            return ids_by_uuid(s, uuids)
 
     def run_forever(self, stop_event: threading.Event) -> None:
         while not stop_event.is_set():
