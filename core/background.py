@@ -14,6 +14,16 @@ import time
 from collections.abc import Callable
 
 
+def doubling_delay(failures: int, base: float, cap: float, jitter: float | None = None) -> float:
+    """Seconds to wait after ``failures`` consecutive failures: 0, then ``base`` doubling each time, capped at
+    ``cap``; with ``jitter`` (a draw in [0, 1)) spread ±25 %. The one backoff formula of the product: the
+    loops below, the hall's prewarm after crashes and a feed's retries within one round."""
+    if failures <= 0:
+        return 0.0
+    delay = min(cap, base * 2.0 ** min(failures - 1, 30))
+    return delay * (0.75 + 0.5 * jitter) if jitter is not None else delay
+
+
 class BackgroundLoop:
     """``start``/``stop``/``wake`` for a ``run_forever(stop_event)`` thread, ``retry_delay`` and ``_wait``.
 
@@ -64,8 +74,7 @@ class BackgroundLoop:
         """Seconds to wait after ``failures`` consecutive failures: doubling, capped, with ±25% jitter."""
         if not self.failures:
             return 0.0
-        base = min(self.backoff_max_seconds, self.backoff_base_seconds * 2 ** min(self.failures - 1, 30))
-        return base * (0.75 + 0.5 * self._rng())
+        return doubling_delay(self.failures, self.backoff_base_seconds, self.backoff_max_seconds, self._rng())
 
     def _wait(self, stop_event: threading.Event, seconds: float) -> None:
         """Sleep up to ``seconds``, ending early when woken or stopped (checked at least once a second, so

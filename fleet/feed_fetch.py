@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import requests
 
+from core.background import doubling_delay
 from core.config import ROOT, FeedSection
 from core.images import local_path
 
@@ -90,7 +91,7 @@ class FeedFetching:
         error = SyncError("not tried")
         for attempt in range(1, self.tries + 1):
             if attempt > 1:
-                self._sleep(self.backoff_seconds * 2 ** (attempt - 2))
+                self._sleep(doubling_delay(attempt - 1, self.backoff_seconds, float("inf")))
             try:
                 fetched = self._get(feed.url, headers, timeout)
                 fetched.attempts = attempt

@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.background import doubling_delay
 from core.events import Event
 from vr_hall.child_main import HallOptions
 from vr_hall.hall_process import TERMINAL, HallCrashed, HallProcess
@@ -82,9 +83,7 @@ class HallLauncher:
     def delay_after(self, failures: int) -> float:
         """Seconds to wait before the next prewarm after ``failures`` crashes in a row: 0, then
         ``backoff_s`` doubling each time, capped at ``backoff_max_s``."""
-        if failures <= 0:
-            return 0.0
-        return min(self.backoff_max_s, self.backoff_s * 2.0 ** (failures - 1))
+        return doubling_delay(failures, self.backoff_s, self.backoff_max_s)
 
     @property
     def available(self) -> bool:

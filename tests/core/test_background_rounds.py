@@ -79,3 +79,11 @@ def test_a_failure_backs_off_and_a_bug_is_counted_like_one_without_ending_the_th
         assert loop.waits[1] == 14.0 and loop.idle == 0 and loop.running  # doubled, not the interval
     finally:
         loop.stop(5)
+
+
+def test_one_backoff_formula_doubles_to_its_cap_with_optional_jitter():
+    from core.background import doubling_delay
+
+    assert [doubling_delay(n, 2.0, 10.0) for n in range(6)] == [0.0, 2.0, 4.0, 8.0, 10.0, 10.0]
+    assert doubling_delay(3, 2.0, 100.0, jitter=0.0) == 6.0 and doubling_delay(3, 2.0, 100.0, jitter=1.0) == 10.0
+    assert doubling_delay(10_000, 1.0, 60.0) == 60.0  # no overflow after months of failures
