@@ -36,7 +36,8 @@ class Origin:
     base_dir: Path
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path | str) -> str:
+    path = Path(path)
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
@@ -131,7 +132,9 @@ def _expanded_size(root: yaml.Node) -> int:
 
 
 def read_yaml(path: Path, error: type[YamlFileError] = YamlFileError) -> tuple[Any, dict[tuple, Origin]]:
-    """Parse ``path``; return the data and a map from key path (tuple of keys/indices) to its origin."""
+    """Parse ``path`` (a ``str`` is taken as a path too); return the data and a map from key path (tuple of
+    keys/indices) to its origin."""
+    path = Path(path)
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -222,6 +225,7 @@ def load_model(path: Path, model: type[M], wrap: str | None = None, facts: Mappi
     """Read ``path`` and validate it as ``model``; ``wrap`` puts the document under that key first
     (for files whose top level is a list); ``facts`` fills ``${name}`` site facts into every string
     (content files; ``core.sitefacts``). Raises YamlFileError with file:line:key messages."""
+    path = Path(path)
     data, origins = read_yaml(path)
     if facts is not None:
         data, problems = render_tree(data, facts)

@@ -124,3 +124,13 @@ def test_open_terminal_loads_the_demo_on_first_start(config_env):
     terminal, report = open_terminal(config)
     assert not report.loaded
     terminal.db.dispose()
+
+
+def test_content_files_load_from_a_str_path_too(tmp_path):
+    """A path given as text (a script, the REPL) loads as a Path does, and a missing one is a clear error."""
+    from core.knowledge import load_knowledge
+
+    kb = ROOT / "content" / "demo" / "knowledge.yaml"
+    assert [e.id for e in load_knowledge(str(kb)).entries] == [e.id for e in load_knowledge(kb).entries]
+    with pytest.raises(YamlFileError, match="nope.yaml"):
+        load_knowledge(str(tmp_path / "nope.yaml"))
