@@ -95,8 +95,8 @@ def bench_push(counts: list[int], messages: int) -> None:
 
     from core.db import Database
     from core.events import EventBus, NewsArrived
-    from core.signing import Verifier, generate_private_key
     from fleet.push import PushSettings, PushSubscriber, build_message
+    from fleet.signing import Verifier, generate_private_key
     from tests.fleet.broker import Mosquitto
 
     print(f"\n== push: one mosquitto on loopback, {messages} QoS 1 messages 20 ms apart ==")

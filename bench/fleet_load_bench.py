@@ -95,9 +95,9 @@ def _worker(index: int, terminal_ids: list[str], cfg: dict, commands: mp.Queue, 
     from core.events import EventBus, NewsArrived
     from core.meetings import create_meeting
     from core.models import Branch, Meeting, Member, OutboxEntry, utcnow
-    from core.signing import Verifier, load_public_key
     from fleet.outbox_sender import OutboxSender
     from fleet.push import PushSettings, PushSubscriber
+    from fleet.signing import Verifier, load_public_key
 
     arrivals: list[tuple[str, int, float]] = []
     received: list[tuple[str, int, float]] = []
@@ -315,8 +315,8 @@ def run(args: argparse.Namespace) -> int:
     from sqlalchemy import create_engine, text
 
     from core.db import Database
-    from core.signing import generate_private_key
     from fleet.push import PushSettings, publish_item
+    from fleet.signing import generate_private_key
     from tests.fleet.broker import Mosquitto
 
     bench_start = time.monotonic()

@@ -199,7 +199,7 @@ def _resolve_paths(model: BaseModel, loc: tuple, origins: dict, fallback: str, p
 def _check_public_keys(config: Config, origins: dict, fallback: str, problems: list[str]) -> None:
     """Every ``fleet.public_keys`` / ``fleet.admin_keys`` file must be an Ed25519 public key: the kiosk
     loads them at start, and an unreadable one must stop the configuration, not the kiosk."""
-    from core.signing import KeyFileError, load_public_key
+    from core.signing_keys import KeyFileError, load_public_key
 
     for name, paths in (("public_keys", config.fleet.public_keys), ("admin_keys", config.fleet.admin_keys)):
         for i, path in enumerate(paths):

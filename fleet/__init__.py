@@ -9,5 +9,6 @@
 - ``remote`` runs signed administrator commands arriving over the push connection; ``remote_cli`` is
   ``launcher.py remote``.
 
-Signatures (``core.signing``) stay in core: the configuration checks key files when it loads.
+- ``signing`` signs and checks content items, push messages, roster rows and remote commands (Ed25519);
+  only the key files (``core.signing_keys``) stay in core: the configuration checks them when it loads.
 """

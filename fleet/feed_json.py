@@ -1,7 +1,7 @@
 """JSON Feed (https://jsonfeed.org, version 1 and 1.1) for the feed syncer, with the ``_dangjian`` extension.
 
 Why JSON Feed besides RSS/Atom: it is the one feed format that can carry a signature per item (see
-``core.signing``) and our own fields — review state, English title, branch — without inventing XML
+``fleet.signing``) and our own fields — review state, English title, branch — without inventing XML
 namespaces. Items come out as ``core.content.FeedItem``, sanitised exactly like RSS items, so the rest of
 the sync does not care which format a feed used.
 """

@@ -16,7 +16,7 @@ Feeds may be RSS/Atom (``core.content.parse_feed``), JSON Feed 1/1.1 with a ``_d
 stands in for the ETag).
 
 Signed content: with ``fleet.public_keys`` configured, a feed's items must each carry a valid Ed25519
-signature (``core.signing``, checked before parsing); unsigned or tampered items are not stored and are
+signature (``fleet.signing``, checked before parsing); unsigned or tampered items are not stored and are
 audited (``content.rejected``) once each, not every round. RSS and Atom cannot carry a signature, so with
 keys configured such a feed is refused as a whole unless its entry says ``allow_unsigned: true`` — an
 administrator's explicit choice for a feed trusted by its transport (an HTTPS intranet server).
@@ -57,7 +57,6 @@ from core.db import Database
 from core.events import EventBus, NewsArrived, SyncStatus
 from core.images import ImageRejected, cache_image
 from core.models import ContentItem, Setting, utcnow
-from core.signing import Verifier, filter_json_feed
 from fleet.feed_fetch import (
     BODY_TIMEOUT_FACTOR,
     MAX_FEED_BYTES,
@@ -67,6 +66,7 @@ from fleet.feed_fetch import (
     _Fetched,
 )
 from fleet.feed_json import looks_like_json, parse_json_feed
+from fleet.signing import Verifier, filter_json_feed
 
 if TYPE_CHECKING:
     from core.terminal import Terminal

@@ -136,8 +136,8 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
 
     from core.db import Database, DatabaseError
     from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
-    from core.signing import KeyFileError, Verifier, load_private_key
     from fleet.roster_sync import publish_roster, roster_central_url
+    from fleet.signing import KeyFileError, Verifier, load_private_key
 
     private = None
     key_path = args.key or config.fleet.signing_key
@@ -167,7 +167,7 @@ def _publish_roster(args: argparse.Namespace, config: Any, db: Any, central: str
         return _err(f"publishing the roster failed (nothing published): {str(exc).splitlines()[0]}")
     finally:
         central_db.dispose()
-    from core.signing import key_id
+    from fleet.signing import key_id
 
     signed = f"signed with key {key_id(private.public_key())}" if private is not None else "unsigned"
     print(f"{result.summary()} ({signed})")
@@ -184,7 +184,7 @@ def _pull_roster(args: argparse.Namespace, config: Any, db: Any, central: str) -
 
     settings = RosterSettings.from_config(config)
     key_path = key_file_for(config)
-    from core.signing import Verifier
+    from fleet.signing import Verifier
 
     puller = RosterPuller(db, central, key_loader=lambda: load_key(key_path), faces=settings.faces,
                           terminal_id=config.site.terminal_id,
@@ -236,7 +236,8 @@ def _item_from_args(args: argparse.Namespace, tz: ZoneInfo) -> list[dict[str, An
 def cmd_publish(args: argparse.Namespace) -> int:
     """Publish a news item or notice to every terminal of the organisation (or one branch) over MQTT."""
     from core.config import load_config
-    from core.signing import (
+    from fleet.push import PushError, PushSettings, publish_item
+    from fleet.signing import (
         KeyFileError,
         Verifier,
         generate_private_key,
@@ -244,7 +245,6 @@ def cmd_publish(args: argparse.Namespace) -> int:
         load_private_key,
         save_keypair,
     )
-    from fleet.push import PushError, PushSettings, publish_item
 
     if args.make_key:
         try:

@@ -20,7 +20,7 @@ A message is one JSON object (UTF-8, at most ``MAX_PAYLOAD`` bytes)::
      "_sig": {...}}
 
 ``org``/``kind``/``branch`` must match the topic, and with public keys configured both the message and each
-item must carry a valid Ed25519 signature (``core.signing``): the signature covers the topic fields, so a
+item must carry a valid Ed25519 signature (``fleet.signing``): the signature covers the topic fields, so a
 signed branch notice cannot be replayed onto another branch. Items are sanitised and stored exactly like
 feed items (``core.content.store_items``, source ``push:<org>``), so a repeated message changes nothing.
 The subscriber uses a persistent session (``clean_session=False``, QoS 1): the broker keeps what is
@@ -48,7 +48,6 @@ from core.content import FeedItem
 from core.db import Database
 from core.events import DeviceStatus, EventBus, NewsArrived, UrgentNotice
 from core.models import utcnow
-from core.signing import SignatureError, Verifier
 from fleet.push_message import (
     ERROR,
     INVALID,
@@ -70,6 +69,7 @@ from fleet.push_message import (
     topic_for,
 )
 from fleet.push_transport import PushError, PushSettings, _client, publish_item
+from fleet.signing import SignatureError, Verifier
 
 __all__ = ["ERROR", "INVALID", "KINDS", "MAX_ITEMS", "MAX_PAYLOAD", "REJECTED", "SEGMENT", "STORED", "TOPIC_ROOT",
            "HandleResult", "PushError", "PushSettings", "PushSubscriber", "build_message", "parse_topic",

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from core.content import FeedItem, html_to_text, store_items
 from core.db import Database
 from core.models import REVIEW_STATES, ContentItem, utcnow
-from core.signing import sign
+from fleet.signing import sign
 
 TOPIC_ROOT = "dangjian"
 KINDS = ("news", "notice")

@@ -50,7 +50,7 @@ from core.audit import AuditBudget, audit
 from core.db import Database
 from core.events import EventBus, UrgentNotice
 from core.models import AuditEntry, utcnow
-from core.signing import SignatureError, Verifier, sign
+from fleet.signing import SignatureError, Verifier, sign
 
 log = logging.getLogger(__name__)
 

@@ -129,9 +129,9 @@ def _print_reply(reply: dict[str, Any], args: argparse.Namespace, many: bool) ->
 def cmd_remote(args: argparse.Namespace) -> int:
     """Send one signed command; exit 0 when every expected terminal answered ok."""
     from core.config import load_config
-    from core.signing import KeyFileError, load_private_key
     from fleet.push import PushError, PushSettings
     from fleet.remote import build_command
+    from fleet.signing import KeyFileError, load_private_key
 
     config = load_config(args.config)
     settings = PushSettings.from_config(config)

@@ -27,12 +27,12 @@ from core.models import (
     Member,
     QuizResult,
 )
-from core.signing import SIG_FIELD, SignatureError
 from fleet.central import short_error as _short
 from fleet.roster_common import TABLE, CentralUnavailable, RowSkip, signed_body
 from fleet.roster_faces import FaceRows
 from fleet.roster_fields import _bool, _number, _same_key, _text, _when
 from fleet.roster_state import PullResult, roster_status
+from fleet.signing import SIG_FIELD, SignatureError
 
 if TYPE_CHECKING:
     from fleet.roster_sync import RosterPuller

@@ -18,7 +18,7 @@ from core.models import (
     Meeting,
     Member,
 )
-from core.signing import SIG_FIELD
+from fleet.signing import SIG_FIELD
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,6 @@ from core.models import (
     Member,
     utcnow,
 )
-from core.signing import SIG_FIELD, sign
 from fleet.roster_common import (
     DELETED_DIGEST,
     TABLE,
@@ -38,6 +37,7 @@ from fleet.roster_common import (
     member_payload,
     signed_body,
 )
+from fleet.signing import SIG_FIELD, sign
 
 log = logging.getLogger(__name__)
 

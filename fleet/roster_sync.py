@@ -38,7 +38,7 @@ other direction.
   central database at the next publish. A terminal with face sign-in off ignores face rows but still
   applies erasures; one without the key skips them with the reason (fix the key, then ``sync --pull
   --full`` replays the log).
-* **Signatures.** With a signing key the publisher signs each row (Ed25519, ``core.signing``) over its
+* **Signatures.** With a signing key the publisher signs each row (Ed25519, ``fleet.signing``) over its
   revision, kind, key, deleted flag and payload, choosing the revisions itself under the lock; a terminal
   with ``fleet.admin_keys`` applies only rows signed by one of them, so write access to the central table
   alone (a leaked password) cannot change a roster, nor replay an erased face at a later revision.
@@ -71,7 +71,6 @@ from core.facecrypt import FaceCipher, FaceKeyError, key_file_for, load_key
 from core.models import (
     utcnow,
 )
-from core.signing import Verifier
 from fleet.central import CentralWorker
 from fleet.central import short_error as _short
 from fleet.outbox_sender import central_url
@@ -88,6 +87,7 @@ from fleet.roster_common import (
 )
 from fleet.roster_publish import build_snapshot, publish_roster
 from fleet.roster_state import PullResult, _put, _set_roster_cursor, _setting, roster_status
+from fleet.signing import Verifier
 
 __all__ = ["RosterPuller", "RosterSettings", "build_snapshot", "publish_roster", "roster_central_url", "roster_status"]
 

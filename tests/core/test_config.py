@@ -169,7 +169,7 @@ def test_launcher_exits_2_with_the_message_and_no_traceback(tmp_path):
 
 def test_fleet_key_files_must_be_ed25519_public_keys(tmp_path):
     """The kiosk loads these at start: a wrong file stops the configuration with its key, not the kiosk."""
-    from core.signing import generate_private_key, save_keypair
+    from core.signing_keys import generate_private_key, save_keypair
 
     private, public = save_keypair(generate_private_key(), tmp_path / "admin.key")
     (tmp_path / "bad.pub").write_text("not a key\n", encoding="utf-8")

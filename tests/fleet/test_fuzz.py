@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from core.content import FeedError, parse_feed
 from core.db import Database
 from core.events import EventBus
-from core.signing import Verifier, filter_json_feed, generate_private_key, sign
 from fleet.feed_sync import parse_json_feed
 from fleet.push import (
     ERROR,
@@ -28,6 +27,7 @@ from fleet.push import (
     build_message,
     parse_topic,
 )
+from fleet.signing import Verifier, filter_json_feed, generate_private_key, sign
 
 FUZZ = settings(max_examples=150, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

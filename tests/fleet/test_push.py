@@ -185,8 +185,8 @@ def test_settings_from_a_configuration_without_fleet_keys():
 def test_publish_command_signs_and_terminals_accept_it(local_db, bus, broker, tmp_path, monkeypatch, capsys):
     import argparse
 
-    from core.signing import Verifier
     from fleet import outbox_cli
+    from fleet.signing import Verifier
 
     monkeypatch.setenv("DANGJIAN__SITE__DATA_DIR", str(tmp_path / "data"))
     parser = argparse.ArgumentParser()

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from core import content
 from core.events import EventBus, UrgentNotice
 from core.models import AuditEntry
-from core.signing import Verifier, generate_private_key, sign
 from fleet.remote import RemoteAdmin, RemoteError, build_command, command_topic, reply_topic
+from fleet.signing import Verifier, generate_private_key, sign
 from tests.fleet.conftest import T0
 
 ORG, TID = "xinghe", "T-0001"

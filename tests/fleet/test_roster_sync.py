@@ -614,7 +614,7 @@ def test_sync_publish_roster_pull_and_status(tmp_path, monkeypatch, capsys, pg_u
     out = capsys.readouterr().out
     assert "roster published: 13 change(s) (branch +2, member +6, meeting +3, face +2)" in out
     assert "(unsigned)" in out
-    from core.signing import generate_private_key, save_keypair
+    from fleet.signing import generate_private_key, save_keypair
 
     private, public = save_keypair(generate_private_key(), tmp_path / "keys" / "admin.key")
     monkeypatch.setenv("DANGJIAN__FLEET__ADMIN_KEYS", f"[{public}]")
@@ -647,7 +647,7 @@ def test_sync_publish_roster_pull_and_status(tmp_path, monkeypatch, capsys, pg_u
 def test_signed_rows_and_terminals_that_require_them(master, central, terminals):
     """With fleet.admin_keys a terminal applies only rows the administrator signed; the signature binds
     the row's revision, kind and key, so a copied or replayed row is refused too."""
-    from core.signing import SIG_FIELD, Verifier, generate_private_key
+    from fleet.signing import SIG_FIELD, Verifier, generate_private_key
 
     admin = generate_private_key()
     strict = Verifier([admin.public_key()])

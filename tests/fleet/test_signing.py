@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from core.events import EventBus, NewsArrived
 from core.models import AuditEntry, ContentItem
-from core.signing import (
+from fleet.push import INVALID, REJECTED, STORED, PushSettings, PushSubscriber, build_message
+from fleet.signing import (
     BAD_SIGNATURE,
     MALFORMED,
     UNKNOWN_KEY,
@@ -27,7 +28,6 @@ from core.signing import (
     save_keypair,
     sign,
 )
-from fleet.push import INVALID, REJECTED, STORED, PushSettings, PushSubscriber, build_message
 
 KEY = generate_private_key()
 OTHER = generate_private_key()

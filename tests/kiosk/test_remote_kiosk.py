@@ -15,10 +15,10 @@ from pathlib import Path
 import pygame
 import pytest
 
-from core.signing import Verifier, generate_private_key, load_private_key, save_keypair
 from fleet.push import PushSettings, PushSubscriber
 from fleet.remote import RemoteAdmin, build_command
 from fleet.remote_cli import send_command
+from fleet.signing import Verifier, generate_private_key, load_private_key, save_keypair
 from kiosk.remote_handlers import kiosk_handlers
 from kiosk.screens.news import UrgentScreen
 from tests.conftest import ROOT, need

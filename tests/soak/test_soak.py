@@ -65,10 +65,10 @@ from core.events import OpenScreen, SignedIn
 from core.meetings import create_meeting
 from core.models import Attendance, Branch, ContentItem, Meeting, Member
 from core.secrets import hash_pin
-from core.signing import Verifier, generate_private_key
 from core.terminal import open_terminal
 from fleet.feed_sync import FeedSyncer
 from fleet.push import PushSettings, PushSubscriber, build_message, topic_for
+from fleet.signing import Verifier, generate_private_key
 from kiosk.app import ADMIN_HOLD_S, KioskApp, start_assistant
 from kiosk.screens import learning as L
 from kiosk.screens.admin import AdminPanelScreen, AdminPinScreen, AdminSignInScreen

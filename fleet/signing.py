@@ -13,6 +13,11 @@ sorted, no spaces, UTF-8, no NaN. The signature travels inside the object itself
 ``_sig`` starts with an underscore so a signed item is still a valid JSON Feed item (extensions must).
 ``kid`` is the first 16 hex digits of the SHA-256 of the raw public key: it picks the key to try, and
 is not trusted for anything else.
+
+The key files themselves (``KeyFileError``, ``key_id``, ``generate_private_key``, ``save_keypair``,
+``load_private_key``, ``load_public_key``) live in ``core.signing_keys``, because the configuration checks
+key files when it loads and core never imports the fleet; they are re-exported here so fleet code and its
+tests take everything about signatures from this one module.
 """
 
 from __future__ import annotations
@@ -20,19 +25,31 @@ from __future__ import annotations
 import base64
 import binascii
 import copy
-import hashlib
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from core.signing_keys import (
+    KeyFileError,
+    generate_private_key,
+    key_id,
+    load_private_key,
+    load_public_key,
+    save_keypair,
+)
 
 if TYPE_CHECKING:
     from core.config import Config
+
+__all__ = [
+    "ALG", "BAD_SIGNATURE", "MALFORMED", "SIG_FIELD", "UNKNOWN_KEY", "UNSIGNED", "KeyFileError", "SignatureError",
+    "Verifier", "canonical_bytes", "filter_json_feed", "generate_private_key", "key_id", "load_private_key",
+    "load_public_key", "save_keypair", "sign",
+]
 
 SIG_FIELD = "_sig"
 ALG = "Ed25519"
@@ -49,10 +66,6 @@ class SignatureError(ValueError):
         self.reason = reason
 
 
-class KeyFileError(Exception):
-    """A key file is missing or is not an Ed25519 key in PEM form; the message names the file."""
-
-
 # ------------------------------------------------------------------------------------------- canonical
 
 
@@ -64,67 +77,6 @@ def canonical_bytes(obj: dict[str, Any]) -> bytes:
     """
     body = {k: v for k, v in obj.items() if k != SIG_FIELD}
     return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
-def key_id(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()[:16]
-
-
-# -------------------------------------------------------------------------------------------------- keys
-
-
-def generate_private_key() -> Ed25519PrivateKey:
-    return Ed25519PrivateKey.generate()
-
-
-def save_keypair(private_key: Ed25519PrivateKey, path: str | Path) -> tuple[Path, Path]:
-    """Write the private key (PEM, mode 0600, refusing to overwrite) and ``<path>.pub`` beside it."""
-    path = Path(path)
-    pub = path.with_name(path.name + ".pub")
-    if path.exists():
-        raise KeyFileError(f"{path} already exists: not overwriting a signing key")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pem = private_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(pem)
-    pub.write_bytes(private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
-    return path, pub
-
-
-def load_private_key(path: str | Path) -> Ed25519PrivateKey:
-    try:
-        key = serialization.load_pem_private_key(Path(path).read_bytes(), password=None)
-    except OSError as exc:
-        raise KeyFileError(f"cannot read signing key {path}: {exc.strerror or exc}") from None
-    except (ValueError, TypeError) as exc:
-        raise KeyFileError(f"{path} is not a PEM private key: {exc}") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise KeyFileError(f"{path} is not an Ed25519 key ({type(key).__name__})")
-    return key
-
-
-def load_public_key(source: str | Path | bytes) -> Ed25519PublicKey:
-    """A public key from a PEM file path, or PEM text/bytes."""
-    if isinstance(source, bytes):
-        data, name = source, "key"
-    elif isinstance(source, str) and source.lstrip().startswith("-----BEGIN"):
-        data, name = source.encode(), "key"
-    else:
-        try:
-            data, name = Path(source).read_bytes(), str(source)
-        except OSError as exc:
-            raise KeyFileError(f"cannot read public key {source}: {exc.strerror or exc}") from None
-    try:
-        key = serialization.load_pem_public_key(data)
-    except ValueError as exc:
-        raise KeyFileError(f"{name} is not a PEM public key: {exc}") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise KeyFileError(f"{name} is not an Ed25519 public key ({type(key).__name__})")
-    return key
 
 
 # -------------------------------------------------------------------------------------- sign and verify
