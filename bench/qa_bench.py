@@ -125,6 +125,26 @@ def _chunks(text: str, size: int = 2) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
+def taken_phrasings(brain, kb: list[KnowledgeEntry]) -> str:
+    """The knowledge base's own phrasings through the whole brain: how many an intent or a lookup takes from
+    the entry that answers them (a command word or a meeting word inside a question), by what. The dues tool
+    is not counted: a phrasing that states an income is rightly worked out."""
+    from collections import Counter
+
+    taken: Counter[str] = Counter()
+    total = 0
+    for e in kb:
+        for q in (*e.questions_zh, *e.questions_en):
+            total += 1
+            r = brain.handle_text(q)
+            if r.entry_id == DUES_TOOL or r.entry_id == e.id:
+                continue
+            if r.intent != "ask" or (r.entry_id or "").startswith("tool:"):
+                taken[r.entry_id if r.entry_id and r.entry_id.startswith("tool:") else f"intent:{r.intent}"] += 1
+    listed = ", ".join(f"{k} {n}" for k, n in taken.most_common()) or "none"
+    return f"knowledge-base phrasings taken by an intent or lookup: {sum(taken.values())} of {total} ({listed})"
+
+
 def demo_site_data():
     """Meetings and news for the brain's lookups: the demo site loaded into a throw-away SQLite database
     (meetings are placed relative to this week, as on a kiosk that loaded it today)."""
@@ -215,6 +235,8 @@ def main() -> int:
         for item, given in results[("dev", "assistant")].misses:
             print(f"  [{item.kind}] {item.question!r}: expected {item.key}, gave {given}")
 
+    print(taken_phrasings(brain, kb))
+    print()
     print("latency, question text -> answer through the brain (all questions):")
     questions = [i.question for items in splits.values() for i in items]
     times = []

@@ -79,6 +79,11 @@ _PUNCT = re.compile(r"[\s,，.。!！?？、;；:：~～…\"'“”‘’()（�
 _QUESTION_ZH = re.compile(r"怎么|怎样|如何|为什么|为啥|什么|啥|咋|哪|几|多少|多久|是否|能不能.*吗|可以.*吗|失败|不了|不上|不出来|不成功|忘|记不")
 _QUESTION_EN = re.compile(r"^(how|what|why|where|when|which|who|is|are|does|do)\b|\b(fail|failed|doesn't|does not|"
                           r"can't|cannot|forgot|not work)")
+#: A question *about* signing in, not a command to do it: yes/no questions ("人脸没录过能刷脸签到吗", "can I sign
+#: in without my face?"), who, how far. On the knowledge base's 2,518 phrasings the question test alone opened
+#: the sign-in screen for 12 questions about signing in (会议签到要站多远, 能不能输工号签到 …).
+_ABOUT_SIGN_IN_ZH = re.compile(r"吗|呢|谁|能不能|可不可以|多远|多长|想不起|还没")
+_ABOUT_SIGN_IN_EN = re.compile(r"\b(how (do|can|should|would) i|can i|walk me through|step by step|without)\b")
 
 _POLITE_ZH = re.compile(r"^(?:请问|请你|请|麻烦你|麻烦|小助手|助手|机器人|喂|嗯|那个|你好|您好|嗨|哈喽)+")
 _POLITE_EN = re.compile(r"^(?:(?:please|hey|hi|hello|ok|okay|robot|assistant|excuse me|so|um|uh)[\s,!.]*)+")
@@ -200,7 +205,8 @@ class IntentParser:
             return result("stop")
         if len(bare) <= 12 and any(w in bare for w in _REPEAT_ZH):
             return result("repeat")
-        if any(_contains_zh(command, w) for w in _SIGN_IN_ZH) and not _QUESTION_ZH.search(command):
+        if any(_contains_zh(command, w) for w in _SIGN_IN_ZH) and not (_QUESTION_ZH.search(command)
+                                                                     or _ABOUT_SIGN_IN_ZH.search(command)):
             return result("sign_in", command)
         found = self._go_zh(command)
         if found is not None:
@@ -247,7 +253,7 @@ class IntentParser:
             return result("stop")
         if len(command.split()) <= 8 and _REPEAT_EN.search(command):
             return result("repeat")
-        if _SIGN_IN_EN.search(command) and not _QUESTION_EN.search(command):
+        if _SIGN_IN_EN.search(command) and not (_QUESTION_EN.search(command) or _ABOUT_SIGN_IN_EN.search(command)):
             return result("sign_in", command)
         m = _GO_EN.match(command)
         where = False

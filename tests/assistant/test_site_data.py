@@ -61,9 +61,19 @@ def test_latest_news_headlines_newest_first(site, database):
 
 
 @pytest.mark.parametrize("question", ["三会一课是什么", "Where is the latest party news?", "党课一般多久开一次",
-                                      "What is a branch committee meeting?"])
+                                      "What is a branch committee meeting?", "遵义会议有什么历史意义",
+                                      "When was the Zunyi Meeting held?", "古田会议讲了什么", "今天开会要在哪签到",
+                                      "I have ten minutes before my next meeting, what can I see?",
+                                      "How does the company keep records of branch meetings?", "会议通知在哪看"])
 def test_questions_about_the_rules_stay_with_the_knowledge_base(site, question):
     assert site.answer(question, "en" if question.isascii() else "zh") is None
+
+
+@pytest.mark.parametrize("question", ["下次支委会什么时候开", "今天有会吗", "我们支部什么时候开会", "When is the next branch meeting?",
+                                      "最近有什么会议安排", "Any meetings today?", "第三支部有什么会", "这周的党课几点开始"])
+def test_schedule_questions_are_looked_up(site, question):
+    found = site.answer(question, "en" if question.isascii() else "zh")
+    assert found is not None and found.kind == "meetings" and found.screen == "meetings"
 
 
 def test_branch_aliases_cover_how_people_name_them(database):
@@ -81,3 +91,19 @@ def test_the_brain_answers_from_the_database_and_opens_the_screen(site, tmp_path
     assert r.entry_id == "tool:meetings" and isinstance(r.events[0], Answer)
     assert r.events[-1] == OpenScreen("meetings")
     assert brain.handle_text("三会一课是什么").entry_id == "kb069"
+
+
+def test_the_knowledge_bases_own_phrasings_are_not_taken_by_lookups_or_commands(site, tmp_path):
+    """Every phrasing of every entry, through the whole brain: a lookup or a command that fires on a word
+    ("会议" in 遵义会议, "签到" in a question about signing in) takes a visitor's question from the entry that
+    answers it. Measured: the looser tests took 37 of 2,518 (25 by the meetings lookup, 12 by sign-in)."""
+    entries = load_knowledge(DEMO / "knowledge.yaml").entries
+    brain = Brain.build(entries, ROOT / "scenes" / "hall.yaml",
+                        BrainSettings(cache_dir=tmp_path / "jieba", embedding_cache=tmp_path / "emb"), site=site)
+    taken: dict[str, list[str]] = {}
+    for e in entries:
+        for q in (*e.questions_zh, *e.questions_en):
+            r = brain.handle_text(q)
+            if r.entry_id == "tool:meetings" or r.intent == "sign_in":
+                taken.setdefault(r.entry_id or r.intent, []).append(q)
+    assert sum(map(len, taken.values())) <= 3, taken
