@@ -80,7 +80,7 @@ def tune(fused: FusedRetriever, dev: list, dev_out: float = 0.95, examples_out: 
                       for j, top, gap in [score(ev)]])
         x = np.array([score(ev)[1:] for ev in exs])
         for margin in np.arange(-0.4, 0.001, 0.05):
-            for th in np.arange(0.4, 0.81, 0.02):
+            for th in np.arange(0.3, 0.81, 0.02):
                 def answered(a, th=th, margin=margin):
                     return (a[:, 0] >= th) & (a[:, 1] <= margin)
                 da = answered(d)

@@ -71,6 +71,7 @@ class OutOfScope:
             pseudo.append(KnowledgeEntry(id=f"decline-{n:03d}", topic="out-of-scope", questions_zh=zh or [t.name],
                                          questions_en=en, answer_zh="-"))
         self.lexical = LexicalRetriever(pseudo, like.analyzer, like.synonyms, like.settings)
+        self.kb_lexical = like
         texts = [q for t in self.themes for q in t.examples]
         self.matrix = embed_cached(encoder, texts, cache_dir) if texts else np.zeros((0, 512), np.float32)
         owner = np.repeat(np.arange(len(self.themes)), [len(t.examples) for t in self.themes])
@@ -81,7 +82,14 @@ class OutOfScope:
         return len(self.themes)
 
     def lexical_scores(self, text: str) -> np.ndarray:
-        """BM25 of each theme, normalised per query as the knowledge base's is."""
+        """BM25 of each theme, normalised per query as the knowledge base's is; zero when every word of the
+        question is a knowledge-base word. Why: a theme's words are evidence of a topic the knowledge base
+        lacks (邮局 in "邮局几点开门"); words both share ("几点开门") say nothing, yet they matched a theme's many
+        examples so well that the knowledge base's own phrasing "几点开门" was declined. Measured on the
+        knowledge base's phrasings held out 5-fold, each way with its own best fusion numbers: 86.2% -> 86.7%
+        answered right, dev in-scope 96.3% -> 96.6%, dev declined 95.5% both, left-out examples 92.2% -> 91.9%."""
+        if not self.kb_lexical.unknown_words(text):
+            return np.zeros(len(self.themes), dtype=np.float32)
         return self.lexical.scores(text)
 
     def cosines(self, vector: np.ndarray) -> np.ndarray:

@@ -74,7 +74,9 @@ KINDS = ("words", "bigrams", "pinyin")
 _FRAME = words_of("how when where why which many much long often take go 怎么 怎样 如何 什么 哪里 哪儿 哪 多少 几 "
                   "为什么 是 有 吗 在 要 能 可以 会 去 到 带我去 打开 看看")
 FRAME_WORDS = _FRAME | {stem(w) for w in _FRAME}
-_PARTICLES = frozenset("的了吗呢吧啊呀么着过得地")
+#: Characters that make a two-character span a phrase, not a misheard word: particles, and pronouns (你是 is
+#: not 历史 misheard — "你是谁" was corrected to "历史谁" and answered with the history gallery).
+_PARTICLES = frozenset("的了吗呢吧啊呀么着过得地你我他她它您咱谁")
 
 
 class LexicalRetriever:
@@ -158,6 +160,11 @@ class LexicalRetriever:
                         continue
                     out.extend((span, w) for w in self._by_sound.get(tuple(keys[i : i + n]), ()) if w != span)
         return out
+
+    def unknown_words(self, text: str) -> list[str]:
+        """The content words of ``text`` that no question, tag or answer of the knowledge base has (question
+        frames like 怎么 or "where" are not content)."""
+        return [w for w in self.analyzer.words(text) if w not in self._known_words and w not in FRAME_WORDS]
 
     def _query(self, text: str) -> _Query:
         a, s = self.analyzer, self.settings

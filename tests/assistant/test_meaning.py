@@ -137,6 +137,23 @@ def test_an_entry_scores_by_its_closest_phrasing_and_its_centroid(entries, fused
     assert themes.cosines(v)[0] == pytest.approx((1 - W) * float((first @ v).max()) + W * float(centroid @ v), abs=1e-5)
 
 
+@pytest.mark.parametrize(("question", "entry"), [("几点开门", "kb002"), ("要门票吗", "kb009"), ("你是谁", "kb064"),
+                                               ("邮局几点开门", None), ("市博物馆要门票吗", None), ("电脑开机密码忘了", None)])
+def test_words_the_knowledge_base_shares_with_a_theme_do_not_decline_it(brain, fused, question, entry):
+    """The hall's own short questions are answered; the same words beside one the knowledge base lacks
+    (邮局, 博物馆, 电脑) are another place's or thing's, and declined. Before, "几点开门" and "要门票吗" — phrasings of
+    the knowledge base itself — were declined: their words matched the other-places theme's many examples."""
+    assert brain.handle_text(question).entry_id == entry
+    if entry is not None:
+        assert not fused.out_of_scope.lexical_scores(question).any()
+
+
+def test_pronouns_are_not_taken_for_misheard_words(fused):
+    """你是 sounds like 历史 (n/l folded), but a span with a pronoun is a phrase, not a recognition error."""
+    assert corrected(fused.lexical, "你是谁") == "你是谁"
+    assert corrected(fused.lexical, "入当要什么条件") == "入党要什么条件"
+
+
 def test_phrasing_embeddings_are_cached_on_disk(entries, tmp_path):
     class Counting:
         def __init__(self, inner):
