@@ -76,7 +76,7 @@ class Understanding:
 
 _PUNCT = re.compile(r"[\s,，.。!！?？、;；:：~～…\"'“”‘’()（）]+")
 #: Marks of a question about something, which a command never has (怎么签到 is a question, 我要签到 a command).
-_QUESTION_ZH = re.compile(r"怎么|怎样|如何|为什么|为啥|什么|啥|咋|哪|几|多少|多久|是否|能不能.*吗|可以.*吗|失败|不了|不上|不出来|不成功|忘|记不")
+_QUESTION_ZH = re.compile(r"怎么|怎样|如何|为什么|为啥|什么|啥|咋|哪|几|多少|多久|多长|是否|能不能.*吗|可以.*吗|失败|不了|不上|不出来|不成功|忘|记不")
 _QUESTION_EN = re.compile(r"^(how|what|why|where|when|which|who|is|are|does|do)\b|\b(fail|failed|doesn't|does not|"
                           r"can't|cannot|forgot|not work)")
 #: A question *about* signing in, not a command to do it: yes/no questions ("人脸没录过能刷脸签到吗", "can I sign

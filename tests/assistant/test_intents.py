@@ -122,7 +122,9 @@ def test_commands(parser, text, intent, slots):
     [
         "怎么刷脸签到？", "刷脸识别不出来怎么办", "讲解怎么暂停？", "中共一大在哪里召开的", "通讯录在哪里",
         "开国大典是哪一天？", "看看党费怎么算", "党建资讯怎么看", "How do I sign in with my face?",
-        "what is BeiDou?", "Where is the restroom?", "今天天气怎么样",
+        "what is BeiDou?", "Where is the restroom?", "今天天气怎么样", "参观展厅要花多长时间", "刷脸签到要站多远",
+        "人脸没录过能刷脸签到吗", "签到前得先找谁采集人脸", "能不能输工号签到", "Can I sign in without face recognition?",
+        "How do I use the kiosk to register my attendance?",
     ],
 )
 def test_questions_stay_questions(parser, text):
