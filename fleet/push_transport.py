@@ -102,22 +102,38 @@ def publish_item(settings: PushSettings, items: dict[str, Any] | list[dict[str, 
         connected.set()
 
     client.on_connect = on_connect
+    start(client, settings)
     try:
-        client.connect(settings.host, settings.port, settings.keepalive)
-    except (OSError, ValueError) as exc:
-        raise PushError(f"cannot connect to {settings.host}:{settings.port}: {exc}") from None
-    client.loop_start()
-    try:
-        if not connected.wait(timeout) or refused:
-            raise PushError(f"{settings.host}:{settings.port} refused the connection: {refused[0]}" if refused
-                            else f"no answer from {settings.host}:{settings.port} within {timeout:g} s")
-        info = client.publish(topic, payload, qos=1, retain=retain)
-        deadline = time.monotonic() + timeout
-        while not info.is_published() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if not info.is_published():
+        await_ready(settings, connected, refused, timeout)
+        if not published(client.publish(topic, payload, qos=1, retain=retain), timeout):
             raise PushError(f"no acknowledgement from {settings.host}:{settings.port} within {timeout:g} s")
     finally:
         client.disconnect()
         client.loop_stop()
     return topic
+
+
+def start(client: Any, settings: Any) -> None:
+    """Connect and start the client's network loop; PushError naming the broker when it cannot be reached
+    (the caller disconnects and stops the loop in a ``finally`` once this returned)."""
+    try:
+        client.connect(settings.host, settings.port, settings.keepalive)
+    except (OSError, ValueError) as exc:
+        raise PushError(f"cannot connect to {settings.host}:{settings.port}: {exc}") from None
+    client.loop_start()
+
+
+def await_ready(settings: Any, ready: threading.Event, refused: list[str], timeout: float) -> None:
+    """Wait for the caller's callbacks to set ``ready``; PushError when the broker refused (``refused``
+    holds its reason) or did not answer within ``timeout``."""
+    if not ready.wait(timeout) or refused:
+        raise PushError(f"{settings.host}:{settings.port} refused the connection: {refused[0]}" if refused
+                        else f"no answer from {settings.host}:{settings.port} within {timeout:g} s")
+
+
+def published(info: Any, timeout: float) -> bool:
+    """Whether the broker acknowledged a QoS 1 message within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not info.is_published() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return info.is_published()

@@ -18,7 +18,6 @@ import dataclasses
 import json
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ def send_command(settings: Any, command: dict[str, Any], *, wait_s: float, expec
     import uuid
 
     from fleet.push import PushError, _client
+    from fleet.push_transport import await_ready, published, start
     from fleet.remote import command_topic, reply_filter
 
     client = _client(settings, f"dangjian-admin-{uuid.uuid4().hex[:12]}", clean_session=True)
@@ -69,21 +69,11 @@ def send_command(settings: Any, command: dict[str, Any], *, wait_s: float, expec
                 done.set()
 
     client.on_connect, client.on_subscribe, client.on_message = on_connect, on_subscribe, on_message
+    start(client, settings)
     try:
-        client.connect(settings.host, settings.port, settings.keepalive)
-    except (OSError, ValueError) as exc:
-        raise PushError(f"cannot connect to {settings.host}:{settings.port}: {exc}") from None
-    client.loop_start()
-    try:
-        if not ready.wait(10) or failures:
-            raise PushError(f"{settings.host}:{settings.port} refused the connection: {failures[0]}" if failures
-                            else f"no answer from {settings.host}:{settings.port} within 10 s")
+        await_ready(settings, ready, failures, 10)
         topic = command_topic(command["org"], command["terminal"])
-        info = client.publish(topic, json.dumps(command, ensure_ascii=False).encode(), qos=1)
-        deadline = time.monotonic() + 10
-        while not info.is_published() and time.monotonic() < deadline:
-            time.sleep(0.005)
-        if not info.is_published():
+        if not published(client.publish(topic, json.dumps(command, ensure_ascii=False).encode(), qos=1), 10):
             raise PushError("the broker did not acknowledge the command")
         done.wait(wait_s)
     finally:
