@@ -32,6 +32,7 @@ import numpy as np
 from robot_assistant.qa.decline import OutOfScope
 from robot_assistant.qa.retriever import Hit, LexicalRetriever, top_hits
 from robot_assistant.qa.semantic import SemanticRetriever
+from robot_assistant.qa.text import phrasing_key
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,11 @@ class FusedRetriever:
         self.settings = settings
         self.out_of_scope = out_of_scope
         self.entries = lexical.entries
+        #: Each phrasing's entry, for a question that *is* one of them (a tapped suggestion, a question read
+        #: off the screen): answered by its entry whatever the scores say — "Who are you?", a phrasing of the
+        #: assistant's own entry, was declined because the chit-chat theme scored about as well.
+        self._exact = {phrasing_key(q): n for n, e in enumerate(self.entries)
+                       for q in (*e.questions_zh, *e.questions_en)}
         if semantic.prepare is None:
             semantic.prepare = lambda text: corrected(lexical, text)
 
@@ -135,6 +141,11 @@ class FusedRetriever:
 
     def scores(self, text: str) -> np.ndarray:
         evidence = self.evidence(text)
+        exact = self._exact.get(phrasing_key(text))
+        if exact is not None:  # one of the knowledge base's own phrasings: its entry first, never declined
+            fused = self.fuse(evidence.lexical, evidence.cosines)
+            fused[exact] = max(1.0, float(fused.max()) + 1e-3)
+            return fused
         if self.declines(evidence):
             return np.zeros(len(self.entries), dtype=np.float32)
         return self.fuse(evidence.lexical, evidence.cosines)

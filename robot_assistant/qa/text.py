@@ -50,3 +50,9 @@ def detect_language(text: str) -> Language:
     if len(latin) >= 2 and (starts_latin or len(latin) * 2 >= cjk):
         return "en"
     return "zh"
+
+
+def phrasing_key(text: str) -> str:
+    """``text`` as a phrasing is compared for an exact match: normalised, punctuation and spacing dropped
+    ("什么是三会一课？" and "什么是三会一课" are one key)."""
+    return " ".join(WORD_OR_CJK.findall(normalize(text)))

@@ -148,6 +148,16 @@ def test_words_the_knowledge_base_shares_with_a_theme_do_not_decline_it(brain, f
         assert not fused.out_of_scope.lexical_scores(question).any()
 
 
+def test_every_phrasing_of_the_knowledge_base_is_answered_by_its_entry(entries, fused):
+    """A question that is one of the knowledge base's phrasings (a tapped suggestion, a question read off the
+    screen) is answered by its entry, punctuation aside: "Who are you?" was declined (the chit-chat theme
+    scored about as well) and "What is Beidou? Is it like GPS?" answered with another BeiDou entry."""
+    wrong = [(q, e.id, [h.entry.id for h in fused.search(q, 1)]) for e in entries
+             for q in (*e.questions_zh, *e.questions_en)
+             if [h.entry.id for h in fused.search(q.rstrip("?？") + "？", 1)] != [e.id]]
+    assert not wrong, wrong[:5]
+
+
 def test_pronouns_are_not_taken_for_misheard_words(fused):
     """你是 sounds like 历史 (n/l folded), but a span with a pronoun is a phrase, not a recognition error."""
     assert corrected(fused.lexical, "你是谁") == "你是谁"
