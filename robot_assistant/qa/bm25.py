@@ -47,6 +47,11 @@ class BM25Index:
     def __contains__(self, term: str) -> bool:
         return term in self._postings
 
+    def document_frequency(self, term: str) -> int:
+        """How many documents hold ``term``."""
+        posting = self._postings.get(term)
+        return 0 if posting is None else len(posting[0])
+
     def add_scores(self, out: np.ndarray, query: Mapping[str, float], scale: float = 1.0) -> None:
         """Add ``scale`` × BM25(query, doc) to ``out[doc]`` for every document."""
         for term, weight in query.items():

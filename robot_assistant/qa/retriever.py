@@ -126,12 +126,20 @@ class LexicalRetriever:
                 if not answer:
                     self._question_indexes[kind].append(index)
         self._known_words = {t for _, kind, index in self._indexes if kind == "words" for t in index.idf}
-        # Sound-alike lookup: pinyin of every Chinese word (2–4 characters) of the questions and tags.
-        self._by_sound: dict[tuple[str, ...], set[str]] = {}
+        # Sound-alike lookup: pinyin of every Chinese word (2–4 characters) of the questions and tags, the most
+        # used first. Why: phrasings written as a recogniser mis-hears them put 挡费 beside 党费 under one
+        # sound; 党飞 must become the word the knowledge base uses most (党费), not a one-off mis-hearing.
+        uses: dict[str, int] = {}
+        for _, kind, index in self._indexes:
+            if kind == "words":
+                for term in index.idf:
+                    uses[term] = uses.get(term, 0) + index.document_frequency(term)
+        by_sound: dict[tuple[str, ...], set[str]] = {}
         for index in self._question_indexes["words"]:
             for term in index.idf:
                 if 2 <= len(term) <= 4 and CJK_RUN.fullmatch(term):
-                    self._by_sound.setdefault(tuple(strict_key(c) for c in term), set()).add(term)
+                    by_sound.setdefault(tuple(strict_key(c) for c in term), set()).add(term)
+        self._by_sound = {k: sorted(v, key=lambda t: (-uses.get(t, 0), t)) for k, v in by_sound.items()}
 
     @staticmethod
     def _user_words(entries: Iterable[KnowledgeEntry], synonyms: Synonyms) -> list[str]:

@@ -179,6 +179,15 @@ def test_sound_alikes_replace_misheard_words_not_real_ones(retriever):
     assert "取得" not in retriever.sound_alikes("交上去的党费干什么用")  # 去的: a particle, not a word
 
 
+def test_a_misheard_word_becomes_the_word_the_knowledge_base_uses_most(kb):
+    """A phrasing written as a recogniser mis-hears it (挡费) sounds like 党费; 党飞 must become 党费."""
+    dues = kb.entries[0].model_copy(update={"id": "dues", "questions_zh": ["党费怎么交", "党费交多少", "党费按月交吗"],
+                                            "questions_en": [], "answer_zh": "党费按月交纳。", "tags": []})
+    misheard = dues.model_copy(update={"id": "misheard", "questions_zh": ["挡费在哪交"], "answer_zh": "在支部交。"})
+    for entries in ([dues, misheard], [misheard, dues]):
+        assert LexicalRetriever(entries).sound_alike_pairs("党飞怎么交")[0][1] == "党费"
+
+
 def test_english_entry_without_english_answer_falls_back_to_chinese(kb, retriever):
     entry = kb.entries[0].model_copy(update={"answer_en": ""})
     r = QA(LexicalRetriever([entry], retriever.analyzer), threshold=0.0).answer("What is the VR exhibition hall?")
