@@ -34,7 +34,8 @@ _OWN = re.compile(r"支部|我们|咱们|咱|我的|branch|\bour\b|\bmy\b", re.I
 _NOT_SCHEDULE = re.compile(r"是什么|什么是|what is|what's a|多久|多长时间|几次|how often|how many times|签到|刷脸|sign in|"
                            r"check in|通知|notice|历史|意义|召开的|\bwas\b|\bwere\b|\bdid\b|\bheld\b|approved|"
                            r"last (week|month|year)|\bago\b|上周|上个月|去年|(before|after|until) (my|the|our|a) (next )?meeting|"
-                           r"开会(之前|以前|前|之后|后)", re.IGNORECASE)
+                           r"开会(之前|以前|前|之后|后)|主持|表决|多少人|attendance|"
+                           r"where (can|could|might|do|should) i (view|see|find|check)", re.IGNORECASE)
 _NEWS = re.compile(r"新闻|资讯|动态|最新消息|news|headlines", re.IGNORECASE)
 _LATEST = re.compile(r"最新|最近|新的|今天|有什么|有啥|latest|recent|new\b|today|what's", re.IGNORECASE)
 _WHERE = re.compile(r"在哪|哪里|怎么看|从哪|where|how do i|how can i", re.IGNORECASE)

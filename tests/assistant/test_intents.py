@@ -124,7 +124,8 @@ def test_commands(parser, text, intent, slots):
         "开国大典是哪一天？", "看看党费怎么算", "党建资讯怎么看", "How do I sign in with my face?",
         "what is BeiDou?", "Where is the restroom?", "今天天气怎么样", "参观展厅要花多长时间", "刷脸签到要站多远",
         "人脸没录过能刷脸签到吗", "签到前得先找谁采集人脸", "能不能输工号签到", "Can I sign in without face recognition?",
-        "How do I use the kiosk to register my attendance?",
+        "How do I use the kiosk to register my attendance?", "有没有人知道展厅周末开不开，想周六去打卡",
+        "人脸特征会不会用于签到以外的用途", "刷脸签到 步骤", "Meeting sign in, I stand where?",
     ],
 )
 def test_questions_stay_questions(parser, text):
