@@ -82,10 +82,10 @@ _QUESTION_EN = re.compile(r"^(how|what|why|where|when|which|who|is|are|does|do)\
 #: A question *about* signing in, not a command to do it: yes/no questions ("人脸没录过能刷脸签到吗", "can I sign
 #: in without my face?"), who, how far. On the knowledge base's 2,518 phrasings the question test alone opened
 #: the sign-in screen for 12 questions about signing in (会议签到要站多远, 能不能输工号签到 …). An A-not-A
-#: question (开不开, 有没有, 会不会) and steps are questions too: with 1,607 more phrasings, "想周六去打卡" in a
-#: question about weekend hours and "会不会用于签到以外的用途" opened the sign-in screen.
-_ABOUT_SIGN_IN_ZH = re.compile(r"吗|呢|谁|能不能|可不可以|多远|多长|想不起|还没|步骤|流程|(.)[不没]\1")
-_ABOUT_SIGN_IN_EN = re.compile(r"\b(how (do|can|should|would) i|can i|walk me through|step by step|without|where|what)\b")
+#: question (开不开, 有没有, 会不会, …干别的不) and steps are questions too: with 2,350 more phrasings, "想周六去打卡"
+#: in a question about weekend hours and "会不会用于签到以外的用途" opened the sign-in screen.
+_ABOUT_SIGN_IN_ZH = re.compile(r"吗|呢|谁|能不能|可不可以|多远|多长|想不起|还没|步骤|流程|(.)[不没]\1|不\W*$")
+_ABOUT_SIGN_IN_EN = re.compile(r"\b(how|can i|walk me through|step by step|without|where|what)\b")
 
 _POLITE_ZH = re.compile(r"^(?:请问|请你|请|麻烦你|麻烦|小助手|助手|机器人|喂|嗯|那个|你好|您好|嗨|哈喽)+")
 _POLITE_EN = re.compile(r"^(?:(?:please|hey|hi|hello|ok|okay|robot|assistant|excuse me|so|um|uh)[\s,!.]*)+")

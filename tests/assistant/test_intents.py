@@ -126,6 +126,7 @@ def test_commands(parser, text, intent, slots):
         "人脸没录过能刷脸签到吗", "签到前得先找谁采集人脸", "能不能输工号签到", "Can I sign in without face recognition?",
         "How do I use the kiosk to register my attendance?", "有没有人知道展厅周末开不开，想周六去打卡",
         "人脸特征会不会用于签到以外的用途", "刷脸签到 步骤", "Meeting sign in, I stand where?",
+        "人脸特征除了签到还会拿去干别的不", "Face not enrolled yet, how I sign in meanwhile?",
     ],
 )
 def test_questions_stay_questions(parser, text):
