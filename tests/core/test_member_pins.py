@@ -30,12 +30,17 @@ def test_full_width_digits_are_kept_as_ascii():
     assert check_new_pin("  680135 ") == "680135"
 
 
+def _add_member(s) -> None:
+    """Member M0101 of branch B01, without a PIN."""
+    branch = Branch(code="B01", name_zh="第一党支部")
+    s.add(branch)
+    s.flush()
+    s.add(Member(number="M0101", name="李强", branch_id=branch.id, pin_hash=None))
+
+
 def test_set_member_pin_hashes_clears_the_lockout_and_audits(database):
     with database.session() as s:
-        branch = Branch(code="B01", name_zh="第一党支部")
-        s.add(branch)
-        s.flush()
-        s.add(Member(number="M0101", name="李强", branch_id=branch.id, pin_hash=None))
+        _add_member(s)
         lock = Lockout("pin:M0101", MEMBER_PIN)
         for _ in range(MEMBER_PIN.free_tries + 1):
             lock.fail(s, NOW)
@@ -54,10 +59,7 @@ def test_set_member_pin_hashes_clears_the_lockout_and_audits(database):
 
 def test_nothing_changes_for_an_unknown_number_or_an_easy_pin(database):
     with database.session() as s:
-        branch = Branch(code="B01", name_zh="第一党支部")
-        s.add(branch)
-        s.flush()
-        s.add(Member(number="M0101", name="李强", branch_id=branch.id, pin_hash=None))
+        _add_member(s)
     with database.session() as s:
         assert set_member_pin(s, "M0999", "680135", actor="admin:kiosk", terminal_id="T1") is None
         with pytest.raises(PinError):
@@ -69,10 +71,7 @@ def test_nothing_changes_for_an_unknown_number_or_an_easy_pin(database):
 
 def test_reset_member_pin_removes_it_clears_the_lockout_and_audits(database):
     with database.session() as s:
-        branch = Branch(code="B01", name_zh="第一党支部")
-        s.add(branch)
-        s.flush()
-        s.add(Member(number="M0101", name="李强", branch_id=branch.id, pin_hash=None))
+        _add_member(s)
         s.flush()
         set_member_pin(s, "M0101", "680135", actor="admin:kiosk", terminal_id="T1")
         lock = Lockout("pin:M0101", MEMBER_PIN)
