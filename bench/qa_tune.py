@@ -39,7 +39,9 @@ def held_out_phrasings(fused: FusedRetriever, folds: int = 5, seed: int = 14) ->
         }) for i, e in enumerate(fused.entries)]
         lex = fused.lexical
         part = FusedRetriever(LexicalRetriever(entries, lex.analyzer, lex.synonyms, lex.settings),
-                              SemanticRetriever(entries, fused.semantic.encoder, matrix=fused.semantic.matrix[keep]),
+                              SemanticRetriever(entries, fused.semantic.encoder, matrix=fused.semantic.matrix[keep],
+                                                answers=fused.semantic.answers,
+                                                answer_weight=fused.semantic.answer_weight),
                               fused.settings, fused.out_of_scope)
         out += [(i, part.evidence(q)) for (i, _, q), k in zip(rows, keep, strict=True) if not k]
     return out
@@ -66,7 +68,11 @@ def tune(fused: FusedRetriever, dev: list, dev_out: float = 0.95, examples_out: 
     exs = examples_own_theme_out(fused)
     print(f"tuning on {len(dev)} dev questions, {len(phr)} held-out phrasings, {len(exs)} out-of-scope examples")
     found = []
-    for w, lo, hi in itertools.product((0.5, 0.6, 0.7, 0.8), (0.1, 0.2, 0.3), (0.8, 0.9, 1.0)):
+    # low and high around the encoder's own (the ensemble's cosines live higher up than USE's)
+    s = fused.settings
+    lows = sorted({round(s.low + d, 2) for d in (-0.15, -0.1, -0.05, 0.0, 0.05)})
+    highs = sorted({round(min(1.0, s.high + d), 2) for d in (-0.05, 0.0, 0.03, 0.06, 0.1)})
+    for w, lo, hi in itertools.product((0.5, 0.6, 0.7, 0.8, 0.9), lows, highs):
         def score(ev: Evidence, w=w, lo=lo, hi=hi) -> tuple[int, float, float]:
             def meaning(c):
                 return np.maximum((c - lo) / (hi - lo), 0)
@@ -79,7 +85,7 @@ def tune(fused: FusedRetriever, dev: list, dev_out: float = 0.95, examples_out: 
         d = np.array([(top, gap, ids[j] == item.expected) for ev, item in zip(dev_ev, dev, strict=True)
                       for j, top, gap in [score(ev)]])
         x = np.array([score(ev)[1:] for ev in exs])
-        for margin in np.arange(-0.4, 0.001, 0.05):
+        for margin in np.arange(-0.6, 0.001, 0.05):
             for th in np.arange(0.3, 0.81, 0.02):
                 def answered(a, th=th, margin=margin):
                     return (a[:, 0] >= th) & (a[:, 1] <= margin)

@@ -131,7 +131,7 @@ class AssistantSection(_Section):
     embedding_model: Path | None = None
     embedding_languages: list[Literal["zh", "en"]] = ["en"]
     embedding_weight: float = Field(0.5, ge=0, le=1)
-    sentence_encoder: Literal["use", "none"] = "use"
+    sentence_encoder: Literal["use+e5", "use", "none"] = "use+e5"
     qa_threshold: float | None = Field(None, ge=0, le=1)
     qa_suggestions: int = Field(3, ge=0, le=10)
     qa_synonyms: Path | None = Field(None, json_schema_extra=MUST_BE_FILE)

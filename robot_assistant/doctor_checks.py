@@ -52,8 +52,21 @@ def check_sentence_encoder(config: Config) -> Check:
     except (ModuleNotFoundError, OSError, ValueError) as exc:
         return Check(item, DEGRADED, f"{exc}; the assistant answers by words (BM25) only",
                      f"bash setup.sh (installs {USE_PACKAGE}=={USE_VERSION})")
-    return Check(item, OK, f"USE multilingual v3 ({USE_PACKAGE} {USE_VERSION}; code and weights Apache-2.0), "
-                 f"loaded and one question embedded in {took:.1f} s")
+    use = (f"USE multilingual v3 ({USE_PACKAGE} {USE_VERSION}; code and weights Apache-2.0), loaded and one "
+           f"question embedded in {took:.1f} s")
+    if config.assistant.sentence_encoder == "use":
+        return Check(item, OK, use)
+    from robot_assistant.qa.encoders import E5_LICENCE, E5_PACKAGE, E5_VERSION, E5Encoder
+
+    try:
+        started = time.perf_counter()
+        E5Encoder().encode(["入党需要什么条件"])
+        took = time.perf_counter() - started
+    except (ModuleNotFoundError, OSError, ValueError) as exc:
+        return Check(item, DEGRADED, f"{use}; e5: {exc}; meaning by USE alone",
+                     f"bash setup.sh (installs {E5_PACKAGE}=={E5_VERSION}), or assistant.sentence_encoder: use")
+    return Check(item, OK, f"{use}; multilingual-e5-small 4-bit ({E5_PACKAGE} {E5_VERSION}; {E5_LICENCE}; "
+                 f"sha256 checked), loaded and one question embedded in {took:.1f} s")
 
 
 def check_voice(config: Config) -> Check:

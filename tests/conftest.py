@@ -7,6 +7,7 @@ in CI (CI=true) their absence is a failure, because CI always has both.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,9 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 # No test may depend on an environment override left in the caller's shell.
 for _name in [n for n in os.environ if n.startswith("DANGJIAN__")]:
     del os.environ[_name]
+# One embedding cache for the whole run (robot_assistant.qa.semantic.CACHE_ENV): every test that builds the
+# assistant would otherwise embed the knowledge base again (about a minute with e5 on two cores).
+os.environ["DANGJIAN_EMBEDDING_CACHE"] = tempfile.mkdtemp(prefix="dangjian-embeddings-")
 
 
 def need(condition: bool, reason: str) -> None:

@@ -20,7 +20,7 @@ from core.events import Answer, DuesAsked, Event, GuideTo, OpenScreen, SignInReq
 from core.knowledge import KnowledgeEntry, load_knowledge
 from robot_assistant.intents import Intent, IntentParser
 from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, answer_in, question_in, starter_entries
-from robot_assistant.qa.fusion import FusedRetriever, FusionSettings
+from robot_assistant.qa.fusion import FUSION, FusedRetriever, FusionSettings
 from robot_assistant.qa.places import PlaceCatalog
 from robot_assistant.qa.retriever import LexicalRetriever, LexicalSettings, Retriever
 from robot_assistant.qa.site_data import SiteData
@@ -94,9 +94,11 @@ class BrainSettings:
     embedding_model: Path | None = None
     embedding_languages: tuple[Language, ...] = ("en",)
     embedding_weight: float = 0.5
-    #: "use": meaning (USE multilingual) fused with BM25; "none": BM25 only.
-    sentence_encoder: str = "use"
-    fusion: FusionSettings = FusionSettings()
+    #: "use+e5": meaning (USE multilingual and multilingual-e5-small, which also reads the answers) fused with
+    #: BM25; "use": USE alone (e5's engine needs AVX2); "none": BM25 only.
+    sentence_encoder: str = "use+e5"
+    #: None: the fusion calibrated for the encoder in use (``robot_assistant.qa.fusion.FUSION``).
+    fusion: FusionSettings | None = None
     #: Where jieba keeps its dictionary cache (None: the system temp folder).
     cache_dir: Path | None = None
     #: Where phrasing embeddings are cached (None: not cached).
@@ -225,6 +227,33 @@ class Brain:
         return result
 
 
+def _fused_retriever(entries: Sequence[KnowledgeEntry], lexical: LexicalRetriever,
+                     settings: BrainSettings) -> FusedRetriever:
+    """BM25 fused with meaning: USE and e5 as one ensemble, e5 also reading the answers ("use+e5"), or USE
+    alone ("use", or where e5 cannot load: no AVX2, package missing, model file damaged; logged)."""
+    from robot_assistant.qa.decline import OutOfScope, load_themes
+    from robot_assistant.qa.semantic import AnswerPassages, SemanticRetriever, SentenceEncoder, UseEncoder
+
+    use = UseEncoder()
+    encoder: SentenceEncoder = use
+    answers = None
+    kind = "use"
+    if settings.sentence_encoder == "use+e5":
+        from robot_assistant.qa.encoders import ENSEMBLE_WEIGHTS, E5Encoder, EnsembleEncoder
+
+        try:
+            e5 = E5Encoder()
+        except (ModuleNotFoundError, OSError, ValueError) as exc:
+            log.warning("the e5 sentence encoder is unavailable, meaning by USE alone: %s", exc)
+        else:
+            ensemble = EnsembleEncoder(((use, ENSEMBLE_WEIGHTS["use"]), (e5, ENSEMBLE_WEIGHTS["e5"])))
+            encoder, kind = ensemble, "use+e5"
+            answers = AnswerPassages(entries, e5.passages, lambda v: ensemble.part(v, e5), settings.embedding_cache)
+    semantic = SemanticRetriever(entries, encoder, settings.embedding_cache, answers=answers)
+    out_of_scope = OutOfScope(load_themes(), lexical, encoder, settings.embedding_cache)
+    return FusedRetriever(lexical, semantic, settings.fusion or FUSION[kind], out_of_scope)
+
+
 def build_retriever(
     entries: Sequence[KnowledgeEntry], settings: BrainSettings = BrainSettings(), places: PlaceCatalog | None = None
 ) -> Retriever:
@@ -239,15 +268,9 @@ def build_retriever(
     if places is not None:
         user_words += [a for p in places.places for a in (p.name_zh, *p.aliases)]
     lexical = LexicalRetriever(entries, Analyzer(user_words, settings.cache_dir), synonyms, settings.lexical)
-    if settings.sentence_encoder == "use":
+    if settings.sentence_encoder != "none":
         try:
-            from robot_assistant.qa.decline import OutOfScope, load_themes
-            from robot_assistant.qa.semantic import SemanticRetriever, UseEncoder
-
-            encoder = UseEncoder()
-            semantic = SemanticRetriever(entries, encoder, settings.embedding_cache)
-            out_of_scope = OutOfScope(load_themes(), lexical, encoder, settings.embedding_cache)
-            return FusedRetriever(lexical, semantic, settings.fusion, out_of_scope)
+            return _fused_retriever(entries, lexical, settings)
         except (ModuleNotFoundError, OSError, ValueError) as exc:  # degrade to words, say why
             log.warning("sentence encoder unavailable, answering by words only: %s", exc)
     retriever: Retriever = lexical

@@ -19,7 +19,13 @@ import numpy as np
 
 from core.knowledge import KnowledgeEntry
 from robot_assistant.qa.retriever import LexicalRetriever
-from robot_assistant.qa.semantic import CENTROID_WEIGHT, SentenceEncoder, centroids, embed_cached, pooled
+from robot_assistant.qa.semantic import (
+    CENTROID_WEIGHT,
+    GroupCosines,
+    SentenceEncoder,
+    embed_cached,
+    encoder_parts,
+)
 from robot_assistant.qa.text import CJK_RUN
 
 OUT_OF_SCOPE = Path(__file__).with_name("out_of_scope.txt")
@@ -76,7 +82,7 @@ class OutOfScope:
         self.matrix = embed_cached(encoder, texts, cache_dir) if texts else np.zeros((0, 512), np.float32)
         owner = np.repeat(np.arange(len(self.themes)), [len(t.examples) for t in self.themes])
         self._starts = np.flatnonzero(np.r_[True, np.diff(owner) != 0]) if len(owner) else owner
-        self._centroids = centroids(self.matrix, self._starts)
+        self._pool = GroupCosines(self.matrix, self._starts, CENTROID_WEIGHT, encoder_parts(encoder))
 
     def __len__(self) -> int:
         return len(self.themes)
@@ -97,5 +103,4 @@ class OutOfScope:
         centroid's (``robot_assistant.qa.semantic.CENTROID_WEIGHT``)."""
         if not len(self.matrix):
             return np.zeros(0, np.float32)
-        v = vector.astype(np.float32)
-        return pooled(self.matrix @ v, self._starts, self._centroids @ v, CENTROID_WEIGHT)
+        return self._pool(vector)

@@ -67,6 +67,14 @@ class FusionSettings:
     """The answer/decline threshold on the fused score."""
 
 
+#: The calibrated fusion per sentence encoder (``assistant.sentence_encoder``): the cosines of the USE + e5
+#: ensemble live higher up (unrelated questions ≈ 0.68 against ≈ 0.2), so its low and high are its own.
+FUSION = {
+    "use": FusionSettings(),
+    "use+e5": FusionSettings(weight=0.7, low=0.8, high=0.9, decline_margin=-0.4, threshold=0.48),
+}
+
+
 def corrected(lexical: LexicalRetriever, text: str) -> str:
     """``text`` with each span that sounds like a knowledge-base word (and is no word itself) replaced by
     that word, longest spans first; the text unchanged when nothing sounds alike."""

@@ -74,9 +74,10 @@ KINDS = ("words", "bigrams", "pinyin")
 _FRAME = words_of("how when where why which many much long often take go 怎么 怎样 如何 什么 哪里 哪儿 哪 多少 几 "
                   "为什么 是 有 吗 在 要 能 可以 会 去 到 带我去 打开 看看")
 FRAME_WORDS = _FRAME | {stem(w) for w in _FRAME}
-#: Characters that make a two-character span a phrase, not a misheard word: particles, and pronouns (你是 is
-#: not 历史 misheard — "你是谁" was corrected to "历史谁" and answered with the history gallery).
-_PARTICLES = frozenset("的了吗呢吧啊呀么着过得地你我他她它您咱谁")
+#: Characters that make a span a phrase, not a misheard word: particles, pronouns (你是 is not 历史 misheard:
+#: "你是谁" was corrected to "历史谁"), and the function words that sound like domain words once folded
+#: (是个 → 四个, 活动是 → 活动室, 几级 → 积极, 里说 → 利索).
+_PARTICLES = frozenset("的了吗呢吧啊呀么着过得地你我他她它您咱谁是个这那哪就都也还又和跟与把让给从向几里")
 
 
 class LexicalRetriever:
@@ -166,17 +167,25 @@ class LexicalRetriever:
         out: list[tuple[str, str]] = []
         for run in CJK_RUN.findall(normalize(text)):
             keys = [strict_key(c) for c in run]
+            cuts = self.analyzer.boundaries(run)
             for n in (4, 3, 2):
                 for i in range(len(run) - n + 1):
+                    if i not in cuts or i + n not in cuts:  # would cut a real word: 展馆是 is not 展管是
+                        continue
                     span = run[i : i + n]
                     if span in self._answer_words or self.analyzer.is_common_word(span):
                         continue
-                    if n == 2 and any(c in _PARTICLES for c in span):
+                    if any(c in _PARTICLES for c in span):
                         continue
                     known = self._uses.get(span, 0)
                     out.extend((span, w) for w in self._by_sound.get(tuple(keys[i : i + n]), ())
-                               if w != span and self._uses.get(w, 0) > known)
+                               if w != span and self._uses.get(w, 0) > known and self._is_real_word(w))
         return out
+
+    def _is_real_word(self, word: str) -> bool:
+        """A word a correction may write: one of the answers' and tags' or of jieba's dictionary, never a
+        mis-hearing that only a phrasing has (管是, 当建)."""
+        return word in self._answer_words or self.analyzer.is_common_word(word, min_freq=1)
 
     def unknown_words(self, text: str) -> list[str]:
         """The content words of ``text`` that no question, tag or answer of the knowledge base has (question

@@ -127,6 +127,15 @@ class Analyzer:
         """True for a word of jieba's own dictionary seen at least ``min_freq`` times (a real word, not an ASR slip)."""
         return (self._tokenizer().FREQ.get(word) or 0) >= min_freq
 
+    def boundaries(self, run: str) -> set[int]:
+        """Offsets in ``run`` (one run of Chinese characters) where no dictionary word goes across: jieba's
+        cut without its HMM, so that a word it does not know falls apart into characters."""
+        out, at = {0}, 0
+        for w in self._tokenizer().lcut(run, HMM=False):
+            at += len(w)
+            out.add(at)
+        return out
+
     def words(self, text: str) -> list[str]:
         """Content words: jieba words for Chinese, stemmed words for English, numbers as they are."""
         text = normalize(text)
