@@ -116,6 +116,8 @@ def test_wrong_type_names_file_line_and_key(tmp_path):
     ("face:\n  accept_tolerance: 0.5\n  ask_tolerance: 0.4\n",
      ":3: face.ask_tolerance: must be at least face.accept_tolerance (0.5), got 0.4"),
     ("face:\n  liveness:\n    methods: [smile]\n", ":3: face.liveness.methods[0]: must be one of 'blink' or 'turn'"),
+    ("assistant:\n  sentence_encoder: bert\n",
+     ":2: assistant.sentence_encoder: must be one of 'use+e5', 'use' or 'none', got \"bert\""),
 ])
 def test_each_kind_of_mistake(tmp_path, text, expected):
     site = write(tmp_path, text)
