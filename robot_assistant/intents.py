@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from robot_assistant.qa.pinyin import Unit, find, keys, units
 from robot_assistant.qa.places import Place, PlaceCatalog
 from robot_assistant.qa.text import Language, detect_language, normalize
+from robot_assistant.qa.tokenize import Analyzer
 
 Intent = Literal["ask", "guide", "open_screen", "sign_in", "stop", "repeat", "greet", "thanks", "goodbye"]
 INTENTS: tuple[Intent, ...] = ("ask", "guide", "open_screen", "sign_in", "stop", "repeat", "greet", "thanks",
@@ -50,6 +52,12 @@ SCREENS: tuple[Screen, ...] = (
     Screen("dashboard", "数据看板", "Dashboard", ("数据看板", "数据大屏", "看板", "统计", "数据"),
            ("dashboard", "statistics", "stats", "data")),
     Screen("meetings", "三会一课", "Meetings", ("三会一课", "会议列表", "会议安排", "会议"), ("meetings", "meeting")),
+    Screen("map", "党建地图", "Party map", ("党建地图", "支部地图", "组织地图", "地图"),
+           ("party map", "branch map", "map")),
+    Screen("office", "办公时间与指南", "Office hours & guides", ("办公时间与指南", "办事指南", "办公时间"),
+           ("office hours", "guides")),
+    Screen("leaderboard", "积分榜", "Leaderboard", ("积分排行榜", "积分排行", "排行榜", "积分榜"),
+           ("leaderboard", "ranking", "rankings")),
     Screen("hall", "VR展厅", "VR hall", ("vr展厅", "虚拟展厅", "全景展厅", "展厅", "展馆"),
            ("vr hall", "virtual hall", "exhibition hall", "hall", "exhibition", "vr")),
     Screen("home", "首页", "Home", ("首页", "主页", "主界面", "主菜单"), ("home screen", "home", "main menu")),
@@ -173,10 +181,20 @@ def match_screen(text: str) -> Screen | None:
 
 
 class IntentParser:
-    """Parses utterances; ``places`` resolves spoken names of rooms and exhibits (guide needs it)."""
+    """Parses utterances; ``places`` resolves spoken names of rooms and exhibits (guide needs it).
 
-    def __init__(self, places: PlaceCatalog | None = None):
+    ``analyzer`` cuts Chinese into words so that an opening counts only where a word ends: 开 opens a screen in
+    开VR展厅 but not in 开国大典 or 开放融合, 去 goes somewhere in 去北斗展区 but not in 去年. Without one, the
+    parser makes its own from the place names (jieba is loaded on the first Chinese command, not here).
+    """
+
+    def __init__(self, places: PlaceCatalog | None = None, analyzer: Analyzer | None = None,
+                 cache_dir: Path | None = None):
         self.places = places
+        if analyzer is None:
+            names = [a for p in (places.places if places else ()) for a in (p.name_zh, *p.aliases)]
+            analyzer = Analyzer([*names, *(w for s in SCREENS for w in s.words_zh)], cache_dir)
+        self.analyzer = analyzer
 
     def parse(self, text: str) -> Understanding:
         language = detect_language(text)
@@ -221,6 +239,8 @@ class IntentParser:
         for opening in _GO_ZH:
             n = _starts_with_zh(command, opening)
             if n is not None and command[n:]:
+                if n not in self.analyzer.boundaries(command):
+                    continue  # 开国大典, 开放, 去年, 到底: the opening is part of a word
                 target, open_screen = command[n:], opening in _OPEN_ZH
                 break
         if target is None:
@@ -262,7 +282,7 @@ class IntentParser:
         if not m:
             m = _WHERE_EN.match(command)
             where = True
-        if m:
+        if m and "?" not in m.group(1).strip(" .!?,"):  # "Visit the hall need money? Need book before?" asks
             opening = m.group(0)[: m.start(1)].strip()
             opening = re.sub(r"^(?:can you|could you|would you|i want to|i'd like to|i would like to|let's|let me)\s+", "",
                              opening)
@@ -277,10 +297,16 @@ class IntentParser:
         self, command: str, target: str, language: Language, where: bool, open_screen: bool = False
     ) -> Understanding | None:
         """A place or a screen. A screen's name wins over a partly matching place ("go to the meetings" is the
-        meetings screen, not the Zunyi Meeting exhibit), and over any place after an "open" verb (打开三会一课);
-        "where is" asks only for places."""
+        meetings screen, not the Zunyi Meeting exhibit), and over any place after an "open" verb (打开三会一课).
+        "Where is" goes only to places, and only to one it names exactly when a screen has the same name: 地图在哪
+        or 党建展厅在什么地方 is a question (the map screen, the hall's address) for the knowledge base, not a walk
+        to an exhibit whose tag half matches."""
         match = self.places.match(target) if self.places is not None else None
-        screen = None if where else match_screen(target)
+        screen = match_screen(target)
+        if where and screen is not None and (match is None or match.score < EXACT_PLACE):
+            return None
+        if where:
+            screen = None
         if match is not None and (screen is None or (match.score >= EXACT_PLACE and not open_screen)):
             place = match.place
             slots = {"target": place.id, "target_kind": place.kind, "target_name": place.name(language)}

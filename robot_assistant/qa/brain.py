@@ -155,7 +155,7 @@ class Brain:
             threshold = retriever.settings.threshold if isinstance(retriever, FusedRetriever) else DEFAULT_THRESHOLD
         fallback = starter_entries(entries)
         where = {e.room: e for e in entries if e.room and not e.exhibit and e.topic == "hall"}
-        return cls(IntentParser(places), QA(retriever, threshold, settings.suggestions, fallback), site, where)
+        return cls(IntentParser(places, cache_dir=settings.cache_dir), QA(retriever, threshold, settings.suggestions, fallback), site, where)
 
     @classmethod
     def from_files(cls, knowledge: Path, scene: Path | None = None, settings: BrainSettings = BrainSettings(),

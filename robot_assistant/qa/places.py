@@ -87,11 +87,21 @@ def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
     return prev[-1]
 
 
+def _common(spoken: Sequence[str], alias: Sequence[str]) -> int:
+    """Units of the alias heard together: the longest common subsequence within any stretch of what was said
+    one unit longer than the alias. Across the whole sentence, 企业党建业绩展示区 shared 党…史 with 党史长廊 and
+    walked a visitor to the wrong room; a name is said in one piece, give or take a syllable."""
+    width = len(alias) + 1
+    if len(spoken) <= width:
+        return _lcs(spoken, alias)
+    return max(_lcs(spoken[i : i + width], alias) for i in range(len(spoken) - width + 1))
+
+
 def _similarity(spoken: Sequence[str], alias: Sequence[str], min_common: int = 1) -> float:
     """0.6 × share of the alias heard + 0.4 × share of what was said that the alias explains. Fewer than
     ``min_common`` shared units (unless the alias is that short) is no match: one Chinese syllable in common
     means nothing, one English word may."""
-    common = _lcs(spoken, alias)
+    common = _common(spoken, alias)
     if not common or common < min(min_common, len(alias)):
         return 0.0
     return 0.6 * common / len(alias) + 0.4 * common / len(spoken)
@@ -142,7 +152,7 @@ class PlaceCatalog:
             score = _similarity(said, alias_keys, min_common)
             if score < self.threshold:
                 continue
-            rank = (round(score, 6), _lcs(said, alias_keys) / len(alias_keys), place.kind == "room")
+            rank = (round(score, 6), _common(said, alias_keys) / len(alias_keys), place.kind == "room")
             if best is None or rank > best[0]:
                 best = (rank, PlaceMatch(place, score, alias))
         return best[1] if best else None

@@ -55,7 +55,8 @@ def test_place_names_match_fuzzily(places, spoken, place):
     assert m is not None and m.place.id == place, m
 
 
-@pytest.mark.parametrize("spoken", ["天气", "厕所", "展厅", "VR展厅", "党建新闻", "news", "the restroom", "weather"])
+@pytest.mark.parametrize("spoken", ["天气", "厕所", "展厅", "VR展厅", "党建新闻", "news", "the restroom", "weather",
+                                    "企业党建业绩展示区"])
 def test_no_place_for_other_words(places, spoken):
     assert places.match(spoken) is None
 
@@ -93,6 +94,11 @@ def test_aliases_come_from_titles_and_tags_that_name_one_place(places):
         ("打开党费计算器", "open_screen", {"screen": "dues"}),
         ("去VR展厅", "open_screen", {"screen": "hall"}),
         ("回到首页", "open_screen", {"screen": "home"}),
+        ("打开党建地图", "open_screen", {"screen": "map"}),
+        ("帮我打开党建地图，我想看看支部位置", "open_screen", {"screen": "map"}),
+        ("Show me the map.", "open_screen", {"screen": "map"}),
+        ("打开办事指南", "open_screen", {"screen": "office"}),
+        ("看看积分榜", "open_screen", {"screen": "leaderboard"}),
         ("show me the news", "open_screen", {"screen": "news"}),
         ("open the dashboard", "open_screen", {"screen": "dashboard"}),
         ("go to the meetings", "open_screen", {"screen": "meetings"}),
@@ -127,6 +133,14 @@ def test_commands(parser, text, intent, slots):
         "How do I use the kiosk to register my attendance?", "有没有人知道展厅周末开不开，想周六去打卡",
         "人脸特征会不会用于签到以外的用途", "刷脸签到 步骤", "Meeting sign in, I stand where?",
         "人脸特征除了签到还会拿去干别的不", "Face not enrolled yet, how I sign in meanwhile?",
+        # an opening inside a word (开国, 开放) is no command
+        "开国大典 日期", "开放融合是北斗精神里的吗",
+        # "where is" a screen's name that half matches an exhibit's tag: the map screen, the hall's address
+        "地图在哪", "Where's the branch map?", "党建展厅在什么地方", "How do I get to the party-building hall?",
+        # a question after "visit …"
+        "Visit the hall need money? Need book before?",
+        # a place name's syllables scattered through the sentence (党…史 of 党史长廊)
+        "企业党建业绩展示区怎么去",
     ],
 )
 def test_questions_stay_questions(parser, text):

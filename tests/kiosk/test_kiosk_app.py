@@ -426,6 +426,23 @@ def test_voice_commands_jump_to_a_screen_instead_of_stacking(make_app):
     assert isinstance(app.nav.top, NewsScreen) and app.nav.depth == 2
 
 
+def test_every_screen_a_voice_command_names_opens_on_the_kiosk(make_app):
+    """The assistant's screen names (打开党建地图, 看看积分榜 …) are the kiosk's: each opens its screen by voice."""
+    from core.events import OpenScreen
+    from robot_assistant.intents import SCREENS
+
+    app = make_app()
+    for screen in SCREENS:
+        if screen.name in ("home", "hall"):  # home is the root; the hall is the separate Panda3D app
+            continue
+        assert app.feature_available(screen.name), screen
+        app.terminal.bus.publish(OpenScreen(screen.name))
+        app.on_frame(0.05)
+        factory = app.screens[screen.name]
+        assert app.nav.depth == 2 and (not isinstance(factory, type) or isinstance(app.nav.top, factory)), screen
+        app.nav.home()
+
+
 def test_a_dues_answer_opens_the_calculator_filled_in(make_app):
     """DuesAsked from the assistant ("月工资8000块，党费多少"): the dues screen with the pay typed in."""
     from core.events import DuesAsked
