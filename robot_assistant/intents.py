@@ -143,14 +143,14 @@ def _bare(text: str) -> str:
     return _PUNCT.sub("", normalize(text))
 
 
-def _starts_with_zh(text: str, word: str) -> int | None:
+def _starts_with_zh(text: str, word: str, heard: list[Unit] | None = None) -> int | None:
     """Length of the prefix of ``text`` that says ``word`` (in characters, or in pinyin for words of 2+
-    characters, so a homophone opening like 代我去 counts), else None."""
+    characters, so a homophone opening like 代我去 counts), else None; ``heard`` = units(text) if known."""
     if text.startswith(word):
         return len(word)
     if len(word) < 2:
         return None
-    heard = units(text)
+    heard = units(text) if heard is None else heard
     want = keys(word)
     if len(heard) >= len(want) and tuple(u.key for u in heard[: len(want)]) == want:
         return heard[len(want) - 1].end
@@ -225,19 +225,20 @@ class IntentParser:
             return result("stop")
         if len(bare) <= 12 and any(w in bare for w in _REPEAT_ZH):
             return result("repeat")
-        if any(_contains_zh(command, w) for w in _SIGN_IN_ZH) and not (_QUESTION_ZH.search(command)
+        heard = units(command)
+        if any(_contains_zh(command, w, heard) for w in _SIGN_IN_ZH) and not (_QUESTION_ZH.search(command)
                                                                      or _ABOUT_SIGN_IN_ZH.search(command)):
             return result("sign_in", command)
-        found = self._go_zh(command)
+        found = self._go_zh(command, heard)
         if found is not None:
             return found
         return result("ask", _POLITE_ZH.sub("", bare) or bare)
 
-    def _go_zh(self, command: str) -> Understanding | None:
+    def _go_zh(self, command: str, heard: list[Unit]) -> Understanding | None:
         """guide / open_screen for "带我去X", "打开X", "X在哪里", "X怎么走"; None when X is no place or screen."""
         target, where, open_screen = None, False, False
         for opening in _GO_ZH:
-            n = _starts_with_zh(command, opening)
+            n = _starts_with_zh(command, opening, heard)
             if n is not None and command[n:]:
                 if n not in self.analyzer.boundaries(command):
                     continue  # 开国大典, 开放, 去年, 到底: the opening is part of a word
