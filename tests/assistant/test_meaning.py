@@ -168,6 +168,24 @@ def test_every_phrasing_of_the_knowledge_base_is_answered_by_its_entry(entries, 
     assert not wrong, wrong[:5]
 
 
+def test_kept_hits_follow_the_settings_and_can_be_cleared(fused):
+    """Hits are kept per question *and settings*: a benchmark or an administrator changing the fusion gets
+    hits computed under the new settings, never the old ones."""
+    from dataclasses import replace
+
+    question = "党费每个月交多少"
+    before = fused.search(question, 3)
+    assert before == fused.search(question, 3) and before[0].score > 0
+    saved = fused.settings
+    try:
+        fused.settings = replace(saved, decline_margin=-100.0)  # every question declined
+        assert all(h.score == 0 for h in fused.search(question, 3))
+    finally:
+        fused.settings = saved
+    fused.clear_cache()
+    assert fused.search(question, 3) == before
+
+
 def test_pronouns_are_not_taken_for_misheard_words(fused):
     """你是 sounds like 历史 (n/l folded), but a span with a pronoun is a phrase, not a recognition error."""
     assert corrected(fused.lexical, "你是谁") == "你是谁"
