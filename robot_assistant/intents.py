@@ -183,18 +183,16 @@ def match_screen(text: str) -> Screen | None:
 class IntentParser:
     """Parses utterances; ``places`` resolves spoken names of rooms and exhibits (guide needs it).
 
-    ``analyzer`` cuts Chinese into words so that an opening counts only where a word ends: 开 opens a screen in
-    开VR展厅 but not in 开国大典 or 开放融合, 去 goes somewhere in 去北斗展区 but not in 去年. Without one, the
-    parser makes its own from the place names (jieba is loaded on the first Chinese command, not here).
+    Chinese is cut into words (jieba, with the place and screen names as words of its own; ``cache_dir`` for
+    its dictionary cache) so that an opening counts only where a word ends: 开 opens a screen in 开VR展厅 but
+    not in 开国大典 or 开放融合, 去 goes somewhere in 去北斗展区 but not in 去年. jieba is loaded on the first
+    Chinese command, not here.
     """
 
-    def __init__(self, places: PlaceCatalog | None = None, analyzer: Analyzer | None = None,
-                 cache_dir: Path | None = None):
+    def __init__(self, places: PlaceCatalog | None = None, cache_dir: Path | None = None):
         self.places = places
-        if analyzer is None:
-            names = [a for p in (places.places if places else ()) for a in (p.name_zh, *p.aliases)]
-            analyzer = Analyzer([*names, *(w for s in SCREENS for w in s.words_zh)], cache_dir)
-        self.analyzer = analyzer
+        names = [a for p in (places.places if places else ()) for a in (p.name_zh, *p.aliases)]
+        self.analyzer = Analyzer([*names, *(w for s in SCREENS for w in s.words_zh)], cache_dir)
 
     def parse(self, text: str) -> Understanding:
         language = detect_language(text)
