@@ -25,6 +25,13 @@ _ASKS_DUES = re.compile(r"党费|交多少|缴多少|dues|membership fee", re.IG
 _PRE_TAX = re.compile(r"税前|before tax|pre-tax|gross", re.IGNORECASE)
 _AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万|千|k\b|thousand\b)?\s*(元|块|rmb|yuan|¥)?", re.IGNORECASE)
 _NOT_MONEY_AFTER = re.compile(r"\s*(岁|年|月份|号|日|%|％|个|次|人|years?|months?)", re.IGNORECASE)
+#: An amount that bounds a band is not an income: "五千以上的交多少" asks the rule for the band above 5,000,
+#: and working out 5,000's dues would answer a question nobody asked (the reviewed rule answers it).
+_BAND_AFTER = re.compile(r"\s*(?:及|或|含)?\s*(以上|以下|以内|之上|之下|上下限|封顶)|\s*(?:至|到|~|-|–|to\b)\s*\d",
+                         re.IGNORECASE)
+_BAND_BEFORE = re.compile(r"(超过|超出|高于|低于|不到|不满|不足|少于|多于|大于|小于|above|below|over|under|more than|"
+                          r"less than|up to|between|from)\s*$|\d\s*(?:万|千|k)?\s*(?:元|块|yuan)?\s*(?:至|到|~|-|–|to)\s*$",
+                          re.IGNORECASE)
 _SCALE = {"万": 10_000, "千": 1_000, "k": 1_000, "thousand": 1_000}
 _CATEGORIES: tuple[tuple[Category, re.Pattern[str]], ...] = (
     ("退休", re.compile(r"退休|离休|退了休|养老金|retire|pension", re.IGNORECASE)),
@@ -80,12 +87,14 @@ def _digits(text: str) -> str:
 
 
 def stated_income(text: str) -> Decimal | None:
-    """The largest money amount in ``text`` (a year, an age or a count is not money), or None."""
+    """The largest money amount in ``text`` (a year, an age, a count or a band's edge is not money), or None."""
     best: Decimal | None = None
     digits = _digits(text)
     for m in _AMOUNT.finditer(digits):
         unit, currency = m.group(2), m.group(3)
         if not unit and not currency and _NOT_MONEY_AFTER.match(digits, m.end()):
+            continue
+        if _BAND_AFTER.match(digits, m.end()) or _BAND_BEFORE.search(digits[: m.start()]):
             continue
         value = Decimal(m.group(1).replace(",", "")) * _SCALE.get((unit or "").lower(), 1)
         if value >= 100 and (best is None or value > best):

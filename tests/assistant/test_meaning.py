@@ -279,6 +279,23 @@ def test_questions_without_an_income_are_not_calculated(question):
     assert parse_dues_question(question) is None
 
 
+@pytest.mark.parametrize("question", ["收入五千以上的交多少党费", "工资3000元及以下的党员交多少党费",
+                                      "退休金超过5000元党费怎么交", "税后不到三千的交多少党费",
+                                      "收入在3000到5000之间交多少党费", "Income above 10000 yuan, what is the dues rate?",
+                                      "Dues for an income of 3000 to 5000 yuan?"])
+def test_a_band_is_not_an_income(question):
+    """An amount that bounds a band asks for the rule ("五千以上" is everyone above 5,000), so the reviewed
+    answer recites it; working out 5,000's dues would answer a question nobody asked."""
+    assert parse_dues_question(question) is None
+
+
+def test_a_band_question_gets_the_rule_and_an_income_beside_it_still_counts(brain):
+    assert brain.handle_text("退休金超过5000元党费怎么交").entry_id == "kb079"
+    assert brain.handle_text("收入五千以上的交多少党费").entry_id == "kb078"
+    assert stated_income("税后8000左右，五千以上的档交多少") == Decimal(8000)  # "about 8,000" is an income
+    assert stated_income("每月拿到8000") == Decimal(8000)  # 到 before an amount is not a range
+
+
 def test_amounts_in_numerals_and_words():
     assert stated_income("月薪一万二") == Decimal(12000)
     assert stated_income("4.5k after tax") == Decimal(4500)
