@@ -86,11 +86,15 @@ def corrected(lexical: LexicalRetriever, text: str) -> str:
     """``text`` with each span that sounds like a knowledge-base word (and is no word itself) replaced by
     that word, longest spans first; the text unchanged when nothing sounds alike."""
     pairs = sorted(lexical.sound_alike_pairs(text), key=lambda p: -len(p[0]))
-    done: set[str] = set()
+    put: dict[str, str] = {}  # span -> the word put in
     for span, word in pairs:
-        if span not in done and span in text:
-            text = text.replace(span, word)
-            done.add(span)
+        if span not in put and span in text:
+            # a private-use placeholder until the end, so that a shorter span cannot match inside a word already
+            # put in: 三会一可 → 三会一课, and then 会一 → 会议 must not make it 三会议课
+            text = text.replace(span, chr(0xE000 + len(put)))
+            put[span] = word
+    for n, word in enumerate(put.values()):
+        text = text.replace(chr(0xE000 + n), word)
     return text
 
 

@@ -14,6 +14,7 @@ from robot_assistant.qa.answer import QA, starter_entries
 from robot_assistant.qa.bm25 import BM25Index
 from robot_assistant.qa.brain import BrainSettings, build_retriever
 from robot_assistant.qa.devset import DEFAULT_DEVSET, evaluate, load_devset, load_split
+from robot_assistant.qa.fusion import corrected
 from robot_assistant.qa.places import PlaceCatalog
 from robot_assistant.qa.retriever import LexicalRetriever, Retriever
 from robot_assistant.qa.synonyms import Synonyms
@@ -177,6 +178,19 @@ def test_sound_alikes_replace_misheard_words_not_real_ones(retriever):
     assert "党费" in retriever.sound_alikes("党飞怎么交")
     assert "几年" not in retriever.sound_alikes("九三纪念日是纪念什么的")  # 纪念 is a real word
     assert "取得" not in retriever.sound_alikes("交上去的党费干什么用")  # 去的: a particle, not a word
+
+
+@pytest.mark.parametrize(("heard", "meant"), [
+    ("二是大什么时候开的", "二十大什么时候开的"),  # over a function word (是), to a name the knowledge base has
+    ("发展对向要参加多少学时的培训", "发展对象要参加多少学时的培训"),  # across jieba's cut (对/向要)
+    ("三会一可是什么意思", "三会一课是什么意思"),  # the longest span first; 会一 → 会议 must not then undo it
+    ("北斗这名儿是打哪儿来的", "北斗这名儿是打哪儿来的"),  # the 儿 of 名儿 starts no 二十大
+    ("入党誓词是什么", "入党誓词是什么"),  # 党史 is a common word: never put in across a cut (党誓)
+    ("党是哪一年成立的", "党是哪一年成立的"),
+    ("不交党费会怎么样", "不交党费会怎么样"),  # nor 补交
+])
+def test_misheard_names_are_put_right_across_words_and_common_words_are_not(retriever, heard, meant):
+    assert corrected(retriever, heard) == meant
 
 
 def test_a_misheard_word_becomes_the_word_the_knowledge_base_uses_most(kb):
