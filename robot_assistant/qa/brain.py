@@ -20,6 +20,7 @@ from core.events import Answer, DuesAsked, Event, GuideTo, OpenScreen, SignInReq
 from core.knowledge import KnowledgeEntry, load_knowledge
 from robot_assistant.intents import Intent, IntentParser
 from robot_assistant.qa.answer import DEFAULT_THRESHOLD, QA, answer_in, question_in, starter_entries
+from robot_assistant.qa.framing import strip_framing
 from robot_assistant.qa.fusion import FUSION, FusedRetriever, FusionSettings
 from robot_assistant.qa.places import PlaceCatalog
 from robot_assistant.qa.retriever import LexicalRetriever, LexicalSettings, Retriever
@@ -188,8 +189,9 @@ class Brain:
             result = BrainResult(text, "ask", lang, found.text, event, {}, tool, (), 1.0, (OpenScreen(found.screen),))
         elif u.intent == "ask":
             # English: the original text, not the parser's lower-cased query (the sentence encoder is
-            # case-sensitive: "beidou" is not "BeiDou" to it; BM25 lower-cases by itself)
-            r = self.qa.answer(text if lang == "en" else (u.query or text))
+            # case-sensitive: "beidou" is not "BeiDou" to it; BM25 lower-cases by itself); either without the
+            # greetings and thanks around the question (robot_assistant.qa.framing)
+            r = self.qa.answer(strip_framing(text if lang == "en" else (u.query or text), lang))
             event = Answer(r.text, r.language, r.entry.id if r.entry else None, r.suggestions)
             result = BrainResult(text, "ask", r.language, r.text, event, {}, event.source_id, r.suggestions, r.score)
         elif u.intent == "guide" and u.place is not None:

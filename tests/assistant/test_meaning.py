@@ -69,6 +69,17 @@ def test_questions_are_understood_by_meaning(brain, question, entry):
     assert r.entry_id == entry, (r.entry_id, r.answer)
 
 
+@pytest.mark.parametrize(("question", "entry"), [
+    ("Excuse me, how can I become a Party member?", "kb083"),
+    ("谢谢。再问一下，党支部是干什么的", "kb118"),
+    ("违反纪律的党员会受到哪些处分？谢谢", "kb104"),
+    ("Hello robot, can you tell me: Which disciplinary actions can the Party take against a member?", "kb104"),
+])
+def test_a_question_said_with_greetings_and_thanks_is_answered(brain, question, entry):
+    """Each was declined while its framing words went to retrieval (they are the chit-chat theme's words)."""
+    assert brain.handle_text(question).entry_id == entry
+
+
 def test_recognition_errors_are_corrected_before_embedding(fused):
     assert "入党" in corrected(fused.lexical, "入当需要满几岁")
     assert corrected(fused.lexical, "今天天气怎么样") == "今天天气怎么样"
