@@ -84,7 +84,8 @@ FUSION = {
 
 def corrected(lexical: LexicalRetriever, text: str) -> str:
     """``text`` with each span that sounds like a knowledge-base word (and is no word itself) replaced by
-    that word, longest spans first; the text unchanged when nothing sounds alike."""
+    that word, longest spans first, and English words typed in lower case cased as the knowledge base writes
+    them (``LexicalRetriever.cased``); the text unchanged when nothing applies."""
     pairs = sorted(lexical.sound_alike_pairs(text), key=lambda p: -len(p[0]))
     put: dict[str, str] = {}  # span -> the word put in
     for span, word in pairs:
@@ -95,7 +96,7 @@ def corrected(lexical: LexicalRetriever, text: str) -> str:
             put[span] = word
     for n, word in enumerate(put.values()):
         text = text.replace(chr(0xE000 + n), word)
-    return text
+    return lexical.cased(text)
 
 
 class Evidence(NamedTuple):

@@ -8,6 +8,7 @@ threshold separates "I know this" from "I should say I don't" for every question
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol, runtime_checkable
@@ -77,6 +78,7 @@ FRAME_WORDS = _FRAME | {stem(w) for w in _FRAME}
 #: Characters that make a span a phrase, not a misheard word: particles, pronouns (你是 is not 历史 misheard:
 #: "你是谁" was corrected to "历史谁"), and the function words that sound like domain words once folded
 #: (是个 → 四个, 活动是 → 活动室, 几级 → 积极, 里说 → 利索).
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 _PARTICLES = frozenset("的了吗呢吧啊呀么着过得地你我他她它您咱谁是个这那哪就都也还又和跟与把让给从向几里")
 
 
@@ -142,6 +144,7 @@ class LexicalRetriever:
                     by_sound.setdefault(tuple(strict_key(c) for c in term), set()).add(term)
         self._by_sound = {k: sorted(v, key=lambda t: (-uses.get(t, 0), t)) for k, v in by_sound.items()}
         self._uses = uses
+        self._casing: dict[str, str] | None = None  # built on first use (``cased``)
         #: Names a mis-hearing may be put right to across the question's word boundaries and over a function
         #: word (发展对向 → 发展对象 needs the first, 二是大 → 二十大 the second): the knowledge base's tags of three or
         #: more characters (二十大, 三会一课) and two-character ones jieba does not know. Two-character tags that
@@ -208,6 +211,31 @@ class LexicalRetriever:
         """A word a correction may write: one of the answers' and tags' or of jieba's dictionary, never a
         mis-hearing that only a phrasing has (管是, 当建)."""
         return word in self._answer_words or self.analyzer.is_common_word(word, min_freq=1)
+
+    def cased(self, text: str) -> str:
+        """``text`` with each word typed in lower case written as the knowledge base's English writes it inside
+        a sentence (beidou → BeiDou, gps → GPS, pin → PIN). Why: the sentence encoder is case-sensitive, and a
+        kiosk keyboard types lower case: of dev's 159 English questions, 157 were right as written and 154 in
+        lower case ("how precise is beidou positioning?" went to the centimetre entry)."""
+        if self._casing is None:
+            forms: dict[str, dict[str, int]] = {}
+            for e in self.entries:
+                for q in (*e.questions_en, e.answer_en):
+                    for n, m in enumerate(_LATIN_WORD.finditer(q)):
+                        w = m.group()
+                        if n or w.lower() != w:  # a capital at a sentence's start says nothing
+                            forms.setdefault(w.lower(), {}).setdefault(w, 0)
+                            forms[w.lower()][w] += 1 if n else 0
+            self._casing = {"i": "I"}
+            for low, seen in forms.items():
+                best = max(seen, key=lambda f: seen[f])
+                # an acronym (GPS, BeiDou, PIN) or a name written so nearly always (Party 500 : party 89, Zunyi,
+                # China), not a word also written in lower case (Big Dipper 5 : big 3) or seldom seen (Energy 2)
+                acronym = best[1:] != best[1:].lower() and seen[best] >= 2
+                if len(low) > 1 and best != low and (acronym or seen[best] >= max(5, 4 * seen.get(low, 0))):
+                    self._casing[low] = best
+        casing = self._casing
+        return _LATIN_WORD.sub(lambda m: casing.get(m.group(), m.group()), text)
 
     def unknown_words(self, text: str) -> list[str]:
         """The content words of ``text`` that no question, tag or answer of the knowledge base has (question

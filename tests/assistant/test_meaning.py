@@ -74,6 +74,7 @@ def test_questions_are_understood_by_meaning(brain, question, entry):
     ("谢谢。再问一下，党支部是干什么的", "kb118"),
     ("违反纪律的党员会受到哪些处分？谢谢", "kb104"),
     ("Hello robot, can you tell me: Which disciplinary actions can the Party take against a member?", "kb104"),
+    ("how precise is beidou positioning?", "kb043"),  # typed in lower case: cased before embedding
 ])
 def test_a_question_said_with_greetings_and_thanks_is_answered(brain, question, entry):
     """Each was declined while its framing words went to retrieval (they are the chit-chat theme's words)."""

@@ -193,6 +193,15 @@ def test_misheard_names_are_put_right_across_words_and_common_words_are_not(retr
     assert corrected(retriever, heard) == meant
 
 
+def test_words_typed_in_lower_case_are_cased_as_the_knowledge_base_writes_them(retriever):
+    assert retriever.cased("how precise is beidou positioning?") == "how precise is BeiDou positioning?"
+    assert retriever.cased("i forgot my pin, what now") == "I forgot my PIN, what now"
+    assert retriever.cased("how do i join the party") == "how do I join the Party"
+    assert retriever.cased("how big is the hall") == "how big is the hall"  # Big Dipper, but big too
+    assert retriever.cased("党费 gps 北斗") == "党费 GPS 北斗"
+    assert corrected(retriever, "what is gps") == "what is GPS"
+
+
 def test_a_misheard_word_becomes_the_word_the_knowledge_base_uses_most(kb):
     """A phrasing written as a recogniser mis-hears it (挡费) sounds like 党费; 党飞 must become 党费."""
     dues = kb.entries[0].model_copy(update={"id": "dues", "questions_zh": ["党费怎么交", "党费交多少", "党费按月交吗"],
