@@ -146,7 +146,8 @@ class FusedRetriever:
         oos = self.out_of_scope
         empty = np.zeros(0, np.float32)
         return Evidence(self.lexical.scores(text), self.semantic.scores(text, vector),
-                        oos.lexical_scores(text) if oos else empty, oos.cosines(vector) if oos else empty)
+                        oos.lexical_scores(text, corrected(self.lexical, text)) if oos else empty,
+                        oos.cosines(vector) if oos else empty)
 
     def fuse(self, lexical: np.ndarray, cosines: np.ndarray) -> np.ndarray:
         w = self.settings.weight

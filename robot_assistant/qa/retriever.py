@@ -213,10 +213,11 @@ class LexicalRetriever:
         return word in self._answer_words or self.analyzer.is_common_word(word, min_freq=1)
 
     def cased(self, text: str) -> str:
-        """``text`` with each word typed in lower case written as the knowledge base's English writes it inside
-        a sentence (beidou → BeiDou, gps → GPS, pin → PIN). Why: the sentence encoder is case-sensitive, and a
-        kiosk keyboard types lower case: of dev's 159 English questions, 157 were right as written and 154 in
-        lower case ("how precise is beidou positioning?" went to the centimetre entry)."""
+        """``text`` typed all in lower case, with each word written as the knowledge base's English writes it
+        inside a sentence (beidou → BeiDou, gps → GPS, pin → PIN). Why: the sentence encoder is case-sensitive,
+        and a kiosk keyboard types lower case: of dev's 159 English questions, 157 were right as written and 154
+        in lower case ("how precise is beidou positioning?" went to the centimetre entry). A text with a capital
+        is left as written: casing its other words too cost 0.1 point of the phrasings held out."""
         if self._casing is None:
             forms: dict[str, dict[str, int]] = {}
             for e in self.entries:
@@ -234,6 +235,8 @@ class LexicalRetriever:
                 acronym = best[1:] != best[1:].lower() and seen[best] >= 2
                 if len(low) > 1 and best != low and (acronym or seen[best] >= max(5, 4 * seen.get(low, 0))):
                     self._casing[low] = best
+        if any(c.isupper() for c in text):  # typed with capitals: as its writer meant it
+            return text
         casing = self._casing
         return _LATIN_WORD.sub(lambda m: casing.get(m.group(), m.group()), text)
 

@@ -199,6 +199,7 @@ def test_words_typed_in_lower_case_are_cased_as_the_knowledge_base_writes_them(r
     assert retriever.cased("how do i join the party") == "how do I join the Party"
     assert retriever.cased("how big is the hall") == "how big is the hall"  # Big Dipper, but big too
     assert retriever.cased("党费 gps 北斗") == "党费 GPS 北斗"
+    assert retriever.cased("How do i join the party?") == "How do i join the party?"  # capitals: as written
     assert corrected(retriever, "what is gps") == "what is GPS"
 
 
