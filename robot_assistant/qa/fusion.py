@@ -90,8 +90,8 @@ def corrected(lexical: LexicalRetriever, text: str) -> str:
     put: dict[str, str] = {}  # span -> the word put in
     for span, word in pairs:
         if span not in put and span in text:
-            # a private-use placeholder until the end, so that a shorter span cannot match inside a word already
-            # put in: 三会一可 → 三会一课, and then 会一 → 会议 must not make it 三会议课
+            # a private-use character stands for the word until the end, so that a shorter span cannot match
+            # inside a word already put in: 三会一可 → 三会一课, and then 会一 → 会议 must not make it 三会议课
             text = text.replace(span, chr(0xE000 + len(put)))
             put[span] = word
     for n, word in enumerate(put.values()):
@@ -129,8 +129,11 @@ class FusedRetriever:
         #: assistant's own entry, was declined because the chit-chat theme scored about as well.
         self._exact = {phrasing_key(q): n for n, e in enumerate(self.entries)
                        for q in (*e.questions_zh, *e.questions_en)}
+        #: The question as meant (``corrected``), once per question: the encoder reads it, and the decline
+        #: themes' word check uses it (a mis-heard word is no word the knowledge base lacks).
+        self.heard = functools.lru_cache(maxsize=SEARCH_CACHE)(lambda text: corrected(lexical, text))
         if semantic.prepare is None:
-            semantic.prepare = lambda text: corrected(lexical, text)
+            semantic.prepare = self.heard
         self._ranked = functools.lru_cache(maxsize=SEARCH_CACHE)(self._rank)
 
     def meaning(self, cosines: np.ndarray) -> np.ndarray:
@@ -146,7 +149,7 @@ class FusedRetriever:
         oos = self.out_of_scope
         empty = np.zeros(0, np.float32)
         return Evidence(self.lexical.scores(text), self.semantic.scores(text, vector),
-                        oos.lexical_scores(text, corrected(self.lexical, text)) if oos else empty,
+                        oos.lexical_scores(text, self.heard(text)) if oos else empty,
                         oos.cosines(vector) if oos else empty)
 
     def fuse(self, lexical: np.ndarray, cosines: np.ndarray) -> np.ndarray:
@@ -186,6 +189,7 @@ class FusedRetriever:
     def clear_cache(self) -> None:
         """Forget kept hits and question vectors (a benchmark timing each question as new)."""
         self._ranked.cache_clear()
+        self.heard.cache_clear()
         self.semantic._embed_prepared.cache_clear()
 
     def _rank(self, query: str, k: int, settings: FusionSettings) -> tuple[Hit, ...]:

@@ -31,6 +31,7 @@ def test_framing_is_taken_off(said, language, question):
     ("问题反映给谁", "zh"), ("那个", "zh"),
     ("Tell me a joke", "en"), ("Can you tell me a joke?", "en"),  # no question after "tell me": kept whole
     ("Do you know English?", "en"), ("Well-known heroes of the Long March?", "en"), ("Hello", "en"),
+    ("", "zh"), ("", "en"), ("   ", "zh"), ("？？！", "zh"), ("...", "en"), ("\x00\ufffd", "en"),  # garbage: as it came
 ])
 def test_the_question_itself_is_kept(said, language):
     assert strip_framing(said, language) == said

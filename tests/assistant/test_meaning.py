@@ -169,6 +169,17 @@ def test_words_the_knowledge_base_shares_with_a_theme_do_not_decline_it(brain, f
         assert not fused.out_of_scope.lexical_scores(question).any()
 
 
+def test_a_question_is_corrected_once_for_the_encoder_and_the_decline_check(fused, monkeypatch):
+    import robot_assistant.qa.fusion as fusion
+
+    calls = []
+    real = fusion.corrected
+    monkeypatch.setattr(fusion, "corrected", lambda lexical, text: calls.append(text) or real(lexical, text))
+    fused.clear_cache()
+    fused.evidence("我那个六位的PIN码忘记了找谁重制")
+    assert calls == ["我那个六位的PIN码忘记了找谁重制"]
+
+
 def test_a_misheard_word_is_no_evidence_of_another_topic(brain, fused):
     """重制 is no word of the knowledge base, but it is 重置 mis-heard: checked as heard, it switched the
     other-passwords theme's words on (忘记, 六位) and the question about the terminal's PIN was declined."""
