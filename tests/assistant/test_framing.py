@@ -15,6 +15,7 @@ from robot_assistant.qa.framing import strip_framing
     ("嗯，那个，北斗有几颗卫星", "zh", "北斗有几颗卫星"),
     ("小助手请问党费怎么交", "zh", "党费怎么交"),  # as the parser passes it, punctuation gone
     ("还有个问题，党费怎么交", "zh", "党费怎么交"),
+    ("早上好，请问VR展厅几点开门？", "zh", "VR展厅几点开门？"),  # as said: case and punctuation kept
     ("Excuse me, how can I become a Party member?", "en", "How can I become a Party member?"),
     ("Hello robot, can you tell me: What honours has the company won?", "en", "What honours has the company won?"),
     ("Thanks. Another question: where is the notice board?", "en", "Where is the notice board?"),

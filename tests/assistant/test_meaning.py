@@ -81,6 +81,16 @@ def test_a_question_said_with_greetings_and_thanks_is_answered(brain, question, 
     assert brain.handle_text(question).entry_id == entry
 
 
+def test_a_chinese_question_reaches_retrieval_as_said(brain, monkeypatch):
+    """Case and punctuation kept (the encoder reads both), only the greeting taken off: the parser's bare,
+    lower-cased query had lost 8 of dev's colloquial questions."""
+    asked = []
+    answer = brain.qa.answer
+    monkeypatch.setattr(brain.qa, "answer", lambda q, *a, **kw: asked.append(q) or answer(q, *a, **kw))
+    r = brain.handle_text("您好，VR展厅的讲解声音太小了，怎么调大？")
+    assert asked == ["VR展厅的讲解声音太小了，怎么调大？"] and r.entry_id is not None
+
+
 def test_recognition_errors_are_corrected_before_embedding(fused):
     assert "入党" in corrected(fused.lexical, "入当需要满几岁")
     assert corrected(fused.lexical, "今天天气怎么样") == "今天天气怎么样"
