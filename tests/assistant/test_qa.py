@@ -188,6 +188,12 @@ def test_sound_alikes_replace_misheard_words_not_real_ones(retriever):
     ("入党誓词是什么", "入党誓词是什么"),  # 党史 is a common word: never put in across a cut (党誓)
     ("党是哪一年成立的", "党是哪一年成立的"),
     ("不交党费会怎么样", "不交党费会怎么样"),  # nor 补交
+    ("开支部会的时候怎么签到", "开支部会的时候怎么签到"),  # 部会 is half of 支部 (jieba cuts 开支/部/会): not 不会
+    ("党建统计大屏上有什么", "党建统计大屏上有什么"),  # 屏上 is half of 大屏: not 评上
+    ("党员该尽哪些义务", "党员该尽哪些义务"),  # 该 is a function word: 该尽 is not 改进
+    ("这机器要是死机了找谁来修", "这机器要是死机了找谁来修"),  # a rare word jieba knows: only ever to a name
+    ("星河能源党委下设几个党只部", "星河能源党委下设几个党支部"),
+    ("新时代从十八打开始算吗", "新时代从十八大开始算吗"),  # 打开 is cut in half, but 十八大 is a name
 ])
 def test_misheard_names_are_put_right_across_words_and_common_words_are_not(retriever, heard, meant):
     assert corrected(retriever, heard) == meant
