@@ -10,8 +10,11 @@ grid is scored on
   dev out    the dev split's out-of-scope questions; declined
   examples   each out-of-scope example with its own theme left out (a theme no example covers); declined
 and the best sum of the two in-scope counts and the examples declined is printed among settings that decline
->= 95% of dev out and >= 90% of the examples (the examples count because visitors' out-of-scope questions
-were declined less often than dev's: 90% on the second held-out part).
+>= 93% of dev out and >= 90% of the examples (the examples count because visitors' out-of-scope questions
+were declined less often than dev's: 90% on the second held-out part). The dev floor was 95% until the fourth
+dev part (2026-12-08) brought 41 out-of-scope questions written to sit next to answers (another company's
+themed Party day, how much a subsidy pays): the settings that declined 99% of the first three parts' declined
+71% of those, 94.0% of all, and the only settings above 95% answered 3 points fewer in-scope questions right.
 """
 
 from __future__ import annotations
@@ -59,7 +62,7 @@ def examples_own_theme_out(fused: FusedRetriever) -> list[Evidence]:
     return out
 
 
-def tune(fused: FusedRetriever, dev: list, dev_out: float = 0.95, examples_out: float = 0.90) -> None:
+def tune(fused: FusedRetriever, dev: list, dev_out: float = 0.93, examples_out: float = 0.90) -> None:
     dev = [i for i in dev if i.kind != "tool"]  # answered by the dues tool, not by retrieval
     ids = [e.id for e in fused.entries]
     dev_ev = [fused.evidence(i.question) for i in dev]
@@ -98,6 +101,11 @@ def tune(fused: FusedRetriever, dev: list, dev_out: float = 0.95, examples_out: 
         print(f"no setting declines {dev_out:.0%} of dev's out-of-scope questions and {examples_out:.0%} of the examples")
         return
     found.sort(key=lambda r: -(r[0] + r[1] + r[3]))
+    now = (s.weight, s.low, s.high, round(s.decline_margin, 2), round(s.threshold, 2))
+    for n, r in enumerate(found):
+        if tuple(round(x, 2) for x in r[4:]) == now:  # where the fusion in use stands among them
+            print(f"in use (rank {n + 1} of {len(found)}): phrasings {r[0]:.1%} right, dev in-scope {r[1]:.1%}, "
+                  f"dev out declined {r[2]:.1%}, examples declined {r[3]:.1%}")
     for r in found[:10]:
         print(f"tuned: phrasings {r[0]:.1%} right, dev in-scope {r[1]:.1%}, dev out declined {r[2]:.1%}, "
               f"examples declined {r[3]:.1%} with weight={r[4]}, low={r[5]}, high={r[6]}, decline_margin={r[7]}, "

@@ -151,6 +151,8 @@ class LexicalRetriever:
         #: are jieba words are left out: with them, 党是 became 党史 and 不交 补交 in dozens of phrasings.
         self._names = {t for e in self.entries for t in e.tags if CJK_RUN.fullmatch(t)
                        and (len(t) >= 3 or not self.analyzer.is_common_word(t, min_freq=1))}
+        #: Every two-character tag: written across a cut only where nothing is cut in half (长正是 → 长征是).
+        self._tags2 = {t for e in self.entries for t in e.tags if len(t) == 2 and CJK_RUN.fullmatch(t)}
         #: Words the answers and tags use: never taken for mis-hearings, whereas a word only a phrasing has may
         #: be one written on purpose (之部 for 支部), and is corrected to a more used word that sounds alike.
         self._answer_words = {w for e in self.entries for text in (e.answer_zh, *e.tags) for w in self.analyzer.words(text)}
@@ -192,6 +194,10 @@ class LexicalRetriever:
         function word (该尽 is not 改进); and a word jieba knows, however rarely (死机, 总支, 打车, 钟点), becomes
         only a name. Of the 3,877 Chinese phrasings and dev questions (the fourth dev part added), 354 → 337
         changed: 17 wrong corrections fewer, 2 right ones lost (互连网, 思南).
+
+        A two-character tag jieba knows (长征, 暂停) is written across a cut too, where the span holds no
+        function word and cuts no knowledge-base word in half: 长正是 (长/正是) is 长征是, 赞停 暂停, but 守纪律
+        never 手机律 nor 起义打完 起一大完; 3 more texts changed, each a mis-hearing put right.
         """
         out: list[tuple[str, str]] = []
         for run in CJK_RUN.findall(normalize(text)):
@@ -210,7 +216,9 @@ class LexicalRetriever:
                                   if a < i < b < i + n or i < a < i + n < b), default=-1)
                     # across a word or over a function word only to a name the knowledge base is tagged with:
                     # 长正是 (长/正是) is 长征是, 二是大 is 二十大, but 展馆是 never 展管是
-                    loose = i not in cuts or i + n not in cuts or any(c in _PARTICLES for c in span)
+                    particle = any(c in _PARTICLES for c in span)
+                    across = i not in cuts or i + n not in cuts
+                    loose = across or particle
                     # a word jieba knows, if rarely (死机, 总支, 打车, 钟点), only to a name (思南 → 司南, 格罗纳斯)
                     loose = loose or self.analyzer.is_common_word(span, min_freq=10)
                     if loose and i and span[0] == "儿":  # the 儿 of 名儿, 哪儿 belongs to the word before
@@ -219,7 +227,7 @@ class LexicalRetriever:
                     out.extend((span, w) for w in self._by_sound.get(tuple(keys[i : i + n]), ())
                                if w != span and self._is_real_word(w)
                                and self._uses.get(w, 0) > max(known, -1 if w in self._names else halved)
-                               and (not loose or w in self._names))
+                               and (not loose or w in self._names or (w in self._tags2 and across and not particle and halved < 0)))
         return out
 
     def _kb_words_in(self, run: str) -> list[tuple[int, int]]:

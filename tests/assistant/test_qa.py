@@ -194,6 +194,9 @@ def test_sound_alikes_replace_misheard_words_not_real_ones(retriever):
     ("这机器要是死机了找谁来修", "这机器要是死机了找谁来修"),  # a rare word jieba knows: only ever to a name
     ("星河能源党委下设几个党只部", "星河能源党委下设几个党支部"),
     ("新时代从十八打开始算吗", "新时代从十八大开始算吗"),  # 打开 is cut in half, but 十八大 is a name
+    ("长正是哪一年结束的", "长征是哪一年结束的"),  # a two-character tag across a cut (长/正是), nothing halved
+    ("秋收起义打完了队伍去了哪", "秋收起义打完了队伍去了哪"),  # 义打 → 一大 would cut 起义 in half
+    ("党员要守纪律", "党员要守纪律"),  # nor 守纪 → 手机 (纪律)
 ])
 def test_misheard_names_are_put_right_across_words_and_common_words_are_not(retriever, heard, meant):
     assert corrected(retriever, heard) == meant
