@@ -207,27 +207,34 @@ class LexicalRetriever:
             for n in (4, 3, 2):
                 for i in range(len(run) - n + 1):
                     span = run[i : i + n]
-                    if span in self._answer_words or self.analyzer.is_common_word(span):
+                    candidates = self._by_sound.get(tuple(keys[i : i + n]), ())
+                    if (not candidates or span in self._answer_words
+                            or self.analyzer.is_common_word(span)):
+                        continue  # most spans sound like no knowledge-base word: nothing more to weigh
+                    # across a word or over a function word only to a name the knowledge base is tagged with:
+                    # 长正是 (长/正是) is 长征是, 二是大 is 二十大, but 展馆是 never 展管是
+                    particle = any(c in _PARTICLES for c in span)
+                    across = i not in cuts or i + n not in cuts
+                    # a word jieba knows, if rarely (死机, 总支, 打车, 钟点), only to a name (思南 → 司南, 格罗纳斯)
+                    loose = across or particle or self.analyzer.is_common_word(span, min_freq=10)
+                    if loose and i and span[0] == "儿":  # the 儿 of 名儿, 哪儿 belongs to the word before
                         continue
                     # a word the knowledge base uses that the span cuts in half must be used less than the
                     # correction, or the correction be a name: 开支部会 holds 支部, so 部会 is not 不会; 党只部分 is
                     # 党支部分 (部分 is used less than 支部); 十八打开始 is 十八大开始 (十八大 is a name, whatever 打开)
                     halved = max((self._uses.get(run[a:b], 0) for a, b in words
                                   if a < i < b < i + n or i < a < i + n < b), default=-1)
-                    # across a word or over a function word only to a name the knowledge base is tagged with:
-                    # 长正是 (长/正是) is 长征是, 二是大 is 二十大, but 展馆是 never 展管是
-                    particle = any(c in _PARTICLES for c in span)
-                    across = i not in cuts or i + n not in cuts
-                    loose = across or particle
-                    # a word jieba knows, if rarely (死机, 总支, 打车, 钟点), only to a name (思南 → 司南, 格罗纳斯)
-                    loose = loose or self.analyzer.is_common_word(span, min_freq=10)
-                    if loose and i and span[0] == "儿":  # the 儿 of 名儿, 哪儿 belongs to the word before
-                        continue
                     known = self._uses.get(span, 0)
-                    out.extend((span, w) for w in self._by_sound.get(tuple(keys[i : i + n]), ())
-                               if w != span and self._is_real_word(w)
-                               and self._uses.get(w, 0) > max(known, -1 if w in self._names else halved)
-                               and (not loose or w in self._names or (w in self._tags2 and across and not particle and halved < 0)))
+                    for w in candidates:
+                        if w == span or not self._is_real_word(w):
+                            continue
+                        name = w in self._names
+                        if self._uses.get(w, 0) <= max(known, -1 if name else halved):
+                            continue
+                        # a two-character tag jieba knows goes across a cut only if nothing is halved (长正是)
+                        if loose and not name and not (w in self._tags2 and across and not particle and halved < 0):
+                            continue
+                        out.append((span, w))
         return out
 
     def _kb_words_in(self, run: str) -> list[tuple[int, int]]:
